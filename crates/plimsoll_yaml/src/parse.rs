@@ -1,0 +1,444 @@
+//! Event stream (saphyr-parser) to span-carrying trees, with limits and recovery.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as SSpan};
+
+use crate::{Data, Entry, Node, Pos, Scalar, Span, Style};
+
+/// Bounds that keep hostile input from exhausting the stack or memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of collections accepted in a document.
+    pub max_depth: usize,
+    /// Most nodes that alias expansion may add to one document (a "billion laughs"
+    /// document is stopped here).
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// One document of a stream. `root` is `None` for an empty document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based position in the stream.
+    pub index: usize,
+    pub root: Option<Node>,
+    /// Line of the document's first token (or of its `---`).
+    pub start_line: u32,
+    /// Keys given twice in one mapping; the later value is the one kept, as in Kubernetes.
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: Span,
+    pub second: Span,
+}
+
+/// A document that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+/// What a stream yielded: the documents that could be read and the errors of the others.
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub documents: Vec<Document>,
+    pub errors: Vec<ParseError>,
+}
+
+/// Parses a YAML (or JSON) stream. A document with an error is reported and the
+/// parse resumes at the next line that starts with `---`.
+pub fn parse_stream(src: &str, limits: Limits) -> Stream {
+    let mut out = Stream::default();
+    let line_starts = line_starts(src);
+    let mut start_line: usize = 0; // 0-based line where this parse attempt starts
+    let mut doc_index = 0usize;
+    loop {
+        let offset = line_starts[start_line];
+        let sub = &src[offset..];
+        let mut b = Builder::new(limits, start_line as u32, &mut doc_index);
+        match b.run(sub, &mut out.documents) {
+            Ok(()) => break,
+            Err(e) => {
+                let err_line = e.line as usize; // 1-based absolute
+                out.errors.push(e);
+                // resume at the next document marker after the error line
+                let from = err_line.saturating_sub(1).max(start_line + 1);
+                let next = (from..line_starts.len() - 1).find(|&l| {
+                    let s = &src[line_starts[l]..line_starts[l + 1]];
+                    s.starts_with("---")
+                        && (s.len() == 3 || s[3..].starts_with(|c: char| c.is_whitespace()))
+                });
+                match next {
+                    Some(l) if l > start_line => {
+                        start_line = l;
+                        doc_index += 1;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Byte offsets of every line start, plus the end of the text.
+fn line_starts(src: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    if *v.last().unwrap() != src.len() {
+        v.push(src.len());
+    }
+    v
+}
+
+enum Frame {
+    Seq {
+        start: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Span, bool)>,
+        /// key -> entry position, built once a mapping grows large
+        lookup: Option<HashMap<String, usize>>,
+        /// entries that came from a `<<` merge and may be overridden silently
+        merged: Vec<bool>,
+    },
+}
+
+struct Builder<'a> {
+    limits: Limits,
+    line_offset: u32,
+    doc_index: &'a mut usize,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    duplicates: Vec<DuplicateKey>,
+    root: Option<Node>,
+    doc_start: u32,
+    in_doc: bool,
+}
+
+impl<'a> Builder<'a> {
+    fn new(limits: Limits, line_offset: u32, doc_index: &'a mut usize) -> Self {
+        Builder {
+            limits,
+            line_offset,
+            doc_index,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            duplicates: Vec::new(),
+            root: None,
+            doc_start: 0,
+            in_doc: false,
+        }
+    }
+
+    fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
+        Pos {
+            line: m.line() as u32 + self.line_offset,
+            col: m.col() as u32 + 1,
+        }
+    }
+
+    fn span(&self, s: &SSpan) -> Span {
+        Span {
+            start: self.pos(&s.start),
+            end: self.pos(&s.end),
+        }
+    }
+
+    fn err(&self, at: Pos, message: impl Into<String>) -> ParseError {
+        ParseError {
+            line: at.line,
+            col: at.col,
+            message: message.into(),
+        }
+    }
+
+    fn run(&mut self, src: &str, docs: &mut Vec<Document>) -> Result<(), ParseError> {
+        let parser = Parser::new_from_str(src);
+        for ev in parser {
+            let (ev, sp) = ev.map_err(|e| {
+                let m = e.marker();
+                self.err(self.pos(m), describe_scan_error(e.info()))
+            })?;
+            let span = self.span(&sp);
+            match ev {
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+                Event::DocumentStart(_) => {
+                    self.in_doc = true;
+                    self.doc_start = span.start.line;
+                    self.anchors.clear();
+                    self.alias_nodes = 0;
+                }
+                Event::DocumentEnd => {
+                    if self.in_doc {
+                        // an empty document (only comments) arrives as an empty plain scalar
+                        let root = self.root.take().filter(|r| {
+                            !matches!(&r.data, Data::Scalar(s) if s.text.is_empty() && s.style == Style::Plain && s.tag.is_none())
+                        });
+                        docs.push(Document {
+                            index: *self.doc_index,
+                            root,
+                            start_line: self.doc_start,
+                            duplicates: std::mem::take(&mut self.duplicates),
+                        });
+                        *self.doc_index += 1;
+                        self.in_doc = false;
+                    }
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let tag = tag.map(|t| {
+                        if t.is_yaml_core_schema() {
+                            t.suffix.clone()
+                        } else {
+                            t.to_string()
+                        }
+                    });
+                    let node = Node {
+                        span,
+                        data: Data::Scalar(Scalar {
+                            text: text.into_owned(),
+                            style: match style {
+                                ScalarStyle::Plain => Style::Plain,
+                                ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                                ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                                ScalarStyle::Literal => Style::Literal,
+                                ScalarStyle::Folded => Style::Folded,
+                            },
+                            tag,
+                        }),
+                    };
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    self.push_value(node)?;
+                }
+                Event::Alias(id) => {
+                    let Some(target) = self.anchors.get(&id) else {
+                        return Err(self.err(span.start, "unknown alias"));
+                    };
+                    let size = target.count();
+                    self.alias_nodes += size;
+                    if self.alias_nodes > self.limits.max_alias_nodes {
+                        return Err(self.err(
+                            span.start,
+                            format!(
+                                "aliases expand to more than {} nodes in this document (a YAML bomb?); refusing to expand further",
+                                self.limits.max_alias_nodes
+                            ),
+                        ));
+                    }
+                    let mut node = target.clone();
+                    node.span = span;
+                    self.push_value(node)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.check_depth(span.start)?;
+                    self.stack.push(Frame::Seq {
+                        start: span.start,
+                        anchor,
+                        items: Vec::new(),
+                    });
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.check_depth(span.start)?;
+                    self.stack.push(Frame::Map {
+                        start: span.start,
+                        anchor,
+                        entries: Vec::new(),
+                        key: None,
+                        lookup: None,
+                        merged: Vec::new(),
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let frame = self.stack.pop().expect("balanced events");
+                    let (start, anchor, data) = match frame {
+                        Frame::Seq {
+                            start,
+                            anchor,
+                            items,
+                        } => (start, anchor, Data::Seq(items)),
+                        Frame::Map {
+                            start,
+                            anchor,
+                            entries,
+                            ..
+                        } => (start, anchor, Data::Map(entries)),
+                    };
+                    let node = Node {
+                        span: Span {
+                            start,
+                            end: span.end,
+                        },
+                        data,
+                    };
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    self.push_value(node)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, at: Pos) -> Result<(), ParseError> {
+        if self.stack.len() >= self.limits.max_depth {
+            Err(self.err(
+                at,
+                format!(
+                    "nesting too deep (more than {} levels); no Kubernetes object is this deep",
+                    self.limits.max_depth
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn push_value(&mut self, node: Node) -> Result<(), ParseError> {
+        let Some(top) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        match top {
+            Frame::Seq { items, .. } => items.push(node),
+            Frame::Map {
+                entries,
+                key,
+                lookup,
+                merged,
+                ..
+            } => match key.take() {
+                None => {
+                    let Data::Scalar(s) = node.data else {
+                        return Err(ParseError {
+                            line: node.span.start.line,
+                            col: node.span.start.col,
+                            message: "a mapping key must be a scalar (Kubernetes cannot decode complex keys)".into(),
+                        });
+                    };
+                    let is_merge = s.text == "<<" && s.style == Style::Plain;
+                    *key = Some((s.text, node.span, is_merge));
+                }
+                Some((k, key_span, true)) => {
+                    // `<<: *base` or `<<: [*a, *b]`: merge keys not already present
+                    let sources: Vec<Node> = match node.data {
+                        Data::Map(_) => vec![node],
+                        Data::Seq(items) => items,
+                        Data::Scalar(_) => {
+                            return Err(ParseError {
+                                line: key_span.start.line,
+                                col: key_span.start.col,
+                                message: format!(
+                                    "merge key `{k}` needs a mapping or a list of mappings"
+                                ),
+                            });
+                        }
+                    };
+                    for src in sources {
+                        let Data::Map(src_entries) = src.data else {
+                            return Err(ParseError {
+                                line: src.span.start.line,
+                                col: src.span.start.col,
+                                message: "merge key `<<` needs mappings".into(),
+                            });
+                        };
+                        for e in src_entries {
+                            if find(entries, lookup, &e.key).is_none() {
+                                insert(entries, lookup, e);
+                                merged.push(true);
+                            }
+                        }
+                    }
+                }
+                Some((k, key_span, false)) => {
+                    if let Some(i) = find(entries, lookup, &k) {
+                        if !merged[i] {
+                            self.duplicates.push(DuplicateKey {
+                                key: k.clone(),
+                                first: entries[i].key_span,
+                                second: key_span,
+                            });
+                        }
+                        entries[i] = Entry {
+                            key: k,
+                            key_span,
+                            value: node,
+                        };
+                        merged[i] = false;
+                    } else {
+                        insert(
+                            entries,
+                            lookup,
+                            Entry {
+                                key: k,
+                                key_span,
+                                value: node,
+                            },
+                        );
+                        merged.push(false);
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+const LOOKUP_THRESHOLD: usize = 24;
+
+fn find(entries: &[Entry], lookup: &Option<HashMap<String, usize>>, key: &str) -> Option<usize> {
+    match lookup {
+        Some(m) => m.get(key).copied(),
+        None => entries.iter().position(|e| e.key == key),
+    }
+}
+
+fn insert(entries: &mut Vec<Entry>, lookup: &mut Option<HashMap<String, usize>>, e: Entry) {
+    if let Some(m) = lookup {
+        m.insert(e.key.clone(), entries.len());
+    }
+    entries.push(e);
+    if lookup.is_none() && entries.len() >= LOOKUP_THRESHOLD {
+        *lookup = Some(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), i))
+                .collect(),
+        );
+    }
+}
+
+/// Scanner messages, with a hint where a common mistake is the likely cause.
+fn describe_scan_error(info: &str) -> String {
+    if info.contains("recursion limit") {
+        "nesting too deep (recursion limit exceeded); no Kubernetes object is this deep".to_string()
+    } else if info.contains("tab") {
+        format!("{info} (YAML does not allow tabs for indentation; use spaces)")
+    } else {
+        info.to_string()
+    }
+}

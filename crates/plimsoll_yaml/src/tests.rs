@@ -1,0 +1,171 @@
+use super::*;
+
+fn parse(src: &str) -> Stream {
+    parse_stream(src, Limits::default())
+}
+
+fn root(src: &str) -> Node {
+    let s = parse(src);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    s.documents[0].root.clone().unwrap()
+}
+
+#[test]
+fn resolves_scalars_like_go_yaml_v2() {
+    for (text, want) in [
+        ("yes", Resolved::Bool(true)),
+        ("Off", Resolved::Bool(false)),
+        ("y", Resolved::Bool(true)),
+        ("true", Resolved::Bool(true)),
+        ("0755", Resolved::Int(493)),
+        ("0x1F", Resolved::Int(31)),
+        ("1_000", Resolved::Int(1000)),
+        ("-42", Resolved::Int(-42)),
+        ("08", Resolved::Float(8.0)),
+        ("1.10", Resolved::Float(1.1)),
+        ("1e3", Resolved::Float(1000.0)),
+        ("~", Resolved::Null),
+        ("", Resolved::Null),
+        ("500m", Resolved::Str),
+        ("1Gi", Resolved::Str),
+        ("nginx:1.25", Resolved::Str),
+        ("-", Resolved::Str),
+        ("1.2.3", Resolved::Str),
+    ] {
+        assert_eq!(resolve_plain(text), want, "{text}");
+    }
+}
+
+#[test]
+fn quoted_scalars_are_strings() {
+    let n = root("a: 'yes'\nb: \"0755\"\nc: !!str 12\nd: yes\n");
+    assert_eq!(n.get("a").unwrap().as_str(), Some("yes"));
+    assert_eq!(n.get("b").unwrap().as_str(), Some("0755"));
+    assert_eq!(n.get("c").unwrap().as_str(), Some("12"));
+    assert_eq!(n.get("d").unwrap().as_bool(), Some(true));
+}
+
+#[test]
+fn spans_are_one_based_characters() {
+    let n = root("kind: Pod\nmetadata:\n  name: café\n  labels: {app: x}\n");
+    let name = n.at(&["metadata", "name"]).unwrap();
+    assert_eq!(name.span.start, Pos { line: 3, col: 9 });
+    assert_eq!(name.span.end, Pos { line: 3, col: 13 });
+    let meta = n.entry("metadata").unwrap();
+    assert_eq!(meta.key_span.start, Pos { line: 2, col: 1 });
+    let app = n.at(&["metadata", "labels", "app"]).unwrap();
+    assert_eq!(app.span.start, Pos { line: 4, col: 17 });
+}
+
+#[test]
+fn multi_document_streams() {
+    let s = parse("---\na: 1\n---\n# only a comment\n---\nb: 2\n...\n");
+    assert!(s.errors.is_empty());
+    assert_eq!(s.documents.len(), 3);
+    assert!(s.documents[1].root.is_none());
+    assert_eq!(s.documents[2].index, 2);
+    assert_eq!(s.documents[2].start_line, 5);
+}
+
+#[test]
+fn duplicate_keys_keep_the_last_value() {
+    let s = parse("a: 1\nb: 2\na: 3\n");
+    let d = &s.documents[0];
+    assert_eq!(d.root.as_ref().unwrap().get("a").unwrap().as_i64(), Some(3));
+    assert_eq!(d.duplicates.len(), 1);
+    assert_eq!(d.duplicates[0].first.start.line, 1);
+    assert_eq!(d.duplicates[0].second.start.line, 3);
+}
+
+#[test]
+fn duplicate_keys_in_large_mappings() {
+    let mut src: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+    src.push_str("k7: x\n");
+    let s = parse(&src);
+    assert_eq!(s.documents[0].duplicates.len(), 1);
+    assert_eq!(
+        s.documents[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .get("k7")
+            .unwrap()
+            .as_str(),
+        Some("x")
+    );
+}
+
+#[test]
+fn merge_keys_and_aliases() {
+    let n = root("base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n");
+    let d = n.get("derived").unwrap();
+    assert_eq!(d.get("x").unwrap().as_i64(), Some(1));
+    assert_eq!(d.get("y").unwrap().as_i64(), Some(3));
+    assert!(d.get("<<").is_none());
+}
+
+#[test]
+fn billion_laughs_is_refused() {
+    let mut src = String::from(
+        "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..10 {
+        let p = i - 1;
+        src.push_str(&format!(
+            "a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"
+        ));
+    }
+    let s = parse(&src);
+    assert_eq!(s.errors.len(), 1);
+    assert!(s.errors[0].message.contains("YAML bomb"), "{:?}", s.errors);
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflow() {
+    let src = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let s = parse(&src);
+    assert_eq!(s.errors.len(), 1);
+    assert!(s.errors[0].message.contains("nesting too deep"));
+    let src = "a:\n".to_string()
+        + &(1..10_000)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect::<String>();
+    let s = parse(&src);
+    assert_eq!(s.errors.len(), 1);
+}
+
+#[test]
+fn a_broken_document_does_not_hide_the_next() {
+    let s = parse("a: 1\n---\nb: [unclosed\nc: 2\n---\nd: 4\n");
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].line, 4, "{:?}", s.errors);
+    let keys: Vec<_> = s
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .map(|r| r.entries()[0].key.clone())
+        .collect();
+    assert_eq!(keys, ["a", "d"]);
+    assert_eq!(s.documents[1].index, 2);
+}
+
+#[test]
+fn json_documents_parse_with_spans() {
+    let n = root("{\n  \"kind\": \"Pod\",\n  \"spec\": {\"replicas\": 3, \"ok\": true}\n}\n");
+    assert_eq!(n.get("kind").unwrap().as_str(), Some("Pod"));
+    assert_eq!(n.at(&["spec", "replicas"]).unwrap().as_i64(), Some(3));
+    assert_eq!(n.at(&["spec", "replicas"]).unwrap().span.start.line, 3);
+}
+
+#[test]
+fn pointers_round_trip() {
+    let p = Pointer::parse("/spec/containers/0/env/a~1b");
+    assert_eq!(p.to_string(), "/spec/containers/0/env/a~1b");
+    let n = root("spec:\n  containers:\n  - name: a\n");
+    assert_eq!(
+        n.pointer(&Pointer::parse("/spec/containers/0/name"))
+            .unwrap()
+            .as_str(),
+        Some("a")
+    );
+}
