@@ -1,1 +1,25 @@
+//! Kubernetes semantics, modelled once: objects and their scope, the pod-template view
+//! over every workload kind, container kinds, resource quantities, QoS classes, label
+//! selectors, Kubernetes versions and the cross-object [`Index`].
+//!
+//! Nothing here does I/O: front-ends (files, a live cluster, admission) build
+//! [`Object`]s and hand them over.
 
+mod index;
+mod object;
+mod pod;
+mod quantity;
+mod selector;
+mod version;
+
+pub use index::{Index, NsKey};
+pub use object::{Object, ObjectRef, SourceRef, is_cluster_scoped};
+pub use pod::{Container, ContainerKind, PodTemplate, QosClass, ResourceList, Resources};
+pub use quantity::{Quantity, QuantityError};
+pub use selector::{LabelSelector, Requirement, SelectorOp};
+pub use version::KubeVersion;
+
+pub use plimsoll_yaml::{Node, Pointer, Span};
+
+#[cfg(test)]
+mod tests;

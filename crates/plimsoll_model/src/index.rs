@@ -1,0 +1,269 @@
+//! Everything loaded at once, so that cross-object rules are look-ups, not scans.
+
+use std::collections::{BTreeSet, HashMap};
+
+use plimsoll_yaml::Node;
+
+use crate::object::Object;
+use crate::pod::PodTemplate;
+use crate::selector::LabelSelector;
+
+/// A namespace (`None` for cluster scope).
+pub type NsKey = Option<String>;
+
+/// The cross-object index. Objects are addressed by their position in the run.
+#[derive(Debug, Default)]
+pub struct Index {
+    objects: Vec<Object>,
+    by_name: HashMap<(String, NsKey, String), Vec<usize>>,
+    by_kind: HashMap<String, Vec<usize>>,
+    by_ns: HashMap<String, Vec<usize>>,
+    namespaces: BTreeSet<String>,
+    /// workloads with a pod template and no controlling owner, per namespace
+    workloads_by_ns: HashMap<String, Vec<usize>>,
+    /// (namespace, label key, label value) -> workloads whose template carries it
+    workloads_by_label: HashMap<(String, String, String), Vec<usize>>,
+    /// HPA scale targets: (namespace, kind, name) -> HPAs
+    hpas_by_target: HashMap<(String, String, String), Vec<usize>>,
+    /// PDB -> workloads it selects, and back
+    pdb_workloads: HashMap<usize, Vec<usize>>,
+    workload_pdbs: HashMap<usize, Vec<usize>>,
+}
+
+impl Index {
+    pub fn new(objects: Vec<Object>) -> Index {
+        let mut ix = Index {
+            objects,
+            ..Index::default()
+        };
+        for (id, o) in ix.objects.iter().enumerate() {
+            ix.by_name
+                .entry((o.kind.clone(), o.namespace.clone(), o.name.clone()))
+                .or_default()
+                .push(id);
+            ix.by_kind.entry(o.kind.clone()).or_default().push(id);
+            if let Some(ns) = &o.namespace {
+                ix.by_ns.entry(ns.clone()).or_default().push(id);
+                ix.namespaces.insert(ns.clone());
+            }
+            if o.kind == "Namespace" && o.group().is_empty() {
+                ix.namespaces.insert(o.name.clone());
+            }
+            if let (Some(t), Some(ns)) = (PodTemplate::of(o), &o.namespace)
+                && !o.has_controller()
+            {
+                ix.workloads_by_ns.entry(ns.clone()).or_default().push(id);
+                for (k, v) in t.labels() {
+                    ix.workloads_by_label
+                        .entry((ns.clone(), k.to_string(), v.to_string()))
+                        .or_default()
+                        .push(id);
+                }
+            }
+            if o.kind == "HorizontalPodAutoscaler"
+                && let (Some(ns), Some(target)) =
+                    (&o.namespace, o.root.at(&["spec", "scaleTargetRef"]))
+                && let (Some(kind), Some(name)) = (
+                    target.get("kind").and_then(Node::as_text),
+                    target.get("name").and_then(Node::as_text),
+                )
+            {
+                ix.hpas_by_target
+                    .entry((ns.clone(), kind.to_string(), name.to_string()))
+                    .or_default()
+                    .push(id);
+            }
+        }
+        let pdbs: Vec<usize> = ix
+            .of_kind("PodDisruptionBudget")
+            .map(|(id, _)| id)
+            .collect();
+        for pdb in pdbs {
+            let selected = ix.pdb_selection(pdb).unwrap_or_default();
+            for &w in &selected {
+                ix.workload_pdbs.entry(w).or_default().push(pdb);
+            }
+            ix.pdb_workloads.insert(pdb, selected);
+        }
+        ix
+    }
+
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+
+    pub fn object(&self, id: usize) -> &Object {
+        &self.objects[id]
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    /// Objects of a kind (any group), with their ids.
+    pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = (usize, &'a Object)> + 'a {
+        self.by_kind
+            .get(kind)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&id| (id, &self.objects[id]))
+    }
+
+    /// Objects of a kind in a namespace.
+    pub fn of_kind_in<'a>(
+        &'a self,
+        kind: &'a str,
+        ns: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a Object)> + 'a {
+        self.of_kind(kind)
+            .filter(move |(_, o)| o.namespace.as_deref() == Some(ns))
+    }
+
+    /// The object of a kind and name (namespaced when `ns` is given).
+    pub fn get(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<(usize, &Object)> {
+        self.by_name
+            .get(&(kind.to_string(), ns.map(str::to_string), name.to_string()))
+            .and_then(|ids| ids.first())
+            .map(|&id| (id, &self.objects[id]))
+    }
+
+    /// All objects with that identity (more than one means duplicates in the input).
+    pub fn all_named(&self, kind: &str, ns: Option<&str>, name: &str) -> &[usize] {
+        self.by_name
+            .get(&(kind.to_string(), ns.map(str::to_string), name.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Objects in a namespace.
+    pub fn in_namespace(&self, ns: &str) -> &[usize] {
+        self.by_ns.get(ns).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Namespaces that have objects in the input (or a Namespace object).
+    pub fn namespaces(&self) -> impl Iterator<Item = &str> {
+        self.namespaces.iter().map(String::as_str)
+    }
+
+    /// Whether the input says anything about a namespace. Cross-object rules judge a
+    /// namespace only when this holds; otherwise they report "not evaluated".
+    pub fn knows_namespace(&self, ns: &str) -> bool {
+        self.namespaces.contains(ns)
+    }
+
+    /// The Namespace object, when it is in the input.
+    pub fn namespace_object(&self, ns: &str) -> Option<(usize, &Object)> {
+        self.get("Namespace", None, ns)
+    }
+
+    /// Workloads (objects with a pod template and no controlling owner) in a namespace.
+    pub fn workloads_in(&self, ns: &str) -> &[usize] {
+        self.workloads_by_ns
+            .get(ns)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Workloads in `ns` whose pod template labels match `selector`. An empty selector
+    /// matches every workload of the namespace; callers decide whether the API in
+    /// question treats it so.
+    pub fn workloads_matching(&self, ns: &str, selector: &LabelSelector) -> Vec<usize> {
+        let candidates: &[usize] = match selector.required_pair() {
+            Some((k, v)) => self
+                .workloads_by_label
+                .get(&(ns.to_string(), k.to_string(), v.to_string()))
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            None => self.workloads_in(ns),
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|&id| {
+                PodTemplate::of(&self.objects[id]).is_some_and(|t| {
+                    let labels: Vec<(&str, &str)> = t.labels().collect();
+                    selector.matches_pairs(&labels)
+                })
+            })
+            .collect()
+    }
+
+    /// HPAs whose scaleTargetRef names this object.
+    pub fn hpas_for(&self, id: usize) -> Vec<usize> {
+        let o = &self.objects[id];
+        let Some(ns) = &o.namespace else {
+            return Vec::new();
+        };
+        self.hpas_by_target
+            .get(&(ns.clone(), o.kind.clone(), o.name.clone()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// PDBs that select the pods of a workload.
+    pub fn pdbs_for(&self, workload: usize) -> &[usize] {
+        self.workload_pdbs
+            .get(&workload)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Workloads a PDB selects.
+    pub fn pdb_targets(&self, pdb: usize) -> &[usize] {
+        self.pdb_workloads
+            .get(&pdb)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// What a PDB selects, by its API version's rules: in policy/v1 an empty selector
+    /// selects every pod of the namespace and a missing one none; in policy/v1beta1
+    /// both select none. `None` for a selector that cannot be parsed.
+    fn pdb_selection(&self, pdb: usize) -> Option<Vec<usize>> {
+        let o = &self.objects[pdb];
+        let ns = o.namespace.as_deref()?;
+        let sel_node = o.root.at(&["spec", "selector"])?;
+        if sel_node.is_null() {
+            return Some(Vec::new());
+        }
+        let sel = LabelSelector::from_label_selector(sel_node)?;
+        if sel.is_empty() && o.api_version != "policy/v1" {
+            return Some(Vec::new());
+        }
+        Some(self.workloads_matching(ns, &sel))
+    }
+
+    /// The replica count Kubernetes runs for a workload: `spec.replicas` (default 1)
+    /// for scalable kinds, the HPA's minReplicas when an HPA manages it, `None` for
+    /// kinds without a replica count (DaemonSet, Job, Pod).
+    pub fn expected_min_replicas(&self, id: usize) -> Option<i64> {
+        let o = &self.objects[id];
+        let scalable = matches!(
+            o.kind.as_str(),
+            "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "Rollout"
+        );
+        if !scalable {
+            return None;
+        }
+        let hpas = self.hpas_for(id);
+        if let Some(&h) = hpas.first() {
+            let min = self.objects[h]
+                .root
+                .at(&["spec", "minReplicas"])
+                .and_then(Node::as_i64)
+                .unwrap_or(1);
+            return Some(min);
+        }
+        Some(
+            o.root
+                .at(&["spec", "replicas"])
+                .and_then(Node::as_i64)
+                .unwrap_or(1),
+        )
+    }
+}

@@ -1,0 +1,399 @@
+//! One view of the pod a workload creates, whatever the workload kind.
+
+use plimsoll_yaml::{Node, Pointer};
+
+use crate::object::{Object, map_pairs};
+use crate::quantity::Quantity;
+
+/// The pod template of an object: where its metadata and spec are, and the path to it.
+#[derive(Debug, Clone, Copy)]
+pub struct PodTemplate<'a> {
+    pub object: &'a Object,
+    /// The template node (for a Pod, the Pod itself).
+    pub node: &'a Node,
+    pub spec: &'a Node,
+    /// Pointer to the template inside the object (`/spec/template`; empty for a Pod).
+    base: &'static [&'static str],
+}
+
+/// How Kubernetes runs a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContainerKind {
+    /// `initContainers` without `restartPolicy: Always`: runs to completion before the others.
+    Init,
+    /// `initContainers` with `restartPolicy: Always`: a sidecar that runs beside the app.
+    Sidecar,
+    /// `containers`.
+    Regular,
+    /// `ephemeralContainers`: debugging containers, without resources or probes.
+    Ephemeral,
+}
+
+impl ContainerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerKind::Init => "init container",
+            ContainerKind::Sidecar => "sidecar container",
+            ContainerKind::Regular => "container",
+            ContainerKind::Ephemeral => "ephemeral container",
+        }
+    }
+
+    /// Whether the container runs for the life of the pod (regular and sidecar).
+    pub fn is_long_running(self) -> bool {
+        matches!(self, ContainerKind::Regular | ContainerKind::Sidecar)
+    }
+
+    /// Whether its resources count for scheduling and QoS (all but ephemeral).
+    pub fn counts_for_resources(self) -> bool {
+        !matches!(self, ContainerKind::Ephemeral)
+    }
+}
+
+/// A container of a pod template.
+#[derive(Debug, Clone, Copy)]
+pub struct Container<'a> {
+    pub kind: ContainerKind,
+    pub index: usize,
+    pub node: &'a Node,
+    pub name: &'a str,
+    field: &'static str,
+    template: PodTemplate<'a>,
+}
+
+/// Requests or limits of cpu and memory (others kept by name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceList {
+    pub cpu: Option<Quantity>,
+    pub memory: Option<Quantity>,
+    /// Resources other than cpu and memory, by name.
+    pub other: Vec<(String, Option<Quantity>)>,
+    /// Values that are not valid quantities: (resource name, text).
+    pub invalid: Vec<(String, String)>,
+}
+
+impl ResourceList {
+    pub fn from_node(node: Option<&Node>) -> ResourceList {
+        let mut out = ResourceList::default();
+        for e in node.map(Node::entries).unwrap_or_default() {
+            let text = e.value.as_text().unwrap_or("");
+            let q = Quantity::parse(text).ok();
+            if q.is_none() {
+                out.invalid.push((e.key.clone(), text.to_string()));
+            }
+            match e.key.as_str() {
+                "cpu" => out.cpu = q,
+                "memory" => out.memory = q,
+                _ => out.other.push((e.key.clone(), q)),
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cpu.is_none() && self.memory.is_none() && self.other.is_empty()
+    }
+
+    pub fn get(&self, name: &str) -> Option<Quantity> {
+        match name {
+            "cpu" => self.cpu,
+            "memory" => self.memory,
+            _ => self
+                .other
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, q)| *q),
+        }
+    }
+}
+
+/// Requests and limits of a container (or of the pod, for pod-level resources).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resources {
+    /// As written.
+    pub requests: ResourceList,
+    pub limits: ResourceList,
+}
+
+impl Resources {
+    pub fn from_node(node: Option<&Node>) -> Resources {
+        Resources {
+            requests: ResourceList::from_node(node.and_then(|n| n.get("requests"))),
+            limits: ResourceList::from_node(node.and_then(|n| n.get("limits"))),
+        }
+    }
+
+    /// The request Kubernetes stores for `name`: the written request, or the limit when
+    /// only a limit is written (pod defaulting, applied to templates to predict pods).
+    pub fn effective_request(&self, name: &str) -> Option<Quantity> {
+        self.requests.get(name).or_else(|| self.limits.get(name))
+    }
+}
+
+/// The kubelet's QoS classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QosClass {
+    Guaranteed,
+    Burstable,
+    BestEffort,
+}
+
+impl QosClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QosClass::Guaranteed => "Guaranteed",
+            QosClass::Burstable => "Burstable",
+            QosClass::BestEffort => "BestEffort",
+        }
+    }
+}
+
+const POD: &[&str] = &[];
+const TEMPLATE: &[&str] = &["spec", "template"];
+const CRONJOB: &[&str] = &["spec", "jobTemplate", "spec", "template"];
+const POD_TEMPLATE: &[&str] = &["template"];
+
+impl<'a> PodTemplate<'a> {
+    /// The pod template of an object, for every kind that creates pods: Pod,
+    /// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+    /// ReplicationController, PodTemplate, Argo Rollout, and any custom resource that
+    /// embeds a template at `spec.template` with containers (OpenKruise and the like).
+    pub fn of(object: &'a Object) -> Option<PodTemplate<'a>> {
+        let base: &'static [&'static str] = match (object.group(), object.kind.as_str()) {
+            ("", "Pod") => POD,
+            ("", "PodTemplate") => POD_TEMPLATE,
+            ("", "ReplicationController")
+            | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
+            | ("apps", "StatefulSet")
+            | ("batch", "Job")
+            | ("argoproj.io", "Rollout") => TEMPLATE,
+            ("batch", "CronJob") => CRONJOB,
+            ("", _) => return None,
+            (g, _) if is_builtin_group(g) => return None,
+            _ => TEMPLATE,
+        };
+        let node = object.root.at(base)?;
+        let spec = node.get("spec")?;
+        if base == TEMPLATE
+            && !matches!(
+                object.group(),
+                "" | "apps" | "extensions" | "batch" | "argoproj.io"
+            )
+        {
+            // a custom resource: only with a recognisable pod spec
+            spec.get("containers").filter(|c| c.is_seq())?;
+        }
+        Some(PodTemplate {
+            object,
+            node,
+            spec,
+            base,
+        })
+    }
+
+    /// Pointer to the template inside its object.
+    pub fn pointer(&self) -> Pointer {
+        Pointer::root().keys(self.base)
+    }
+
+    /// Pointer to a field of the pod spec (`/spec/template/spec/<keys>`).
+    pub fn spec_pointer(&self, keys: &[&str]) -> Pointer {
+        self.pointer().key("spec").keys(keys)
+    }
+
+    /// Pointer to a field of the template metadata.
+    pub fn meta_pointer(&self, keys: &[&str]) -> Pointer {
+        self.pointer().key("metadata").keys(keys)
+    }
+
+    pub fn is_pod(&self) -> bool {
+        self.base.is_empty()
+    }
+
+    pub fn metadata(&self) -> Option<&'a Node> {
+        self.node.get("metadata")
+    }
+
+    pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        map_pairs(self.metadata().and_then(|m| m.get("labels")))
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.metadata()?.get("annotations")?.get(key)?.as_text()
+    }
+
+    pub fn spec_field(&self, key: &str) -> Option<&'a Node> {
+        self.spec.get(key)
+    }
+
+    /// Every container in the order Kubernetes starts them: init and sidecar
+    /// containers, regular containers, then ephemeral containers.
+    pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + '_ {
+        let t = *self;
+        [
+            ("initContainers", true),
+            ("containers", false),
+            ("ephemeralContainers", false),
+        ]
+        .into_iter()
+        .flat_map(move |(field, init)| {
+            t.spec
+                .get(field)
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(move |(index, node)| {
+                    let kind = match field {
+                        "initContainers" => {
+                            if node.get("restartPolicy").and_then(Node::as_text) == Some("Always") {
+                                ContainerKind::Sidecar
+                            } else {
+                                ContainerKind::Init
+                            }
+                        }
+                        "containers" => ContainerKind::Regular,
+                        _ => ContainerKind::Ephemeral,
+                    };
+                    let _ = init;
+                    Container {
+                        kind,
+                        index,
+                        node,
+                        name: node.get("name").and_then(Node::as_text).unwrap_or(""),
+                        field,
+                        template: t,
+                    }
+                })
+        })
+    }
+
+    /// Regular containers only.
+    pub fn app_containers(&self) -> impl Iterator<Item = Container<'a>> + '_ {
+        self.containers()
+            .filter(|c| c.kind == ContainerKind::Regular)
+    }
+
+    /// Pod-level resources (`spec.resources`), when written.
+    pub fn pod_resources(&self) -> Option<Resources> {
+        self.spec
+            .get("resources")
+            .map(|r| Resources::from_node(Some(r)))
+    }
+
+    /// The QoS class the kubelet gives the pods of this template (with request
+    /// defaulting from limits applied, as the API server does when it creates them).
+    pub fn qos_class(&self) -> QosClass {
+        if let Some(r) = self.pod_resources()
+            && (r.requests.cpu.is_some()
+                || r.requests.memory.is_some()
+                || r.limits.cpu.is_some()
+                || r.limits.memory.is_some())
+        {
+            return resource_qos(&r);
+        }
+        let mut pod: Option<QosClass> = None;
+        for c in self.containers().filter(|c| c.kind.counts_for_resources()) {
+            let q = resource_qos(&c.resources());
+            if q == QosClass::Burstable {
+                return QosClass::Burstable;
+            }
+            match pod {
+                None => pod = Some(q),
+                Some(p) if p != q => return QosClass::Burstable,
+                _ => {}
+            }
+        }
+        pod.unwrap_or(QosClass::BestEffort)
+    }
+
+    /// `spec.restartPolicy` as Kubernetes defaults it (`Always`).
+    pub fn restart_policy(&self) -> &'a str {
+        self.spec
+            .get("restartPolicy")
+            .and_then(Node::as_text)
+            .unwrap_or("Always")
+    }
+}
+
+fn is_builtin_group(g: &str) -> bool {
+    !g.contains('.')
+        || g.ends_with(".k8s.io") && !g.starts_with("autoscaling.k8s.io")
+        || g == "autoscaling.k8s.io"
+}
+
+/// `resourceQOS` from the kubelet: only cpu and memory count, requests defaulted from
+/// limits.
+fn resource_qos(r: &Resources) -> QosClass {
+    let mut qos: Option<QosClass> = None;
+    let any = r.requests.cpu.is_some()
+        || r.requests.memory.is_some()
+        || r.limits.cpu.is_some()
+        || r.limits.memory.is_some();
+    if !any {
+        return QosClass::BestEffort;
+    }
+    for res in ["cpu", "memory"] {
+        let req = r.effective_request(res).unwrap_or(Quantity::ZERO);
+        let lim = r.limits.get(res).unwrap_or(Quantity::ZERO);
+        if req != lim {
+            return QosClass::Burstable;
+        }
+        let best_effort = req.is_zero() && lim.is_zero();
+        match qos {
+            None => {
+                qos = Some(if best_effort {
+                    QosClass::BestEffort
+                } else {
+                    QosClass::Guaranteed
+                })
+            }
+            Some(q) if best_effort != (q == QosClass::BestEffort) => return QosClass::Burstable,
+            _ => {}
+        }
+    }
+    qos.unwrap_or(QosClass::BestEffort)
+}
+
+impl<'a> Container<'a> {
+    /// Pointer to this container (`/spec/template/spec/containers/0`).
+    pub fn pointer(&self) -> Pointer {
+        self.template.spec_pointer(&[self.field]).index(self.index)
+    }
+
+    /// Pointer to a field of this container.
+    pub fn field_pointer(&self, keys: &[&str]) -> Pointer {
+        self.pointer().keys(keys)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'a Node> {
+        self.node.get(key)
+    }
+
+    pub fn image(&self) -> Option<&'a str> {
+        self.node.get("image").and_then(Node::as_text)
+    }
+
+    pub fn resources(&self) -> Resources {
+        Resources::from_node(self.node.get("resources"))
+    }
+
+    pub fn template(&self) -> PodTemplate<'a> {
+        self.template
+    }
+
+    /// Names and numbers of the ports the container declares.
+    pub fn ports(&self) -> impl Iterator<Item = (Option<&'a str>, Option<i64>)> {
+        self.node
+            .get("ports")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                (
+                    p.get("name").and_then(Node::as_text),
+                    p.get("containerPort").and_then(Node::as_i64),
+                )
+            })
+    }
+}
