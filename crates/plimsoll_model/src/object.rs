@@ -151,7 +151,7 @@ impl Object {
 pub fn map_pairs(node: Option<&Node>) -> impl Iterator<Item = (&str, &str)> {
     node.into_iter()
         .flat_map(|n| n.entries().iter())
-        .filter_map(|e| Some((e.key.as_str(), e.value.as_text().unwrap_or(""))))
+        .map(|e| (e.key.as_str(), e.value.as_text().unwrap_or("")))
 }
 
 /// Kinds the API server serves cluster-scoped. Unknown kinds (CRDs) are taken as
