@@ -1,0 +1,219 @@
+//! Human output: rustc-style snippets, then a summary.
+
+use std::fmt::Write;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use plimsoll_rules::rule::Severity;
+
+use crate::{FindingOut, Report};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    /// Print only one line per finding.
+    pub concise: bool,
+}
+
+/// The lines `first..=last` (1-based) of `text`, and the byte offset of their start.
+fn window(text: &str, first: u32, last: u32) -> Option<(&str, usize)> {
+    let mut start = None;
+    let mut offset = 0usize;
+    for (line, l) in (1u32..).zip(text.split_inclusive('\n')) {
+        if line == first {
+            start = Some(offset);
+        }
+        offset += l.len();
+        if line == last {
+            let s = start?;
+            return Some((text[s..offset].trim_end_matches(['\n', '\r']), s));
+        }
+    }
+    start.map(|s| (text[s..].trim_end_matches(['\n', '\r']), s))
+}
+
+/// Byte offset within `snippet` (which starts at line `first`) of (line, col).
+fn byte_at(snippet: &str, first: u32, line: u32, col: u32) -> usize {
+    let mut off = 0;
+    for (cur, l) in (first..).zip(snippet.split_inclusive('\n')) {
+        if cur == line {
+            let body = l.trim_end_matches(['\n', '\r']);
+            let idx = body
+                .char_indices()
+                .nth(col.saturating_sub(1) as usize)
+                .map_or(body.len(), |(i, _)| i);
+            return off + idx;
+        }
+        off += l.len();
+    }
+    snippet.len()
+}
+
+fn level(s: Severity) -> Level<'static> {
+    match s {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Renderer) {
+    let text = f
+        .file_index
+        .and_then(|i| r.sources.get(i))
+        .and_then(|s| s.text.as_deref());
+    let mut group = Group::with_title(
+        level(f.severity)
+            .primary_title(f.message.as_str())
+            .id(f.code),
+    );
+    let mut had_snippet = false;
+    if let (Some(loc), Some(text)) = (&f.location, text)
+        && let (Some(line), Some(col)) = (loc.line, loc.column)
+    {
+        let end_line = loc.end_line.unwrap_or(line).max(line).min(line + 4);
+        if let Some((snip, _)) = window(text, line, end_line) {
+            let start = byte_at(snip, line, line, col);
+            let mut end = match (loc.end_line, loc.end_column) {
+                (Some(el), Some(ec)) if el <= end_line => byte_at(snip, line, el, ec),
+                _ => snip.len(),
+            };
+            if end <= start {
+                end = (start + 1).min(snip.len());
+            }
+            let label = match &f.container {
+                Some(c) => format!("{} (container {c})", f.rule),
+                None => f.rule.to_string(),
+            };
+            group = group.element(
+                Snippet::source(snip)
+                    .line_start(line as usize)
+                    .path(loc.file.as_str())
+                    .annotation(AnnotationKind::Primary.span(start..end).label(label)),
+            );
+            had_snippet = true;
+        }
+    }
+    let mut groups: Vec<Group> = vec![group];
+    let mut note = format!("object: {}", f.object.display());
+    if !had_snippet {
+        if let Some(loc) = &f.location {
+            match loc.line {
+                Some(l) => {
+                    let _ = write!(note, " at {}:{l}", loc.file);
+                }
+                None => {
+                    let _ = write!(note, " in {}", loc.file);
+                }
+            }
+        }
+        let _ = write!(note, ", path {}", f.path);
+    }
+    for rel in &f.related {
+        let _ = write!(note, "\nrelated: {}", rel.object.display());
+        if let Some(l) = &rel.location {
+            let _ = write!(note, " ({}:{})", l.file, l.line.unwrap_or(0));
+        }
+    }
+    groups.push(Group::with_title(Level::NOTE.secondary_title(note)));
+    if let Some(fix) = &f.fix {
+        groups.push(Group::with_title(Level::HELP.secondary_title(
+            format!("fix ({:?}): {}", fix.applicability, fix.title).to_lowercase(),
+        )));
+    }
+    out.push_str(&renderer.render(&groups));
+    out.push_str("\n\n");
+}
+
+/// Renders the whole report as text.
+pub fn render_text(r: &Report, opts: TextOptions) -> String {
+    let renderer = if opts.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for e in &r.errors {
+        let at = match (&e.file, e.line, e.column) {
+            (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+            (Some(f), Some(l), None) => format!("{f}:{l}: "),
+            (Some(f), None, _) => format!("{f}: "),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "error: {at}{}", e.message);
+    }
+    if !r.errors.is_empty() {
+        out.push('\n');
+    }
+    for f in &r.findings {
+        if opts.concise {
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| match (l.line, l.column) {
+                    (Some(li), Some(c)) => format!("{}:{li}:{c}: ", l.file),
+                    _ => format!("{}: ", l.file),
+                })
+                .unwrap_or_else(|| format!("{}: ", f.object.display()));
+            let _ = writeln!(out, "{at}{}[{}] {}", f.severity.as_str(), f.code, f.message);
+        } else {
+            render_finding(&mut out, r, f, &renderer);
+        }
+    }
+    for n in &r.notes {
+        match &n.file {
+            Some(f) => {
+                let _ = writeln!(out, "note: {f}: {}", n.message);
+            }
+            None => {
+                let _ = writeln!(out, "note: {}", n.message);
+            }
+        }
+    }
+    for u in &r.unused_exemptions {
+        let _ = writeln!(
+            out,
+            "note: unused exemption `{}` ({:?}) at {}",
+            u.code, u.via, u.location
+        );
+    }
+    for n in &r.not_evaluated {
+        let _ = writeln!(
+            out,
+            "note: {} not evaluated for {}: {}",
+            n.code,
+            n.object.display(),
+            n.reason
+        );
+    }
+    let s = &r.summary;
+    let _ = writeln!(
+        out,
+        "{} finding{} ({} error, {} warning, {} info) in {} object{} from {} file{}; {} exempted, {} not evaluated{}{}",
+        s.findings,
+        if s.findings == 1 { "" } else { "s" },
+        s.error,
+        s.warning,
+        s.info,
+        s.objects,
+        if s.objects == 1 { "" } else { "s" },
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.exempted,
+        s.not_evaluated,
+        if s.baselined > 0 {
+            format!(", {} in the baseline", s.baselined)
+        } else {
+            String::new()
+        },
+        if s.errors > 0 {
+            format!(
+                "; {} input error{}",
+                s.errors,
+                if s.errors == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        },
+    );
+    out
+}

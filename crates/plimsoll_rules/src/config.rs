@@ -1,0 +1,133 @@
+//! `.plimsoll.yaml`: selection, severities, settings and exemptions, shared by every
+//! front-end. The JSON Schema in `schemas/plimsoll-config.schema.json` describes it.
+
+use std::collections::BTreeMap;
+
+use plimsoll_yaml::{Limits, parse_stream};
+use serde::{Deserialize, Serialize};
+
+use crate::rule::Severity;
+use crate::settings::Settings;
+
+/// The threshold for a failing exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, s: Severity) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::Error => s >= Severity::Error,
+            FailOn::Warning => s >= Severity::Warning,
+            FailOn::Info => true,
+        }
+    }
+}
+
+/// An exemption written in the configuration file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ConfigExemption {
+    /// Codes, prefixes or rule names.
+    pub rules: Vec<String>,
+    pub kind: Option<String>,
+    /// Namespace (`*` wildcards allowed).
+    pub namespace: Option<String>,
+    /// Object name (`*` wildcards allowed).
+    pub name: Option<String>,
+    pub container: Option<String>,
+    /// Why the exemption is acceptable. Required.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct Config {
+    /// Replaces the default rule set.
+    pub select: Option<Vec<String>>,
+    /// Adds rules to the set.
+    pub extend_select: Vec<String>,
+    /// Removes rules from the set.
+    pub ignore: Vec<String>,
+    /// Severity overrides by code, prefix or name.
+    pub severity: BTreeMap<String, Severity>,
+    pub fail_on: Option<FailOn>,
+    pub kube_version: Option<String>,
+    pub pss_version: Option<String>,
+    /// Namespace for namespaced objects that do not name one.
+    pub namespace: Option<String>,
+    /// Paths (gitignore-style globs) never read.
+    pub exclude: Vec<String>,
+    pub settings: Settings,
+    pub exemptions: Vec<ConfigExemption>,
+}
+
+impl Config {
+    /// Reads a configuration file's text.
+    pub fn from_yaml(text: &str) -> Result<Config, String> {
+        let stream = parse_stream(text, Limits::default());
+        if let Some(e) = stream.errors.first() {
+            return Err(format!("line {}, column {}: {}", e.line, e.col, e.message));
+        }
+        let Some(root) = stream.documents.into_iter().find_map(|d| d.root) else {
+            return Ok(Config::default());
+        };
+        let line_of = |key: &str| root.entry(key).map(|e| e.key_span.start.line);
+        let json = root.to_json();
+        let config: Config = serde_json::from_value(json).map_err(|e| {
+            let msg = e.to_string();
+            // point at the top-level key the message names, when it names one
+            let line = root
+                .entries()
+                .iter()
+                .find(|en| msg.contains(&format!("`{}`", en.key)))
+                .and_then(|en| line_of(&en.key));
+            match line {
+                Some(l) => format!("line {l}: {msg}"),
+                None => msg,
+            }
+        })?;
+        for (i, ex) in config.exemptions.iter().enumerate() {
+            if ex.reason.trim().is_empty() {
+                return Err(format!("exemptions[{i}]: a reason is required"));
+            }
+            if ex.rules.is_empty() {
+                return Err(format!(
+                    "exemptions[{i}]: name at least one rule in `rules`"
+                ));
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// `*` wildcard match (the only metacharacter).
+pub fn wildcard_match(pattern: &str, value: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == value;
+    }
+    let mut rest = value;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(p) => rest = &rest[p + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}

@@ -1,0 +1,465 @@
+//! Runs the selected rules over the index in parallel, resolves every finding to a
+//! source span, then applies exemptions (annotation, comment, config), severity
+//! overrides and the baseline.
+
+use std::collections::HashMap;
+
+use plimsoll_model::{Index, KubeVersion, Object, PodTemplate};
+use plimsoll_yaml::{Node, Pointer, Pos, Segment, Span};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, ConfigExemption, wildcard_match};
+use crate::input::YamlFacts;
+use crate::rule::{Context, Finding, NotEvaluated, Rule, Severity, Sink};
+use crate::select;
+use crate::settings::Settings;
+
+/// The annotation that exempts an object: `"RES001,IMG002 -- reason"`.
+pub const IGNORE_ANNOTATION: &str = "plimsoll.dev/ignore";
+
+/// An inline `# plimsoll: ignore CODES -- reason` comment found by the files front-end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentExemption {
+    pub file: usize,
+    /// The line the comment is on.
+    pub comment_line: u32,
+    /// The line whose findings it exempts (its own line for a trailing comment, the
+    /// next line for a comment on a line of its own).
+    pub applies_to: u32,
+    pub selectors: Vec<String>,
+    pub reason: Option<String>,
+}
+
+/// How an exemption was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    Annotation,
+    Comment,
+    Config,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exempted {
+    pub finding: Finding,
+    pub reason: String,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnusedExemption {
+    pub selector: String,
+    pub via: Via,
+    /// For comments: the file and line of the comment.
+    pub file: Option<usize>,
+    pub line: Option<u32>,
+    /// For annotations and config entries: `Deployment shop/api`, `exemptions[0]`.
+    pub location: String,
+}
+
+/// A saved set of accepted findings (`--write-baseline`), matched without line numbers
+/// so that unrelated edits do not resurrect them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<BaselineEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BaselineEntry {
+    pub code: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    pub path: String,
+}
+
+impl BaselineEntry {
+    pub fn of(f: &Finding, o: &Object) -> BaselineEntry {
+        BaselineEntry {
+            code: f.rule.code.to_string(),
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
+            container: f.container.clone(),
+            path: f.path.to_string(),
+        }
+    }
+}
+
+/// What the engine needs besides the index.
+pub struct Run<'a> {
+    pub rules: &'a [&'static dyn Rule],
+    pub config: &'a Config,
+    pub settings: &'a Settings,
+    pub kube_version: KubeVersion,
+    pub pss_version: Option<KubeVersion>,
+    pub facts: &'a YamlFacts,
+    pub comments: &'a [CommentExemption],
+    /// Ignore annotation exemptions.
+    pub strict: bool,
+    pub baseline: Option<&'a Baseline>,
+}
+
+/// Everything the engine found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Every finding has `span` set to where it should be shown.
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    pub exempted: Vec<Exempted>,
+    pub unused_exemptions: Vec<UnusedExemption>,
+    /// Findings dropped because the baseline has them.
+    pub baselined: usize,
+    /// Problems with exemptions themselves (missing reasons).
+    pub notes: Vec<(Option<usize>, String)>,
+}
+
+/// Runs the rules.
+pub fn run(index: &Index, run: &Run) -> Outcome {
+    let cx = Context {
+        index,
+        settings: run.settings,
+        kube_version: run.kube_version,
+        pss_version: run.pss_version,
+        yaml: run.facts,
+    };
+    let objects = index.objects();
+    // per-object checks, in parallel over objects
+    let per_object: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = (0..objects.len())
+        .into_par_iter()
+        .with_min_len(64)
+        .map(|id| {
+            let mut f = Vec::new();
+            let mut n = Vec::new();
+            for rule in run.rules {
+                let mut sink = Sink::new(rule.meta());
+                rule.check(&cx, id, &objects[id], &mut sink);
+                f.append(&mut sink.findings);
+                n.append(&mut sink.not_evaluated);
+            }
+            (f, n)
+        })
+        .collect();
+    let whole: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = run
+        .rules
+        .par_iter()
+        .map(|rule| {
+            let mut sink = Sink::new(rule.meta());
+            rule.check_all(&cx, &mut sink);
+            (sink.findings, sink.not_evaluated)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut not_evaluated = Vec::new();
+    for (f, n) in per_object.into_iter().chain(whole) {
+        findings.extend(f);
+        not_evaluated.extend(n);
+    }
+    for f in &mut findings {
+        if f.span.is_none() {
+            f.span = Some(locate(&objects[f.object].root, &f.path));
+        }
+        for (sel, sev) in &run.config.severity {
+            if select::matches(sel, f.rule) {
+                f.severity = *sev;
+            }
+        }
+    }
+    let mut out = Outcome {
+        not_evaluated,
+        ..Outcome::default()
+    };
+    apply_exemptions(index, run, findings, &mut out);
+    out
+}
+
+/// The span to show for a pointer: the node it names, or the nearest existing parent.
+pub fn locate(root: &Node, path: &Pointer) -> Span {
+    let mut node = root;
+    let mut key_span: Option<Span> = None;
+    for seg in path.segments() {
+        let next = match seg {
+            Segment::Key(k) => node.entry(k).map(|e| (&e.value, Some(e.key_span))),
+            Segment::Index(i) => node.items().get(*i).map(|n| (n, None)),
+        };
+        match next {
+            Some((n, ks)) => {
+                node = n;
+                key_span = ks;
+            }
+            None => break,
+        }
+    }
+    let span = match (key_span, node.entries().first()) {
+        // an item of a list (a container): show its first line, `name: api`
+        (None, Some(first))
+            if first.value.scalar().is_some()
+                && first.value.span.end.line == first.key_span.start.line =>
+        {
+            Span {
+                start: first.key_span.start,
+                end: first.value.span.end,
+            }
+        }
+        _ => node.display_span(key_span),
+    };
+    if span.start.line == 0 {
+        Span {
+            start: Pos { line: 1, col: 1 },
+            end: Pos { line: 1, col: 2 },
+        }
+    } else {
+        span
+    }
+}
+
+/// Parses `"RES001,IMG002 -- reason"` into selectors and the reason.
+pub fn parse_exemption_text(text: &str) -> (Vec<String>, Option<String>) {
+    let (codes, reason) = match text.split_once("--") {
+        Some((c, r)) => (c, Some(r.trim().to_string()).filter(|r| !r.is_empty())),
+        None => (text, None),
+    };
+    let selectors = codes
+        .split([',', ' ', '\t'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    (selectors, reason)
+}
+
+struct Candidate {
+    selector: String,
+    reason: Option<String>,
+    via: Via,
+    file: Option<usize>,
+    line: Option<u32>,
+    location: String,
+    used: bool,
+}
+
+fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut Outcome) {
+    let objects = index.objects();
+    // annotation exemptions per object, collected lazily for objects with findings
+    let mut by_object: HashMap<usize, Vec<Candidate>> = HashMap::new();
+    let mut comments: Vec<Candidate> = run
+        .comments
+        .iter()
+        .flat_map(|c| {
+            c.selectors.iter().map(|s| Candidate {
+                selector: s.clone(),
+                reason: c.reason.clone(),
+                via: Via::Comment,
+                file: Some(c.file),
+                line: Some(c.comment_line),
+                location: String::new(),
+                used: false,
+            })
+        })
+        .collect();
+    let mut config: Vec<(usize, &ConfigExemption, Vec<bool>)> = run
+        .config
+        .exemptions
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i, e, vec![false; e.rules.len()]))
+        .collect();
+    // comment candidates are keyed by (file, applies_to line)
+    let comment_keys: Vec<(usize, u32)> = run
+        .comments
+        .iter()
+        .flat_map(|c| c.selectors.iter().map(move |_| (c.file, c.applies_to)))
+        .collect();
+
+    let mut baseline: HashMap<BaselineEntry, usize> = HashMap::new();
+    if let Some(b) = run.baseline {
+        for e in &b.findings {
+            *baseline.entry(e.clone()).or_default() += 1;
+        }
+    }
+
+    for f in findings {
+        let o = &objects[f.object];
+        if !run.strict {
+            let cands = by_object
+                .entry(f.object)
+                .or_insert_with(|| annotation_candidates(o));
+            if let Some(c) = cands
+                .iter_mut()
+                .find(|c| select::matches(&c.selector, f.rule))
+            {
+                c.used = true;
+                if let Some(reason) = c.reason.clone() {
+                    out.exempted.push(Exempted {
+                        finding: f,
+                        reason,
+                        via: Via::Annotation,
+                    });
+                    continue;
+                }
+            }
+        }
+        let line = f.span.map(|s| s.start.line).unwrap_or(0);
+        if let Some(file) = o.source.file
+            && let Some(pos) = comments.iter().enumerate().position(|(i, c)| {
+                comment_keys[i] == (file, line) && select::matches(&c.selector, f.rule)
+            })
+        {
+            comments[pos].used = true;
+            if let Some(reason) = comments[pos].reason.clone() {
+                out.exempted.push(Exempted {
+                    finding: f,
+                    reason,
+                    via: Via::Comment,
+                });
+                continue;
+            }
+        }
+        if let Some((_, ex, used)) = config
+            .iter_mut()
+            .find(|(_, ex, _)| config_applies(ex, &f, o))
+        {
+            for (i, s) in ex.rules.iter().enumerate() {
+                if select::matches(s, f.rule) {
+                    used[i] = true;
+                }
+            }
+            out.exempted.push(Exempted {
+                finding: f,
+                reason: ex.reason.clone(),
+                via: Via::Config,
+            });
+            continue;
+        }
+        if !baseline.is_empty() {
+            let key = BaselineEntry::of(&f, o);
+            if let Some(n) = baseline.get_mut(&key)
+                && *n > 0
+            {
+                *n -= 1;
+                out.baselined += 1;
+                continue;
+            }
+        }
+        out.findings.push(f);
+    }
+
+    let selected = |s: &str| run.rules.iter().any(|r| select::matches(s, r.meta()));
+    // annotation exemptions are reported for every object, also those without findings
+    if !run.strict {
+        for (id, o) in objects.iter().enumerate() {
+            let cands = by_object
+                .remove(&id)
+                .unwrap_or_else(|| annotation_candidates(o));
+            for c in cands {
+                if c.reason.is_none() {
+                    out.notes.push((
+                        o.source.file,
+                        format!(
+                            "{}: exemption `{}` in annotation {IGNORE_ANNOTATION} has no reason (write `CODE -- reason`); it is not applied",
+                            o.display_name(),
+                            c.selector
+                        ),
+                    ));
+                } else if !c.used && selected(&c.selector) {
+                    out.unused_exemptions.push(UnusedExemption {
+                        selector: c.selector,
+                        via: c.via,
+                        file: c.file,
+                        line: None,
+                        location: c.location,
+                    });
+                }
+            }
+        }
+    }
+    for c in comments {
+        if c.reason.is_none() {
+            out.notes.push((
+                c.file,
+                format!(
+                    "line {}: exemption comment for `{}` has no reason (write `# plimsoll: ignore CODE -- reason`); it is not applied",
+                    c.line.unwrap_or(0),
+                    c.selector
+                ),
+            ));
+        } else if !c.used && selected(&c.selector) {
+            out.unused_exemptions.push(UnusedExemption {
+                selector: c.selector,
+                via: Via::Comment,
+                file: c.file,
+                line: c.line,
+                location: String::new(),
+            });
+        }
+    }
+    for (i, ex, used) in config {
+        for (j, s) in ex.rules.iter().enumerate() {
+            if !used[j] && selected(s) {
+                out.unused_exemptions.push(UnusedExemption {
+                    selector: s.clone(),
+                    via: Via::Config,
+                    file: None,
+                    line: None,
+                    location: format!("exemptions[{i}]"),
+                });
+            }
+        }
+    }
+}
+
+fn annotation_candidates(o: &Object) -> Vec<Candidate> {
+    let mut texts: Vec<&str> = Vec::new();
+    if let Some(t) = o.annotation(IGNORE_ANNOTATION) {
+        texts.push(t);
+    }
+    if let Some(t) = PodTemplate::of(o)
+        .filter(|t| !t.is_pod())
+        .and_then(|t| t.annotation(IGNORE_ANNOTATION))
+    {
+        texts.push(t);
+    }
+    texts
+        .into_iter()
+        .flat_map(|t| {
+            let (sels, reason) = parse_exemption_text(t);
+            sels.into_iter().map(move |s| Candidate {
+                selector: s,
+                reason: reason.clone(),
+                via: Via::Annotation,
+                file: o.source.file,
+                line: None,
+                location: o.display_name(),
+                used: false,
+            })
+        })
+        .collect()
+}
+
+fn config_applies(ex: &ConfigExemption, f: &Finding, o: &Object) -> bool {
+    ex.rules.iter().any(|s| select::matches(s, f.rule))
+        && ex
+            .kind
+            .as_ref()
+            .is_none_or(|k| k.eq_ignore_ascii_case(&o.kind))
+        && ex.namespace.as_ref().is_none_or(|n| {
+            o.namespace
+                .as_deref()
+                .is_some_and(|ns| wildcard_match(n, ns))
+        })
+        && ex.name.as_ref().is_none_or(|n| wildcard_match(n, &o.name))
+        && ex.container.as_ref().is_none_or(|c| {
+            f.container
+                .as_deref()
+                .is_some_and(|fc| wildcard_match(c, fc))
+        })
+}
+
+/// The most severe finding's severity.
+pub fn worst(findings: &[Finding]) -> Option<Severity> {
+    findings.iter().map(|f| f.severity).max()
+}

@@ -1,0 +1,168 @@
+//! Source text to objects: documents, `kind: List` items, notes for documents that are
+//! not Kubernetes objects, errors for documents that cannot be read. No I/O here.
+
+use std::collections::HashMap;
+
+use plimsoll_model::{Object, SourceRef, is_cluster_scoped};
+use plimsoll_yaml::{Data, DuplicateKey, Limits, Node, parse_stream};
+
+/// A document that was skipped, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub file: usize,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// An input that could not be read or parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    pub file: usize,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+/// YAML-level facts the `YML` rules judge, by (file, document).
+#[derive(Debug, Default)]
+pub struct YamlFacts {
+    pub duplicates: HashMap<(usize, usize), Vec<DuplicateKey>>,
+}
+
+impl YamlFacts {
+    pub fn merge(&mut self, other: YamlFacts) {
+        self.duplicates.extend(other.duplicates);
+    }
+}
+
+/// What one input text yielded.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub objects: Vec<Object>,
+    pub notes: Vec<Note>,
+    pub errors: Vec<InputError>,
+    pub facts: YamlFacts,
+}
+
+/// Checks that raw bytes are text plimsoll can read: UTF-8 without NUL bytes.
+pub fn decode(file: usize, bytes: &[u8]) -> Result<&str, InputError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(InputError {
+            file,
+            line: Some(1),
+            column: Some(1),
+            message: "the file is UTF-16; Kubernetes manifests must be UTF-8".into(),
+        });
+    }
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        return Err(InputError {
+            file,
+            line: Some(line),
+            column: None,
+            message: "binary file (contains a NUL byte); not a manifest".into(),
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let upto = &bytes[..e.valid_up_to()];
+        let line = upto.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let col = String::from_utf8_lossy(
+            &upto[upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)..],
+        )
+        .chars()
+        .count() as u32
+            + 1;
+        InputError {
+            file,
+            line: Some(line),
+            column: Some(col),
+            message: "invalid UTF-8; Kubernetes manifests must be UTF-8".into(),
+        }
+    })
+}
+
+/// Parses one input text into objects.
+pub fn load_text(file: usize, text: &str, default_namespace: &str) -> Loaded {
+    let stream = parse_stream(text, Limits::default());
+    let mut out = Loaded::default();
+    for e in stream.errors {
+        out.errors.push(InputError {
+            file,
+            line: Some(e.line),
+            column: Some(e.col),
+            message: e.message,
+        });
+    }
+    for doc in stream.documents {
+        let Some(root) = doc.root else { continue };
+        if !doc.duplicates.is_empty() {
+            out.facts
+                .duplicates
+                .insert((file, doc.index), doc.duplicates);
+        }
+        let line = root.span.start.line;
+        let is_list = root
+            .get("kind")
+            .and_then(Node::as_text)
+            .is_some_and(|k| k == "List" || k.ends_with("List") && root.get("items").is_some());
+        if is_list && root.get("items").is_some_and(Node::is_seq) {
+            let Data::Map(entries) = root.data else {
+                continue;
+            };
+            let items = entries
+                .into_iter()
+                .find(|e| e.key == "items")
+                .map(|e| e.value);
+            let Some(Node {
+                data: Data::Seq(items),
+                ..
+            }) = items
+            else {
+                continue;
+            };
+            for (i, item) in items.into_iter().enumerate() {
+                let src = SourceRef {
+                    file: Some(file),
+                    doc: doc.index,
+                    item: Some(i),
+                };
+                add(&mut out, item, src, default_namespace);
+            }
+            continue;
+        }
+        let _ = line;
+        add(
+            &mut out,
+            root,
+            SourceRef {
+                file: Some(file),
+                doc: doc.index,
+                item: None,
+            },
+            default_namespace,
+        );
+    }
+    out
+}
+
+fn add(out: &mut Loaded, node: Node, src: SourceRef, default_namespace: &str) {
+    let line = node.span.start.line;
+    let file = src.file.unwrap_or(0);
+    if !node.is_map() {
+        out.notes.push(Note {
+            file,
+            line: Some(line),
+            message: "skipped: the document is not a mapping".into(),
+        });
+        return;
+    }
+    match Object::from_node(node, src, default_namespace, is_cluster_scoped) {
+        Some(o) => out.objects.push(o),
+        None => out.notes.push(Note {
+            file,
+            line: Some(line),
+            message: "skipped: no apiVersion/kind".into(),
+        }),
+    }
+}

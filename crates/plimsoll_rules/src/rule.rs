@@ -1,0 +1,277 @@
+//! The rule contract: metadata from doc comments, a check over the index, findings.
+
+use plimsoll_model::{Container, Index, KubeVersion, Object, Pointer, Span};
+use serde::{Deserialize, Serialize};
+
+use crate::settings::Settings;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Everything a rule says about itself. Built by [`declare_rule!`](crate::declare_rule)
+/// from the rule's doc comment and header.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code: group prefix and number (`RES001`). Never reused.
+    pub code: &'static str,
+    /// Stable kebab-case name (`memory-limit-missing`).
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Member of the `default` profile.
+    pub default: bool,
+    /// Other profiles the rule belongs to (`pss-baseline`, ...).
+    pub profiles: &'static [&'static str],
+    /// One line, for listings.
+    pub summary: &'static str,
+    /// The full documentation in the fixed sections (Markdown).
+    pub doc: &'static str,
+    pub fixable: bool,
+}
+
+impl RuleMeta {
+    /// The group prefix (`RES` for `RES001`).
+    pub fn group(&self) -> &'static str {
+        let end = self
+            .code
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(self.code.len());
+        &self.code[..end]
+    }
+}
+
+/// Gives a rule its metadata. Implemented by [`declare_rule!`](crate::declare_rule).
+pub trait Described {
+    fn meta(&self) -> &'static RuleMeta;
+}
+
+/// A rule. It never knows where its objects came from.
+pub trait Rule: Described + Send + Sync {
+    /// Judges one object. Called for every object of the input.
+    fn check(&self, _cx: &Context, _id: usize, _obj: &Object, _out: &mut Sink) {}
+
+    /// Judges the input as a whole (namespaces, duplicates). Called once a run.
+    fn check_all(&self, _cx: &Context, _out: &mut Sink) {}
+}
+
+/// Declares a rule type and its metadata. The doc comment is the rule's documentation
+/// and must have the sections `## What it does`, `## Why it matters in production`,
+/// `## Example`, `## Use instead`, `## Fix safety`, `## References` in that order (a
+/// test checks every rule).
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it does
+///     /// ...
+///     pub struct MemoryLimitMissing {
+///         code: "RES002",
+///         name: "memory-limit-missing",
+///         severity: Error,
+///         default: true,
+///         summary: "A container has no memory limit",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $ty:ident {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $sev:ident,
+            default: $default:literal,
+            $(profiles: [$($profile:literal),* $(,)?],)?
+            $(fixable: $fixable:literal,)?
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct $ty;
+
+        impl $crate::rule::Described for $ty {
+            fn meta(&self) -> &'static $crate::rule::RuleMeta {
+                static META: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
+                    code: $code,
+                    name: $name,
+                    severity: $crate::rule::Severity::$sev,
+                    default: $default,
+                    profiles: &[$($($profile),*)?],
+                    summary: $summary,
+                    doc: concat!($($doc, "\n"),*),
+                    fixable: false $(|| $fixable)?,
+                };
+                &META
+            }
+        }
+    };
+}
+
+/// What a rule may read: the index of every object in the run, the settings and the
+/// Kubernetes version being judged against.
+pub struct Context<'a> {
+    pub index: &'a Index,
+    pub settings: &'a Settings,
+    pub kube_version: KubeVersion,
+    /// Pod Security policy version (`None` = latest).
+    pub pss_version: Option<KubeVersion>,
+    /// YAML-level facts of the documents (duplicate keys, tabs); empty for live objects.
+    pub yaml: &'a crate::input::YamlFacts,
+}
+
+/// An object a cross-object finding involves besides the one it is reported on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    pub object: usize,
+    pub path: Pointer,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+    DisplayOnly,
+}
+
+/// A fix: JSON Patch (RFC 6902) operations on the object, so that every front-end
+/// (files, a live cluster, a mutating webhook) can apply it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub title: String,
+    pub edits: Vec<serde_json::Value>,
+}
+
+/// One problem found by one rule on one object.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub object: usize,
+    pub container: Option<String>,
+    /// JSON pointer inside the object: the offending field, or for a missing field the
+    /// field that should exist.
+    pub path: Pointer,
+    /// A precise span when the rule knows better than the path (YAML-level findings).
+    pub span: Option<Span>,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn container(&mut self, c: &Container) -> &mut Self {
+        self.container = Some(c.name.to_string());
+        self
+    }
+
+    pub fn related(&mut self, object: usize, path: Pointer) -> &mut Self {
+        self.related.push(Related {
+            object,
+            path,
+            message: None,
+        });
+        self
+    }
+
+    pub fn fix(&mut self, fix: Fix) -> &mut Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn span(&mut self, span: Span) -> &mut Self {
+        self.span = Some(span);
+        self
+    }
+}
+
+/// A rule that could not judge an object because what it needs is not in the input.
+#[derive(Debug, Clone)]
+pub struct NotEvaluated {
+    pub rule: &'static RuleMeta,
+    pub object: usize,
+    pub reason: String,
+}
+
+/// Where a rule writes what it found.
+pub struct Sink {
+    rule: &'static RuleMeta,
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+impl Sink {
+    pub fn new(rule: &'static RuleMeta) -> Sink {
+        Sink {
+            rule,
+            findings: Vec::new(),
+            not_evaluated: Vec::new(),
+        }
+    }
+
+    pub fn rule(&self) -> &'static RuleMeta {
+        self.rule
+    }
+
+    /// Reports a finding on `object` at `path`.
+    pub fn report(
+        &mut self,
+        object: usize,
+        path: Pointer,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.findings.push(Finding {
+            rule: self.rule,
+            severity: self.rule.severity,
+            message: message.into(),
+            object,
+            container: None,
+            path,
+            span: None,
+            related: Vec::new(),
+            fix: None,
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// Reports a finding about a container (the container's name is recorded).
+    pub fn report_container(
+        &mut self,
+        object: usize,
+        c: &Container,
+        path: Pointer,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let name = c.name.to_string();
+        let f = self.report(object, path, message);
+        f.container = Some(name);
+        f
+    }
+
+    /// Says the rule could not judge `object`.
+    pub fn not_evaluated(&mut self, object: usize, reason: impl Into<String>) {
+        self.not_evaluated.push(NotEvaluated {
+            rule: self.rule,
+            object,
+            reason: reason.into(),
+        });
+    }
+}

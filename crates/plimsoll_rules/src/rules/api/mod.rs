@@ -1,0 +1,5 @@
+//! `API`: Deprecated and removed APIs.
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[];

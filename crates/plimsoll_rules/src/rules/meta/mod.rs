@@ -1,0 +1,5 @@
+//! `META`: Labels, ownership, cost allocation, duplicates.
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[];

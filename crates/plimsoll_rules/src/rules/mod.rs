@@ -1,0 +1,75 @@
+//! Rule groups, one folder each, one file per rule.
+
+use crate::rule::Rule;
+
+pub mod api;
+pub mod avl;
+pub mod job;
+pub mod meta;
+pub mod prb;
+pub mod res;
+pub mod sch;
+pub mod scl;
+pub mod sto;
+pub mod yml;
+
+/// A rule group: its prefix, title and rules.
+pub struct Group {
+    pub prefix: &'static str,
+    pub title: &'static str,
+    pub rules: &'static [&'static dyn Rule],
+}
+
+/// Every group, in documentation order.
+pub static GROUPS: &[Group] = &[
+    Group {
+        prefix: "YML",
+        title: "YAML that Kubernetes reads differently than its author meant",
+        rules: yml::RULES,
+    },
+    Group {
+        prefix: "RES",
+        title: "Resources and QoS",
+        rules: res::RULES,
+    },
+    Group {
+        prefix: "PRB",
+        title: "Probes and lifecycle",
+        rules: prb::RULES,
+    },
+    Group {
+        prefix: "AVL",
+        title: "Availability: replicas, disruption budgets, spreading, rollouts",
+        rules: avl::RULES,
+    },
+    Group {
+        prefix: "JOB",
+        title: "Jobs and CronJobs",
+        rules: job::RULES,
+    },
+    Group {
+        prefix: "SCL",
+        title: "Autoscaling (HPA/VPA)",
+        rules: scl::RULES,
+    },
+    Group {
+        prefix: "SCH",
+        title: "Scheduling and node pools",
+        rules: sch::RULES,
+    },
+    Group {
+        prefix: "STO",
+        title: "Storage and stateful workloads",
+        rules: sto::RULES,
+    },
+    Group {
+        prefix: "API",
+        title: "Deprecated and removed APIs",
+        rules: api::RULES,
+    },
+    Group {
+        prefix: "META",
+        title: "Labels, ownership, cost allocation, duplicates",
+        rules: meta::RULES,
+    },
+];

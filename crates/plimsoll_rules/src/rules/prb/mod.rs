@@ -1,0 +1,5 @@
+//! `PRB`: Probes and lifecycle.
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! `SCH`: Scheduling and node pools.
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[];

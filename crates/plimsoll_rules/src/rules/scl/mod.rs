@@ -1,0 +1,5 @@
+//! `SCL`: Autoscaling (HPA/VPA).
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! `STO`: Storage and stateful workloads.
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[];
