@@ -1,0 +1,379 @@
+//! `plimsoll check`: read, parse once, index, run the rules in parallel, report.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use plimsoll_model::{Index, KubeVersion};
+use plimsoll_report::{Report, RunResult, SourceFile, TextOptions, render_text};
+use plimsoll_rules::config::{Config, FailOn};
+use plimsoll_rules::engine::{self, Baseline, BaselineEntry, CommentExemption, Run};
+use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text};
+use plimsoll_rules::select;
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, ColorArg, FailOnArg};
+use crate::comments;
+use crate::inputs::{self, Input};
+
+/// A usage or environment problem that stops the run before any checking (exit 2).
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+const CONFIG_NAMES: &[&str] = &[".plimsoll.yaml", ".plimsoll.yml"];
+
+/// The configuration file for a run: `--config`, else the nearest `.plimsoll.yaml`
+/// upward from the first input (or the working directory for stdin).
+fn find_config(args: &CheckArgs) -> Option<PathBuf> {
+    if let Some(c) = &args.config {
+        return Some(c.clone());
+    }
+    if args.no_config {
+        return None;
+    }
+    let start = args
+        .paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let start = std::fs::canonicalize(&start).unwrap_or(start);
+    let mut dir: Option<&Path> = if start.is_dir() {
+        Some(&start)
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        for name in CONFIG_NAMES {
+            let p = d.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+struct Settings {
+    config: Config,
+    kube_version: KubeVersion,
+    pss_version: Option<KubeVersion>,
+    namespace: String,
+    fail_on: FailOn,
+}
+
+fn settings(args: &CheckArgs) -> Result<Settings, Fatal> {
+    let config = match find_config(args) {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Fatal(format!("{}: cannot read: {e}", path.display())))?;
+            Config::from_yaml(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))?
+        }
+        None => Config::default(),
+    };
+    let kube_version = match args.kube_version.as_ref().or(config.kube_version.as_ref()) {
+        Some(v) => KubeVersion::parse(v).map_err(|e| Fatal(format!("--kube-version: {e}")))?,
+        None => KubeVersion::NEWEST,
+    };
+    let pss_version = match args.pss_version.as_ref().or(config.pss_version.as_ref()) {
+        Some(v) if v.eq_ignore_ascii_case("latest") => None,
+        Some(v) => Some(KubeVersion::parse(v).map_err(|e| Fatal(format!("--pss-version: {e}")))?),
+        None => Some(kube_version),
+    };
+    let namespace = args
+        .namespace
+        .clone()
+        .or_else(|| config.namespace.clone())
+        .unwrap_or_else(|| "default".to_string());
+    let fail_on = match args.fail_on {
+        Some(FailOnArg::Error) => FailOn::Error,
+        Some(FailOnArg::Warning) => FailOn::Warning,
+        Some(FailOnArg::Info) => FailOn::Info,
+        Some(FailOnArg::Never) => FailOn::Never,
+        None => config.fail_on.unwrap_or(FailOn::Error),
+    };
+    Ok(Settings {
+        config,
+        kube_version,
+        pss_version,
+        namespace,
+        fail_on,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn parse_formats(args: &CheckArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fatal> {
+    let specs = if args.formats.is_empty() {
+        vec!["text".to_string()]
+    } else {
+        args.formats.clone()
+    };
+    let mut out = Vec::new();
+    for spec in &specs {
+        let (name, path) = match spec.split_once('=') {
+            Some((n, p)) => (n, Some(PathBuf::from(p))),
+            None => (spec.as_str(), None),
+        };
+        let fmt = match name.to_ascii_lowercase().as_str() {
+            "text" => Format::Text,
+            "json" => Format::Json,
+            "sarif" | "junit" | "github" | "html" => {
+                return Err(Fatal(format!(
+                    "--format {name}: this output format is not available in this version (available: text, json)"
+                )));
+            }
+            _ => {
+                return Err(Fatal(format!(
+                    "--format {name}: unknown format (available: text, json)"
+                )));
+            }
+        };
+        out.push((fmt, path));
+    }
+    if let Some(o) = &args.output {
+        match out.as_mut_slice() {
+            [(_, p @ None)] => *p = Some(o.clone()),
+            [_] => return Err(Fatal("--output conflicts with --format FMT=PATH".into())),
+            _ => {
+                return Err(Fatal(
+                    "--output needs a single --format; give paths as --format FMT=PATH".into(),
+                ));
+            }
+        }
+    }
+    if out.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(Fatal(
+            "only one format can go to stdout; give the others a path (--format json=report.json)"
+                .into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Runs `check` and returns the exit code.
+pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
+    let s = settings(args)?;
+    let formats = parse_formats(args)?;
+
+    // selection: command line over configuration
+    let select_list = args.select.clone().or_else(|| s.config.select.clone());
+    let mut extend = s.config.extend_select.clone();
+    extend.extend(args.extend_select.iter().cloned());
+    let mut ignore = s.config.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let rules = select::resolve(select_list.as_deref(), &extend, &ignore).map_err(Fatal)?;
+    for sel in s.config.severity.keys() {
+        if !select::is_known(sel) {
+            return Err(Fatal(format!(
+                "configuration `severity`: unknown rule selector `{sel}`"
+            )));
+        }
+    }
+    for (i, ex) in s.config.exemptions.iter().enumerate() {
+        for r in &ex.rules {
+            if !select::is_known(r) {
+                return Err(Fatal(format!(
+                    "configuration `exemptions[{i}]`: unknown rule selector `{r}`"
+                )));
+            }
+        }
+    }
+
+    let baseline = match &args.baseline {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Fatal(format!("{}: cannot read baseline: {e}", p.display())))?;
+            let b: Baseline = serde_json::from_str(&text)
+                .map_err(|e| Fatal(format!("{}: not a plimsoll baseline: {e}", p.display())))?;
+            Some(b)
+        }
+        None => None,
+    };
+
+    // discover and read
+    let mut excludes = s.config.exclude.clone();
+    excludes.extend(args.exclude.iter().cloned());
+    let found = inputs::discover(&args.paths, &excludes);
+    let mut general_errors: Vec<String> = found
+        .errors
+        .iter()
+        .map(|(p, m)| format!("{p}: {m}"))
+        .collect();
+    let namespace = s.namespace.clone();
+    let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
+        .inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| read_one(i, input, &namespace))
+        .collect();
+    let mut sources = Vec::with_capacity(per_file.len());
+    let mut objects = Vec::new();
+    let mut notes: Vec<Note> = Vec::new();
+    let mut errors: Vec<InputError> = Vec::new();
+    let mut facts = YamlFacts::default();
+    let mut comment_exemptions = Vec::new();
+    for (src, loaded, comments) in per_file {
+        sources.push(src);
+        objects.extend(loaded.objects);
+        notes.extend(loaded.notes);
+        errors.extend(loaded.errors);
+        facts.merge(loaded.facts);
+        comment_exemptions.extend(comments);
+    }
+    if found.inputs.is_empty() && found.errors.is_empty() {
+        notes.push(Note {
+            file: 0,
+            line: None,
+            message: "no .yaml, .yml or .json files found".into(),
+        });
+    }
+
+    let index = Index::new(objects);
+    let mut run = Run {
+        rules: &rules,
+        config: &s.config,
+        settings: &s.config.settings,
+        kube_version: s.kube_version,
+        pss_version: s.pss_version,
+        facts: &facts,
+        comments: &comment_exemptions,
+        strict: args.strict,
+        baseline: baseline.as_ref(),
+    };
+    let written_baseline;
+    if let Some(path) = &args.write_baseline {
+        let all = engine::run(
+            &index,
+            &Run {
+                baseline: None,
+                ..run
+            },
+        );
+        let mut entries: Vec<BaselineEntry> = all
+            .findings
+            .iter()
+            .map(|f| BaselineEntry::of(f, index.object(f.object)))
+            .collect();
+        entries.sort();
+        written_baseline = Baseline {
+            version: 1,
+            findings: entries,
+        };
+        let json = serde_json::to_string_pretty(&written_baseline).expect("baseline serializes");
+        if let Err(e) = std::fs::write(path, json + "\n") {
+            general_errors.push(format!("{}: cannot write baseline: {e}", path.display()));
+        }
+        run.baseline = Some(&written_baseline);
+    }
+    let outcome = engine::run(&index, &run);
+    let not_evaluated = !outcome.not_evaluated.is_empty();
+    let report = Report::build(RunResult {
+        sources,
+        index: &index,
+        outcome,
+        notes,
+        errors,
+        general_errors,
+    });
+
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut write_failed = false;
+    for (fmt, path) in &formats {
+        let text = match fmt {
+            Format::Text => render_text(
+                &report,
+                TextOptions {
+                    color: color && path.is_none(),
+                    concise: args.concise,
+                },
+            ),
+            Format::Json => report.to_json(),
+        };
+        match path {
+            Some(p) => {
+                if let Err(e) = std::fs::write(p, text) {
+                    eprintln!("plimsoll: {}: cannot write report: {e}", p.display());
+                    write_failed = true;
+                }
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                if out
+                    .write_all(text.as_bytes())
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
+                    write_failed = true;
+                }
+            }
+        }
+    }
+
+    Ok(if write_failed || !report.errors.is_empty() {
+        2
+    } else if report.findings.iter().any(|f| s.fail_on.fails(f.severity))
+        || args.fail_on_not_evaluated && not_evaluated
+    {
+        1
+    } else {
+        0
+    })
+}
+
+fn read_one(
+    i: usize,
+    input: &Input,
+    namespace: &str,
+) -> (SourceFile, Loaded, Vec<CommentExemption>) {
+    let path = input.display();
+    let fail = |line: Option<u32>, column: Option<u32>, message: String| {
+        (
+            SourceFile {
+                path: path.clone(),
+                text: None,
+            },
+            Loaded {
+                errors: vec![InputError {
+                    file: i,
+                    line,
+                    column,
+                    message,
+                }],
+                ..Loaded::default()
+            },
+            Vec::new(),
+        )
+    };
+    let bytes = match inputs::read(input) {
+        Ok(b) => b,
+        Err(e) => return fail(None, None, e),
+    };
+    let text = match decode(i, &bytes) {
+        Ok(t) => t,
+        Err(e) => return fail(e.line, e.column, e.message),
+    };
+    let loaded = load_text(i, text, namespace);
+    let comments = if text.contains("plimsoll:") {
+        comments::scan(i, text)
+    } else {
+        Vec::new()
+    };
+    (
+        SourceFile {
+            path: path.clone(),
+            text: Some(Arc::from(text)),
+        },
+        loaded,
+        comments,
+    )
+}

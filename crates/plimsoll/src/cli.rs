@@ -1,0 +1,152 @@
+//! The command line. Every flag is documented where it is defined.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plimsoll",
+    version,
+    about = "Makes Kubernetes production-ready and keeps it that way",
+    long_about = "plimsoll checks Kubernetes manifests against the lessons teams learn the hard way in production: \
+resources and QoS, probes, disruption budgets, rollouts, autoscaling, scheduling, storage, removed APIs and YAML pitfalls. \
+Every finding carries its rule code and the exact source position."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests (files, directories, or `-` for stdin).
+    Check(CheckArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Print the full documentation of one rule.
+    Rule {
+        /// A rule code (RES003) or name (memory-limit-missing).
+        code: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files and directories to check; `-` reads stdin. Directories are searched
+    /// recursively for .yaml, .yml and .json files, honouring .gitignore.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Rules to run instead of the default set: codes (RES003), prefixes (RES),
+    /// names (memory-limit-missing) or profiles (default, all, pss-baseline,
+    /// pss-restricted). Comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub select: Option<Vec<String>>,
+
+    /// Rules to add to the set.
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub extend_select: Vec<String>,
+
+    /// Rules to leave out.
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub ignore: Vec<String>,
+
+    /// The Kubernetes version to judge against (1.30, v1.30, 1.30.2); sets API
+    /// removals and the default Pod Security policy version. Default: the newest
+    /// released Kubernetes this build knows.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+
+    /// Pod Security Standards policy version (v1.N or latest). Default: follows
+    /// --kube-version.
+    #[arg(long, value_name = "VERSION")]
+    pub pss_version: Option<String>,
+
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOnArg>,
+
+    /// Exit 1 when some rule could not be evaluated for lack of context.
+    #[arg(long)]
+    pub fail_on_not_evaluated: bool,
+
+    /// Output format, optionally with a path: `text`, `json=report.json`. Repeatable.
+    /// Formats: text, json.
+    #[arg(long = "format", value_name = "FMT[=PATH]")]
+    pub formats: Vec<String>,
+
+    /// Where to write the report when one format is given (default: stdout).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Configuration file (default: `.plimsoll.yaml` found upward from the inputs).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Namespace of namespaced objects that do not name one (as `kubectl apply -n`).
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Paths to skip (gitignore-style globs, relative to the searched directory).
+    /// Repeatable; added to the configuration's `exclude`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every current finding to this baseline file (and report none of them).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Ignore exemptions written as annotations on the objects.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+
+    /// One line per finding in text output.
+    #[arg(long)]
+    pub concise: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: RulesFormat,
+
+    /// Only these rules (same selectors as `check --select`).
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub select: Option<Vec<String>>,
+}

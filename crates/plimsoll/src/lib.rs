@@ -1,0 +1,41 @@
+//! The `plimsoll` command: CLI, input discovery and the files front-end. The work is
+//! done by the library crates (`plimsoll_yaml`, `plimsoll_model`, `plimsoll_rules`,
+//! `plimsoll_report`); this crate does the I/O.
+
+pub mod check;
+pub mod cli;
+pub mod comments;
+pub mod inputs;
+pub mod rules_cmd;
+
+use clap::Parser;
+
+/// Runs the command line and returns the process exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match &cli.command {
+        cli::Command::Check(a) => check::run(a),
+        cli::Command::Rules(a) => rules_cmd::listing(a).map(|s| {
+            print!("{s}");
+            0
+        }),
+        cli::Command::Rule { code } => rules_cmd::rule(code).map(|s| {
+            print!("{s}");
+            0
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(check::Fatal(msg)) => {
+            eprintln!("plimsoll: error: {msg}");
+            2
+        }
+    }
+}
