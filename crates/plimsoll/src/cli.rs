@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check manifests (files, directories, or `-` for stdin).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Print the full documentation of one rule.
