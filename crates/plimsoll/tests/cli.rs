@@ -1,0 +1,681 @@
+//! The command line as a user runs it: real files, real processes, exit codes and
+//! the JSON contract checked against its published schema.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_plimsoll"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("runs")
+}
+
+fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo_root().join("schemas").join(name)).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+fn assert_valid_report(v: &Value) {
+    let validator = schema("report.schema.json");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match its schema: {errors:#?}\n{v:#}"
+    );
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const NO_LIMIT: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+spec:
+  containers:
+    - name: web
+      image: registry.example.com/web:1.0.0
+      resources:
+        requests: {cpu: 100m, memory: 64Mi}
+";
+
+const WITH_LIMIT: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+data:
+  mode: fast
+";
+
+fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (name, body) in files {
+        let p = d.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    d
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let d = dir_with(&[
+        ("clean.yaml", WITH_LIMIT.as_bytes()),
+        ("bad.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    assert_eq!(
+        run_in(d.path(), &["check", "clean.yaml", "--select", "RES003"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = run_in(d.path(), &["check", "bad.yaml", "--select", "RES003"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        run_in(
+            d.path(),
+            &[
+                "check",
+                "bad.yaml",
+                "--select",
+                "RES003",
+                "--fail-on",
+                "never"
+            ]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("error[RES003]: container `web` has no memory limit"),
+        "{text}"
+    );
+    assert!(text.contains("--> bad.yaml:10:7"), "{text}");
+    assert!(
+        out.stderr.is_empty(),
+        "stdout carries only the report: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn json_report_matches_the_schema_and_positions() {
+    let d = dir_with(&[("k8s/web.yaml", NO_LIMIT.as_bytes())]);
+    let out = run_in(
+        d.path(),
+        &["check", "k8s", "--select", "RES003", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_valid_report(&v);
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "RES003");
+    assert_eq!(f["rule"], "memory-limit-missing");
+    assert_eq!(f["container"], "web");
+    assert_eq!(f["path"], "/spec/containers/0/resources/limits/memory");
+    assert_eq!(f["object"]["namespace"], "shop");
+    assert_eq!(f["location"]["file"], "k8s/web.yaml");
+    assert_eq!(
+        f["location"]["line"], 10,
+        "the nearest existing parent of the missing limit"
+    );
+    assert_eq!(f["location"]["column"], 7);
+    assert_eq!(v["summary"]["findings"], 1);
+    assert_eq!(v["summary"]["error"], 1);
+}
+
+#[test]
+fn stdin_is_an_input() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_stdin(
+        d.path(),
+        &["check", "-", "--select", "RES003", "--format", "json"],
+        NO_LIMIT.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["location"]["file"], "<stdin>");
+}
+
+#[test]
+fn a_bad_document_does_not_stop_the_others() {
+    let mixed = format!("{WITH_LIMIT}---\nkind: [unclosed\n---\n{NO_LIMIT}");
+    let d = dir_with(&[("mixed.yaml", mixed.as_bytes())]);
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--select", "RES003", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_valid_report(&v);
+    assert_eq!(
+        codes(&v),
+        ["RES003"],
+        "the document after the broken one is checked"
+    );
+    let err = &v["errors"][0];
+    assert_eq!(err["file"], "mixed.yaml");
+    assert!(err["line"].as_u64().unwrap() >= 8, "{err}");
+}
+
+#[test]
+fn hostile_inputs_are_errors_with_bounded_cost() {
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..12 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "  a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"
+        ));
+    }
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let mut binary = b"apiVersion: v1\n".to_vec();
+    binary.extend_from_slice(&[0, 159, 146, 150, 0]);
+    let mut latin1 = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {k: \"".to_vec();
+    latin1.extend_from_slice(&[0xE9, b'"', b'}', b'\n']);
+    let d = dir_with(&[
+        ("a-bomb.yaml", bomb.as_bytes()),
+        ("b-deep.yaml", deep.as_bytes()),
+        ("c-binary.yaml", &binary),
+        ("d-latin1.yaml", &latin1),
+        ("e-good.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let start = Instant::now();
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--select", "RES003", "--format", "json"],
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "hostile input took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_valid_report(&v);
+    assert_eq!(codes(&v), ["RES003"], "the good file is still checked");
+    let errors = v["errors"].as_array().unwrap();
+    let msg = |file: &str| -> String {
+        errors
+            .iter()
+            .find(|e| e["file"] == file)
+            .unwrap_or_else(|| panic!("no error for {file}: {errors:#?}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(msg("a-bomb.yaml").contains("YAML bomb"));
+    assert!(msg("b-deep.yaml").contains("nesting too deep"));
+    assert!(msg("c-binary.yaml").contains("binary file"));
+    assert!(msg("d-latin1.yaml").contains("UTF-8"));
+    let latin = errors
+        .iter()
+        .find(|e| e["file"] == "d-latin1.yaml")
+        .unwrap();
+    assert_eq!(latin["line"], 4);
+}
+
+#[test]
+fn documents_without_kind_are_noted_not_errors() {
+    let d = dir_with(&[
+        ("values.yaml", b"replicaCount: 2\nimage: {tag: x}\n"),
+        ("empty.yaml", b"# nothing\n"),
+    ]);
+    let out = run_in(d.path(), &["check", ".", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["notes"][0]["file"], "values.yaml");
+    assert!(
+        v["notes"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no apiVersion/kind")
+    );
+}
+
+#[test]
+fn charts_and_overlays_are_never_parsed_raw() {
+    let d = dir_with(&[
+        (
+            "chart/Chart.yaml",
+            b"apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+        ),
+        ("chart/templates/web.yaml", NO_LIMIT.as_bytes()),
+        ("plain/web.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--select", "RES003", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unrendered chart is not a silent pass"
+    );
+    let v = json(&out);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(v["findings"][0]["location"]["file"], "plain/web.yaml");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Helm chart")
+    );
+}
+
+#[test]
+fn selection_by_code_prefix_name_and_unknown() {
+    let d = dir_with(&[("bad.yaml", NO_LIMIT.as_bytes())]);
+    for sel in [
+        "RES003",
+        "res",
+        "RES0",
+        "memory-limit-missing",
+        "all",
+        "default",
+    ] {
+        let out = run_in(
+            d.path(),
+            &["check", ".", "--select", sel, "--format", "json"],
+        );
+        assert!(
+            codes(&json(&out)).contains(&"RES003".to_string()),
+            "--select {sel}"
+        );
+    }
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            ".",
+            "--select",
+            "RES",
+            "--ignore",
+            "memory-limit-missing",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(!codes(&json(&out)).contains(&"RES003".to_string()));
+    let out = run_in(d.path(), &["check", ".", "--select", "RESX999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown rule selector"));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn exemptions_annotation_comment_config_and_unused() {
+    let annotated = NO_LIMIT.replace(
+        "  namespace: shop\n",
+        "  namespace: shop\n  annotations:\n    plimsoll.dev/ignore: \"RES003 -- sized by the operator\"\n",
+    );
+    let commented = NO_LIMIT
+        .replace("name: web\n  namespace", "name: web2\n  namespace")
+        .replace("      resources:\n", "      # plimsoll: ignore RES003 -- memory bounded by the JVM flags\n      resources:\n");
+    let configured = NO_LIMIT.replace("name: web\n  namespace", "name: batch\n  namespace");
+    let no_reason = NO_LIMIT.replace(
+        "name: web\n  namespace: shop\n",
+        "name: web3\n  namespace: shop\n  annotations:\n    plimsoll.dev/ignore: RES003\n",
+    );
+    let unused = WITH_LIMIT.replace(
+        "  namespace: shop\n",
+        "  namespace: shop\n  annotations:\n    plimsoll.dev/ignore: \"RES003 -- stale\"\n",
+    );
+    let config = "exemptions:\n  - rules: [memory-limit-missing]\n    kind: Pod\n    name: bat*\n    reason: batch pods are memory-bounded by the queue\n  - rules: [RES003]\n    name: nothing-matches\n    reason: stale\n";
+    let d = dir_with(&[
+        ("a.yaml", annotated.as_bytes()),
+        ("b.yaml", commented.as_bytes()),
+        ("c.yaml", configured.as_bytes()),
+        ("d.yaml", no_reason.as_bytes()),
+        ("e.yaml", unused.as_bytes()),
+        (".plimsoll.yaml", config.as_bytes()),
+    ]);
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--select", "RES003", "--format", "json"],
+    );
+    let v = json(&out);
+    assert_valid_report(&v);
+    let via: Vec<(String, String)> = v["exempted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["object"]["name"].as_str().unwrap().to_string(),
+                e["via"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        via.contains(&("web".into(), "annotation".into())),
+        "{via:?}"
+    );
+    assert!(via.contains(&("web2".into(), "comment".into())), "{via:?}");
+    assert!(via.contains(&("batch".into(), "config".into())), "{via:?}");
+    assert_eq!(v["summary"]["exempted"], 3);
+    // an exemption without a reason does not apply, and says so
+    let remaining: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(remaining, ["web3"]);
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["message"].as_str().unwrap().contains("has no reason"))
+    );
+    let unused: Vec<&str> = v["unusedExemptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["where"].as_str().unwrap())
+        .collect();
+    assert_eq!(unused.len(), 2, "{unused:?}");
+    assert!(unused.iter().any(|u| u.contains("ConfigMap shop/settings")));
+    assert!(unused.iter().any(|u| u.contains("exemptions[1]")));
+    // --strict ignores annotations
+    let out = run_in(
+        d.path(),
+        &[
+            "check", ".", "--select", "RES003", "--format", "json", "--strict",
+        ],
+    );
+    let v = json(&out);
+    assert_eq!(v["summary"]["exempted"], 2);
+}
+
+#[test]
+fn baseline_reports_only_new_findings() {
+    let d = dir_with(&[("a.yaml", NO_LIMIT.as_bytes())]);
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            ".",
+            "--select",
+            "RES003",
+            "--write-baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["summary"]["baselined"], 1);
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            ".",
+            "--select",
+            "RES003",
+            "--baseline",
+            "baseline.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // edits above the finding do not resurrect it; a new problem is reported
+    let moved = format!(
+        "# a comment that moves every line\n{NO_LIMIT}---\n{}",
+        NO_LIMIT.replace("name: web\n  namespace", "name: new\n  namespace")
+    );
+    std::fs::write(d.path().join("a.yaml"), moved).unwrap();
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            ".",
+            "--select",
+            "RES003",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(v["findings"][0]["object"]["name"], "new");
+}
+
+#[test]
+fn configuration_is_found_upward_and_validated() {
+    let d = dir_with(&[
+        (".plimsoll.yaml", b"select: [RES003]\nfail-on: never\n"),
+        ("deploy/app/web.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let out = run_in(&d.path().join("deploy"), &["check", "app"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "fail-on from the config found upward"
+    );
+    let out = run_in(
+        &d.path().join("deploy"),
+        &["check", "app", "--fail-on", "error"],
+    );
+    assert_eq!(out.status.code(), Some(1), "the command line wins");
+    std::fs::write(d.path().join("bad.yaml"), "selekt: [RES003]\n").unwrap();
+    let out = run_in(d.path(), &["check", "deploy", "--config", "bad.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml") && err.contains("selekt"), "{err}");
+}
+
+#[test]
+fn default_namespace_follows_the_flag() {
+    let d = dir_with(&[(
+        "a.yaml",
+        NO_LIMIT.replace("  namespace: shop\n", "").as_bytes(),
+    )]);
+    let v = json(&run_in(
+        d.path(),
+        &[
+            "check", ".", "--select", "RES003", "--format", "json", "-n", "payments",
+        ],
+    ));
+    assert_eq!(v["findings"][0]["object"]["namespace"], "payments");
+}
+
+#[test]
+fn rules_listing_and_rule_docs() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_in(d.path(), &["rules", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["version"], 1);
+    let rules = v["rules"].as_array().unwrap();
+    assert!(!rules.is_empty());
+    for r in rules {
+        for key in [
+            "code", "name", "group", "severity", "profiles", "fixable", "summary",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+        assert!(
+            r["code"]
+                .as_str()
+                .unwrap()
+                .starts_with(r["group"].as_str().unwrap())
+        );
+    }
+    let out = run_in(d.path(), &["rule", "res003"]);
+    let doc = String::from_utf8(out.stdout).unwrap();
+    assert!(doc.starts_with("# RES003"));
+    assert!(doc.contains("## Why it matters in production"));
+    assert_eq!(
+        run_in(d.path(), &["rule", "NOPE001"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn multiple_formats_in_one_run() {
+    let d = dir_with(&[("a.yaml", NO_LIMIT.as_bytes())]);
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            "a.yaml",
+            "--select",
+            "RES003",
+            "--format",
+            "text",
+            "--format",
+            "json=out/report.json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the output directory does not exist: a write error"
+    );
+    std::fs::create_dir(d.path().join("out")).unwrap();
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            "a.yaml",
+            "--select",
+            "RES003",
+            "--format",
+            "text",
+            "--format",
+            "json=out/report.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error[RES003]"));
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_valid_report(&v);
+    let out = run_in(d.path(), &["check", "a.yaml", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn missing_paths_are_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_in(d.path(), &["check", "nope.yaml", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nope.yaml")
+    );
+}
+
+#[test]
+fn generated_rule_docs_are_current() {
+    let out = run_in(&repo_root(), &["rules", "--format", "markdown"]);
+    let want = String::from_utf8(out.stdout).unwrap();
+    let have = std::fs::read_to_string(repo_root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/rules.md is out of date: run `cargo run -q -- rules --format markdown > docs/rules.md`"
+    );
+}
+
+#[test]
+fn config_files_in_the_repository_match_the_config_schema() {
+    let validator = schema("plimsoll-config.schema.json");
+    let mut checked = 0;
+    let mut stack = vec![
+        repo_root().join("crates/plimsoll_rules/fixtures"),
+        repo_root().join("examples"),
+    ];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("plimsoll.yaml"))
+            {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let stream = plimsoll_yaml::parse_stream(&text, plimsoll_yaml::Limits::default());
+                let root = stream
+                    .documents
+                    .into_iter()
+                    .find_map(|d| d.root)
+                    .map(|r| r.to_json())
+                    .unwrap_or(Value::Null);
+                let errors: Vec<String> = validator
+                    .iter_errors(&root)
+                    .map(|e| e.to_string())
+                    .collect();
+                assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+                plimsoll_rules::config::Config::from_yaml(&text).unwrap();
+                checked += 1;
+            }
+        }
+    }
+    let _ = checked;
+}
