@@ -234,6 +234,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         });
     }
 
+    plimsoll_rules::input::apply_crd_scopes(&mut objects);
     let index = Index::new(objects);
     let mut run = Run {
         rules: &rules,

@@ -146,6 +146,33 @@ pub fn load_text(file: usize, text: &str, default_namespace: &str) -> Loaded {
     out
 }
 
+/// Applies the scope that CustomResourceDefinitions in the input declare: objects of a
+/// kind whose CRD says `scope: Cluster` have no namespace.
+pub fn apply_crd_scopes(objects: &mut [Object]) {
+    let cluster: Vec<(String, String)> = objects
+        .iter()
+        .filter(|o| o.kind == "CustomResourceDefinition" && o.group() == "apiextensions.k8s.io")
+        .filter(|o| o.root.at(&["spec", "scope"]).and_then(Node::as_text) == Some("Cluster"))
+        .filter_map(|o| {
+            let group = o.root.at(&["spec", "group"])?.as_text()?.to_string();
+            let kind = o
+                .root
+                .at(&["spec", "names", "kind"])?
+                .as_text()?
+                .to_string();
+            Some((group, kind))
+        })
+        .collect();
+    if cluster.is_empty() {
+        return;
+    }
+    for o in objects.iter_mut() {
+        if o.namespace.is_some() && cluster.iter().any(|(g, k)| *k == o.kind && g == o.group()) {
+            o.namespace = None;
+        }
+    }
+}
+
 fn add(out: &mut Loaded, node: Node, src: SourceRef, default_namespace: &str) {
     let line = node.span.start.line;
     let file = src.file.unwrap_or(0);

@@ -1,0 +1,41 @@
+//! Text to objects: lists, notes, CRD scopes, decoding.
+
+use plimsoll_rules::input::{apply_crd_scopes, decode, load_text};
+
+#[test]
+fn lists_are_expanded_and_non_objects_noted() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: Secret, metadata: {name: b, namespace: x}}\n- {foo: bar}\n---\n- just a list\n---\nreplicaCount: 3\n";
+    let l = load_text(0, text, "team");
+    let names: Vec<(&str, Option<&str>)> = l
+        .objects
+        .iter()
+        .map(|o| (o.name.as_str(), o.namespace.as_deref()))
+        .collect();
+    assert_eq!(names, [("a", Some("team")), ("b", Some("x"))]);
+    assert_eq!(l.objects[1].source.item, Some(1));
+    assert_eq!(l.notes.len(), 3, "{:?}", l.notes);
+    assert!(l.errors.is_empty());
+}
+
+#[test]
+fn crd_scope_from_the_input() {
+    let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: clusterwidgets.example.com}\nspec:\n  group: example.com\n  scope: Cluster\n  names: {kind: ClusterWidget, plural: clusterwidgets}\n---\napiVersion: example.com/v1\nkind: ClusterWidget\nmetadata: {name: w}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: n}\n";
+    let mut l = load_text(0, text, "default");
+    apply_crd_scopes(&mut l.objects);
+    assert_eq!(l.objects[1].namespace, None);
+    assert_eq!(l.objects[2].namespace.as_deref(), Some("default"));
+}
+
+#[test]
+fn decoding_rejects_binary_and_non_utf8_with_positions() {
+    assert!(
+        decode(0, b"\xEF\xBB\xBFkind: Pod\n").is_ok(),
+        "a BOM is accepted"
+    );
+    let e = decode(0, b"a: 1\nb: \xff\n").unwrap_err();
+    assert_eq!((e.line, e.column), (Some(2), Some(4)));
+    let e = decode(0, b"a: 1\n\x00").unwrap_err();
+    assert!(e.message.contains("binary"));
+    let e = decode(0, b"\xff\xfea\x00").unwrap_err();
+    assert!(e.message.contains("UTF-16"));
+}
