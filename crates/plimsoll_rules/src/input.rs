@@ -4,7 +4,43 @@
 use std::collections::HashMap;
 
 use plimsoll_model::{Object, SourceRef, is_cluster_scoped};
-use plimsoll_yaml::{Data, DuplicateKey, Limits, Node, parse_stream};
+use plimsoll_yaml::{Data, DuplicateKey, Limits, Node, Stream, parse_stream_at, split_documents};
+use rayon::prelude::*;
+
+/// Streams larger than this are cut at document markers and parsed in parallel.
+const PARALLEL_PART_BYTES: usize = 1 << 20;
+
+/// Parses a whole stream, in parallel parts when it is large, with document indices
+/// and lines as if it had been parsed in one piece.
+pub fn parse_text(text: &str) -> Stream {
+    let parts = split_documents(text, PARALLEL_PART_BYTES);
+    if parts.len() == 1 {
+        return parse_stream_at(text, Limits::default(), 0);
+    }
+    let bounds: Vec<(usize, usize, u32)> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, line))| {
+            let end = parts.get(i + 1).map_or(text.len(), |p| p.0);
+            (start, end, line)
+        })
+        .collect();
+    let streams: Vec<Stream> = bounds
+        .par_iter()
+        .map(|&(start, end, line)| parse_stream_at(&text[start..end], Limits::default(), line))
+        .collect();
+    let mut out = Stream::default();
+    for mut s in streams {
+        let base = out.next_index;
+        for d in &mut s.documents {
+            d.index += base;
+        }
+        out.next_index = base + s.next_index;
+        out.documents.append(&mut s.documents);
+        out.errors.append(&mut s.errors);
+    }
+    out
+}
 
 /// A document that was skipped, with the reason.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +120,7 @@ pub fn decode(file: usize, bytes: &[u8]) -> Result<&str, InputError> {
 
 /// Parses one input text into objects.
 pub fn load_text(file: usize, text: &str, default_namespace: &str) -> Loaded {
-    let stream = parse_stream(text, Limits::default());
+    let stream = parse_text(text);
     let mut out = Loaded::default();
     for e in stream.errors {
         out.errors.push(InputError {

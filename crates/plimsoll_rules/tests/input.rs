@@ -39,3 +39,28 @@ fn decoding_rejects_binary_and_non_utf8_with_positions() {
     let e = decode(0, b"\xff\xfea\x00").unwrap_err();
     assert!(e.message.contains("UTF-16"));
 }
+
+#[test]
+fn large_streams_parse_in_parts_exactly_as_in_one_piece() {
+    let mut text = String::new();
+    for i in 0..12_000 {
+        if i == 7_000 {
+            text.push_str("---\nbroken: [\n");
+        }
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata:\n  payload: \"{}\"\n",
+            "x".repeat(100)
+        ));
+    }
+    assert!(text.len() > 2 << 20);
+    let whole = plimsoll_yaml::parse_stream(&text, plimsoll_yaml::Limits::default());
+    let parts = plimsoll_rules::input::parse_text(&text);
+    assert_eq!(whole.documents.len(), parts.documents.len());
+    assert_eq!(whole.errors, parts.errors);
+    assert_eq!(whole.next_index, parts.next_index);
+    for (a, b) in whole.documents.iter().zip(&parts.documents) {
+        assert_eq!(a.index, b.index);
+        assert_eq!(a.start_line, b.start_line);
+        assert_eq!(a.root, b.root);
+    }
+}

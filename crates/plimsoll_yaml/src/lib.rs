@@ -16,7 +16,10 @@ mod parse;
 mod pointer;
 mod resolve;
 
-pub use parse::{Document, DuplicateKey, Limits, ParseError, Stream, parse_stream};
+pub use parse::{
+    Document, DuplicateKey, Limits, ParseError, Stream, parse_stream, parse_stream_at,
+    split_documents,
+};
 pub use pointer::{Pointer, Segment};
 pub use resolve::{Resolved, resolve_plain};
 

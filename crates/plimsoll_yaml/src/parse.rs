@@ -57,11 +57,21 @@ pub struct ParseError {
 pub struct Stream {
     pub documents: Vec<Document>,
     pub errors: Vec<ParseError>,
+    /// The document index after the last one of the stream (documents with errors
+    /// included).
+    pub next_index: usize,
 }
 
 /// Parses a YAML (or JSON) stream. A document with an error is reported and the
 /// parse resumes at the next line that starts with `---`.
 pub fn parse_stream(src: &str, limits: Limits) -> Stream {
+    parse_stream_at(src, limits, 0)
+}
+
+/// Parses a part of a larger stream that begins `line_offset` lines into it (see
+/// [`split_documents`]). Document indices start at 0; [`Stream::next_index`] tells how
+/// many indices the part used, so that the caller can renumber.
+pub fn parse_stream_at(src: &str, limits: Limits, line_offset: u32) -> Stream {
     let mut out = Stream::default();
     let line_starts = line_starts(src);
     let mut start_line: usize = 0; // 0-based line where this parse attempt starts
@@ -69,11 +79,11 @@ pub fn parse_stream(src: &str, limits: Limits) -> Stream {
     loop {
         let offset = line_starts[start_line];
         let sub = &src[offset..];
-        let mut b = Builder::new(limits, start_line as u32, &mut doc_index);
+        let mut b = Builder::new(limits, start_line as u32 + line_offset, &mut doc_index);
         match b.run(sub, &mut out.documents) {
             Ok(()) => break,
             Err(e) => {
-                let err_line = e.line as usize; // 1-based absolute
+                let err_line = (e.line - line_offset) as usize; // 1-based within this part
                 out.errors.push(e);
                 // resume at the next document marker after the error line
                 let from = err_line.saturating_sub(1).max(start_line + 1);
@@ -87,12 +97,41 @@ pub fn parse_stream(src: &str, limits: Limits) -> Stream {
                         start_line = l;
                         doc_index += 1;
                     }
-                    _ => break,
+                    _ => {
+                        doc_index += 1;
+                        break;
+                    }
                 }
             }
         }
     }
+    out.next_index = doc_index;
     out
+}
+
+/// Splits a stream into parts of about `target` bytes at document markers (`---` at
+/// the start of a line, which YAML never allows inside a document), so that the parts
+/// can be parsed in parallel. Returns (byte offset, line offset) of each part.
+pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
+    let mut parts = vec![(0usize, 0u32)];
+    if src.len() <= target {
+        return parts;
+    }
+    let mut line = 0u32;
+    let mut last = 0usize;
+    let mut pos = 0usize;
+    for l in src.split_inclusive('\n') {
+        if pos - last >= target
+            && l.starts_with("---")
+            && (l.len() == 3 || l[3..].starts_with(|c: char| c.is_whitespace()))
+        {
+            parts.push((pos, line));
+            last = pos;
+        }
+        pos += l.len();
+        line += 1;
+    }
+    parts
 }
 
 /// Byte offsets of every line start, plus the end of the text.
