@@ -117,10 +117,9 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
     if src.len() <= target {
         return parts;
     }
-    let mut line = 0u32;
     let mut last = 0usize;
     let mut pos = 0usize;
-    for l in src.split_inclusive('\n') {
+    for (line, l) in (0u32..).zip(src.split_inclusive('\n')) {
         if pos - last >= target
             && l.starts_with("---")
             && (l.len() == 3 || l[3..].starts_with(|c: char| c.is_whitespace()))
@@ -129,7 +128,6 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
             last = pos;
         }
         pos += l.len();
-        line += 1;
     }
     parts
 }
