@@ -1,0 +1,147 @@
+use plimsoll_model::{Node, Object, PodTemplate};
+
+use super::util::is_serving;
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+/// Kubernetes' default `terminationGracePeriodSeconds`.
+const DEFAULT_GRACE: i64 = 30;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports two mistakes with the time a pod gets to shut down:
+    /// - a serving workload (see PRB001) with `terminationGracePeriodSeconds` set
+    ///   below `min-termination-grace-period-seconds` (default 10);
+    /// - any pod template whose grace period (default 30 s) is not longer than the
+    ///   `preStop` hook of one of its containers must wait: a `sleep` action
+    ///   (`lifecycle.preStop.sleep.seconds`) or an `exec` hook that runs `sleep N`.
+    ///
+    /// ## Why it matters in production
+    /// The grace period counts from the deletion, and the preStop hook runs inside it;
+    /// when it runs out the kubelet sends SIGKILL. A hook that sleeps as long as the
+    /// grace period leaves the application no time at all for its own SIGTERM
+    /// handling (draining requests, committing offsets, closing connections), and a
+    /// very short grace period does the same for every in-flight request: each
+    /// rollout or node drain cuts them off.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   terminationGracePeriodSeconds: 5
+    ///   containers:
+    ///     - name: api
+    ///       lifecycle:
+    ///         preStop:
+    ///           sleep: {seconds: 10}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   terminationGracePeriodSeconds: 45
+    ///   containers:
+    ///     - name: api
+    ///       lifecycle:
+    ///         preStop:
+    ///           sleep: {seconds: 10}
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: how long shutdown takes depends on the application.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination>
+    /// - <https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/>
+    pub struct TerminationGracePeriodTooShort {
+        code: "PRB008",
+        name: "termination-grace-period-too-short",
+        severity: Warning,
+        default: true,
+        summary: "The termination grace period is too short for a clean shutdown",
+    }
+}
+
+/// The seconds `sleep N` in an exec command waits (the largest when there are
+/// several), for `["sleep", "5"]` and `["sh", "-c", "sleep 5 && nginx -s quit"]`.
+fn exec_sleep(exec: &Node) -> Option<i64> {
+    let text: Vec<&str> = exec
+        .get("command")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_text)
+        .collect();
+    let joined = text.join(" ");
+    let tokens: Vec<&str> = joined
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '\'' | '"'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    tokens
+        .windows(2)
+        .filter(|w| w[0] == "sleep" || w[0].ends_with("/sleep"))
+        .filter_map(|w| w[1].strip_suffix('s').unwrap_or(w[1]).parse::<i64>().ok())
+        .max()
+}
+
+impl Rule for TerminationGracePeriodTooShort {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        let Some(t) = PodTemplate::of(obj) else {
+            return;
+        };
+        let written = t
+            .spec_field("terminationGracePeriodSeconds")
+            .and_then(Node::as_i64);
+        let min = cx.settings.min_termination_grace_period_seconds;
+        if let Some(g) = written
+            && g < min
+            && is_serving(cx, obj, &t)
+        {
+            out.report(
+                id,
+                t.spec_pointer(&["terminationGracePeriodSeconds"]),
+                format!(
+                    "terminationGracePeriodSeconds ({g}) of a serving workload is below the minimum of {min}s; in-flight requests are cut off on every rollout"
+                ),
+            );
+        }
+        let grace = written.unwrap_or(DEFAULT_GRACE);
+        let how = if written.is_some() {
+            "terminationGracePeriodSeconds"
+        } else {
+            "the default terminationGracePeriodSeconds"
+        };
+        for c in t.containers().filter(|c| c.kind.is_long_running()) {
+            let Some(pre) = c.node.at(&["lifecycle", "preStop"]) else {
+                continue;
+            };
+            let (wait, path, what) =
+                if let Some(s) = pre.at(&["sleep", "seconds"]).and_then(Node::as_i64) {
+                    (
+                        s,
+                        c.field_pointer(&["lifecycle", "preStop", "sleep", "seconds"]),
+                        "sleeps",
+                    )
+                } else if let Some(s) = pre.get("exec").and_then(exec_sleep) {
+                    (
+                        s,
+                        c.field_pointer(&["lifecycle", "preStop", "exec", "command"]),
+                        "runs `sleep`",
+                    )
+                } else {
+                    continue;
+                };
+            if wait >= grace {
+                out.report_container(
+                    id,
+                    &c,
+                    path,
+                    format!(
+                        "the preStop hook of {} `{}` {what} {wait}s, not less than {how} ({grace}s), so the container is killed before it can shut down",
+                        c.kind.as_str(),
+                        c.name
+                    ),
+                );
+            }
+        }
+    }
+}

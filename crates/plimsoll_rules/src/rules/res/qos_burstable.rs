@@ -1,0 +1,118 @@
+use plimsoll_model::{Object, PodTemplate, QosClass};
+
+use super::util::{burstable_reason, template_has_invalid};
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports pod templates whose pods would get the `Burstable` QoS class, and says
+    /// which container and resource make them so. A pod is `Guaranteed` only when
+    /// every container (regular, init and sidecar) has cpu and memory limits equal to
+    /// its requests (a limit alone counts, the request defaults to it), or when the
+    /// pod-level `spec.resources` does. This rule is off by default: Burstable is the
+    /// right class for most workloads; enable it for latency-critical namespaces.
+    ///
+    /// ## Why it matters in production
+    /// Under node memory pressure, Burstable pods that use more than they request are
+    /// evicted before Guaranteed ones, and their OOM score rises as their request
+    /// falls. Only Guaranteed pods with integer cpu get exclusive cores from the static
+    /// cpu manager policy.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// containers:
+    ///   - name: api
+    ///     image: registry.example.com/api:1.4.2
+    ///     resources:
+    ///       requests: {cpu: 500m, memory: 256Mi}
+    ///       limits: {memory: 512Mi}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// containers:
+    ///   - name: api
+    ///     image: registry.example.com/api:1.4.2
+    ///     resources:
+    ///       limits: {cpu: 500m, memory: 512Mi}
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: making requests equal to limits changes how much the
+    /// scheduler reserves.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/>
+    /// - <https://kubernetes.io/docs/tasks/configure-pod-container/quality-service-pod/>
+    pub struct QosBurstable {
+        code: "RES008",
+        name: "qos-burstable",
+        severity: Info,
+        default: false,
+        summary: "Pods would get the Burstable QoS class",
+    }
+}
+
+impl Rule for QosBurstable {
+    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        let Some(t) = PodTemplate::of(obj) else {
+            return;
+        };
+        if template_has_invalid(&t) || t.qos_class() != QosClass::Burstable {
+            return;
+        }
+        let head = format!(
+            "pods of {} `{}` get QoS class {}",
+            obj.kind,
+            obj.name,
+            QosClass::Burstable.as_str()
+        );
+        if let Some(pod) = t.pod_resources()
+            && (pod.requests.cpu.is_some()
+                || pod.requests.memory.is_some()
+                || pod.limits.cpu.is_some()
+                || pod.limits.memory.is_some())
+        {
+            let why = burstable_reason(&pod).unwrap_or_else(|| "is not Guaranteed".into());
+            out.report(
+                id,
+                t.spec_pointer(&["resources"]),
+                format!("{head}: the pod-level resources {why}"),
+            );
+            return;
+        }
+        let containers: Vec<_> = t
+            .containers()
+            .filter(|c| c.kind.counts_for_resources())
+            .collect();
+        for c in &containers {
+            if let Some(why) = burstable_reason(&c.resources()) {
+                out.report_container(
+                    id,
+                    c,
+                    c.field_pointer(&["resources"]),
+                    format!("{head}: {} `{}` {why}", c.kind.as_str(), c.name),
+                );
+                return;
+            }
+        }
+        // a mix of Guaranteed and BestEffort containers
+        if let Some(c) = containers.iter().find(|c| {
+            let r = c.resources();
+            r.effective_request("cpu").is_none_or(|q| q.is_zero())
+                && r.effective_request("memory").is_none_or(|q| q.is_zero())
+        }) {
+            out.report_container(
+                id,
+                c,
+                c.field_pointer(&["resources"]),
+                format!(
+                    "{head}: {} `{}` requests no cpu or memory while other containers are Guaranteed",
+                    c.kind.as_str(),
+                    c.name
+                ),
+            );
+        }
+    }
+}
