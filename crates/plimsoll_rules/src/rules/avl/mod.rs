@@ -1,5 +1,45 @@
 //! `AVL`: Availability: replicas, disruption budgets, spreading, rollouts.
 
+mod bare_pod;
+mod daemonset_on_delete;
+mod no_spread;
+mod pdb_blocks_eviction;
+mod pdb_missing;
+mod pdb_overlap;
+mod pdb_selects_nothing;
+mod pdb_unhealthy_eviction_policy;
+mod rolling_update_drops_capacity;
+mod rolling_update_stalls;
+mod rollout_deadlines_missing;
+mod single_replica;
+mod util;
+
+pub use bare_pod::BarePod;
+pub use daemonset_on_delete::DaemonsetOnDelete;
+pub use no_spread::NoSpread;
+pub use pdb_blocks_eviction::PdbBlocksEviction;
+pub use pdb_missing::PdbMissing;
+pub use pdb_overlap::PdbOverlap;
+pub use pdb_selects_nothing::PdbSelectsNothing;
+pub use pdb_unhealthy_eviction_policy::PdbUnhealthyEvictionPolicy;
+pub use rolling_update_drops_capacity::RollingUpdateDropsCapacity;
+pub use rolling_update_stalls::RollingUpdateStalls;
+pub use rollout_deadlines_missing::RolloutDeadlinesMissing;
+pub use single_replica::SingleReplica;
+
 use crate::rule::Rule;
 
-pub static RULES: &[&dyn Rule] = &[];
+pub static RULES: &[&dyn Rule] = &[
+    &SingleReplica,
+    &PdbMissing,
+    &PdbBlocksEviction,
+    &PdbSelectsNothing,
+    &PdbOverlap,
+    &NoSpread,
+    &RollingUpdateStalls,
+    &RollingUpdateDropsCapacity,
+    &RolloutDeadlinesMissing,
+    &DaemonsetOnDelete,
+    &PdbUnhealthyEvictionPolicy,
+    &BarePod,
+];

@@ -1,0 +1,128 @@
+use plimsoll_model::{LabelSelector, Node, Object, PodTemplate, Pointer};
+
+use super::util::{IntOrPct, multi_replica};
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports rollouts that take every replica down at once:
+    /// - a Deployment `RollingUpdate` (or StatefulSet `RollingUpdate`) whose
+    ///   `maxUnavailable` resolves to at least the replica count (`100%`, or an integer
+    ///   >= `spec.replicas`; for an HPA-managed workload, its `minReplicas`). The
+    ///   Deployment controller rounds a percentage down, the StatefulSet controller up;
+    /// - a Deployment with `strategy.type: Recreate` that runs, or may run, two or more
+    ///   replicas and serves traffic (a container declares a port, or a Service in the
+    ///   input selects its pods). `Recreate` stops all old pods before starting new
+    ///   ones.
+    ///
+    /// ## Why it matters in production
+    /// Every deploy becomes an outage lasting the whole image pull and start-up time,
+    /// and a bad release has no old pods left to keep serving while it fails.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   replicas: 4
+    ///   strategy:
+    ///     rollingUpdate: {maxUnavailable: 100%}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   replicas: 4
+    ///   strategy:
+    ///     rollingUpdate: {maxSurge: 1, maxUnavailable: 1}
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: `Recreate` is sometimes required (a ReadWriteOnce volume, a
+    /// schema that old and new versions cannot share), so the change needs a decision.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy>
+    /// - <https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#maximum-unavailable-pods>
+    pub struct RollingUpdateDropsCapacity {
+        code: "AVL008",
+        name: "rolling-update-drops-capacity",
+        severity: Warning,
+        default: true,
+        summary: "A rollout takes all replicas down at once",
+    }
+}
+
+fn serves(cx: &Context, obj: &Object, t: &PodTemplate) -> bool {
+    if t.app_containers().any(|c| c.ports().next().is_some()) {
+        return true;
+    }
+    let Some(ns) = obj.namespace.as_deref() else {
+        return false;
+    };
+    let labels: Vec<(&str, &str)> = t.labels().collect();
+    cx.index.of_kind_in("Service", ns).any(|(_, s)| {
+        s.root.at(&["spec", "selector"]).is_some_and(|sel| {
+            let sel = LabelSelector::from_map(sel);
+            !sel.is_empty() && sel.matches_pairs(&labels)
+        })
+    })
+}
+
+impl Rule for RollingUpdateDropsCapacity {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        if obj.has_controller() {
+            return;
+        }
+        let (strategy_key, round_up) = match (obj.group(), obj.kind.as_str()) {
+            ("apps", "Deployment") => ("strategy", false),
+            ("apps", "StatefulSet") => ("updateStrategy", true),
+            _ => return,
+        };
+        let Some(replicas) = cx.index.expected_min_replicas(id) else {
+            return;
+        };
+        let strategy = obj.root.at(&["spec", strategy_key]);
+        let ty = strategy
+            .and_then(|s| s.get("type"))
+            .and_then(Node::as_text)
+            .unwrap_or("RollingUpdate");
+        if ty == "Recreate" && obj.kind == "Deployment" {
+            let Some(t) = PodTemplate::of(obj) else {
+                return;
+            };
+            if multi_replica(cx, id) && serves(cx, obj, &t) {
+                out.report(
+                    id,
+                    Pointer::root().keys(&["spec", "strategy", "type"]),
+                    format!(
+                        "Deployment `{}` uses strategy Recreate, which stops all {replicas} serving replicas before starting new ones",
+                        obj.name
+                    ),
+                );
+            }
+            return;
+        }
+        if ty != "RollingUpdate" || replicas < 1 {
+            return;
+        }
+        let Some(v) = strategy
+            .and_then(|s| s.at(&["rollingUpdate", "maxUnavailable"]))
+            .and_then(IntOrPct::of)
+        else {
+            return;
+        };
+        let n = v.scaled(replicas, round_up);
+        if n >= replicas {
+            out.report(
+                id,
+                Pointer::root().keys(&["spec", strategy_key, "rollingUpdate", "maxUnavailable"]),
+                format!(
+                    "{} `{}` has maxUnavailable {v}, which lets a rollout take all {replicas} {} down at once",
+                    obj.kind,
+                    obj.name,
+                    if replicas == 1 { "replica" } else { "replicas" }
+                ),
+            );
+        }
+    }
+}

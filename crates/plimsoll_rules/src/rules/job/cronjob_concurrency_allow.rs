@@ -1,0 +1,79 @@
+use plimsoll_model::{Node, Object, Pointer};
+
+use super::util::cronjob_spec;
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports CronJobs whose `concurrencyPolicy` is `Allow`, written or by default
+    /// (absent means `Allow`).
+    ///
+    /// ## Why it matters in production
+    /// With `Allow`, a run that takes longer than the schedule interval overlaps the
+    /// next one, and the next: runs pile up, compete for the same rows, files or
+    /// locks, and a slow dependency turns into dozens of concurrent Jobs that slow it
+    /// further. Most scheduled work (reports, backups, syncs) must not run twice at
+    /// once.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: batch/v1
+    /// kind: CronJob
+    /// spec:
+    ///   schedule: "*/5 * * * *"
+    ///   jobTemplate: ...
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: batch/v1
+    /// kind: CronJob
+    /// spec:
+    ///   schedule: "*/5 * * * *"
+    ///   concurrencyPolicy: Forbid     # or Replace to cancel the old run
+    ///   jobTemplate: ...
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: `Forbid` skips runs while one is active and `Replace` kills
+    /// the running one; which is right depends on the work. Write `Allow` explicitly
+    /// and exempt the object when overlapping runs are intended.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#concurrency-policy>
+    pub struct CronjobConcurrencyAllow {
+        code: "JOB002",
+        name: "cronjob-concurrency-allow",
+        severity: Warning,
+        default: true,
+        summary: "A CronJob allows overlapping runs",
+    }
+}
+
+impl Rule for CronjobConcurrencyAllow {
+    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        let Some(spec) = cronjob_spec(obj) else {
+            return;
+        };
+        let policy = spec.get("concurrencyPolicy").and_then(Node::as_text);
+        if policy.is_some_and(|p| p != "Allow") {
+            return;
+        }
+        out.report(
+            id,
+            Pointer::root().keys(&["spec", "concurrencyPolicy"]),
+            if policy.is_some() {
+                format!(
+                    "CronJob `{}` sets concurrencyPolicy Allow, so a slow run overlaps the next ones",
+                    obj.name
+                )
+            } else {
+                format!(
+                    "CronJob `{}` has no concurrencyPolicy (default Allow), so a slow run overlaps the next ones",
+                    obj.name
+                )
+            },
+        );
+    }
+}
