@@ -120,7 +120,9 @@ pub struct Outcome {
 
 /// Runs the rules.
 pub fn run(index: &Index, run: &Run) -> Outcome {
+    let selected: Vec<&'static str> = run.rules.iter().map(|r| r.meta().code).collect();
     let cx = Context {
+        selected: &selected,
         index,
         settings: run.settings,
         kube_version: run.kube_version,

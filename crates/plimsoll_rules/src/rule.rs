@@ -133,6 +133,16 @@ pub struct Context<'a> {
     pub pss_version: Option<KubeVersion>,
     /// YAML-level facts of the documents (duplicate keys, tabs); empty for live objects.
     pub yaml: &'a crate::input::YamlFacts,
+    /// Codes of the rules selected for this run (a rule that another one overrides,
+    /// as Pod Security's restricted checks override baseline ones, looks here).
+    pub selected: &'a [&'static str],
+}
+
+impl Context<'_> {
+    /// Whether the rule with this code runs in this run.
+    pub fn is_selected(&self, code: &str) -> bool {
+        self.selected.contains(&code)
+    }
 }
 
 /// An object a cross-object finding involves besides the one it is reported on.
