@@ -1,5 +1,15 @@
 //! `API`: Deprecated and removed APIs.
 
+mod alpha_api;
+mod api_deprecated;
+mod api_removed;
+pub mod table;
+mod util;
+
+pub use alpha_api::AlphaApi;
+pub use api_deprecated::ApiDeprecated;
+pub use api_removed::ApiRemoved;
+
 use crate::rule::Rule;
 
-pub static RULES: &[&dyn Rule] = &[];
+pub static RULES: &[&dyn Rule] = &[&ApiRemoved, &ApiDeprecated, &AlphaApi];

@@ -1,0 +1,94 @@
+use plimsoll_model::{KubeVersion, Object, Pointer};
+
+use super::table;
+use super::util::{migration_note, use_instead};
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports objects whose `apiVersion` and `kind` are no longer served by the
+    /// Kubernetes version being judged (`kube-version`, default the newest release),
+    /// e.g. `extensions/v1beta1` Ingress (removed in 1.22) or `batch/v1beta1` CronJob
+    /// (removed in 1.25). Removal versions come from the Deprecated API Migration Guide
+    /// and the prerelease-lifecycle tags of k8s.io/api. Beta APIs introduced after 1.24
+    /// are off by default; the message says so. Alpha versions are left to API003 and
+    /// custom resources are never reported. `admission.k8s.io/v1beta1` AdmissionReview
+    /// is still accepted by the API server and is only reported as deprecated (API002).
+    ///
+    /// ## Why it matters in production
+    /// The API server rejects the object (`no matches for kind "Ingress" in version
+    /// "extensions/v1beta1"`), so the deploy fails, often in the middle of a release
+    /// or right after a cluster upgrade, when nobody has the manifests in mind.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: extensions/v1beta1
+    /// kind: Ingress
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   backend:
+    ///     serviceName: web
+    ///     servicePort: 80
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: Ingress
+    /// metadata:
+    ///   name: web
+    /// spec:
+    ///   defaultBackend:
+    ///     service:
+    ///       name: web
+    ///       port: {number: 80}
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: the replacement versions often rename or add required fields
+    /// (Ingress `service.name`, `pathType`; webhook `sideEffects`), which `kubectl convert`
+    /// or a human has to handle.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/reference/using-api/deprecation-guide/>
+    /// - <https://kubernetes.io/docs/reference/using-api/deprecation-policy/>
+    pub struct ApiRemoved {
+        code: "API001",
+        name: "api-removed",
+        severity: Error,
+        default: true,
+        summary: "The object's apiVersion is no longer served by the target Kubernetes version",
+    }
+}
+
+impl Rule for ApiRemoved {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        let Some(api) = table::lookup(&obj.api_version, &obj.kind) else {
+            return;
+        };
+        let Some(removed) = api.removed else {
+            return;
+        };
+        if cx.kube_version < KubeVersion::new(1, removed) {
+            return;
+        }
+        let off = if api.off_by_default {
+            " (a beta API that was off by default)"
+        } else {
+            ""
+        };
+        out.report(
+            id,
+            Pointer::root().key("apiVersion"),
+            format!(
+                "`{}` {}{off} was removed in Kubernetes 1.{removed}{}{}",
+                obj.api_version,
+                obj.kind,
+                use_instead(api),
+                migration_note(api)
+            ),
+        );
+    }
+}

@@ -1,0 +1,84 @@
+use plimsoll_model::Object;
+use plimsoll_yaml::{Resolved, Style};
+
+use super::util::{describe, string_fields};
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports unquoted values that YAML reads as a boolean, a number or null in fields
+    /// Kubernetes types as strings: `metadata.labels` and `metadata.annotations` (of
+    /// the object, its pod template and a CronJob's job template), ConfigMap `data` and
+    /// `binaryData`, Secret `data` and `stringData`, container `env[].value`, `command`
+    /// and `args` items (init, sidecar, regular and ephemeral containers).
+    ///
+    /// ## Why it matters in production
+    /// The API server rejects the object (`cannot unmarshal bool into Go struct field
+    /// ObjectMeta.metadata.labels of type string`), so the deploy fails. Tools that
+    /// coerce instead (Helm templates, some generators) change the value: `1.10`
+    /// becomes `1.1`, `0755` becomes `493`, `yes` becomes `true`. An explicit `null` is
+    /// stored as an empty string.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// metadata:
+    ///   labels:
+    ///     version: 1.10
+    ///   annotations:
+    ///     sidecar.istio.io/inject: yes
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// metadata:
+    ///   labels:
+    ///     version: "1.10"
+    ///   annotations:
+    ///     sidecar.istio.io/inject: "yes"
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: quoting keeps the written text, but the author may have meant
+    /// what a coercing tool produced (`true` rather than `yes`).
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set>
+    /// - <https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/>
+    /// - <https://kubernetes.io/docs/concepts/configuration/configmap/>
+    pub struct NonStringInStringField {
+        code: "YML003",
+        name: "non-string-in-string-field",
+        severity: Error,
+        default: true,
+        summary: "A string field holds an unquoted value that YAML reads as a boolean, number or null",
+    }
+}
+
+impl Rule for NonStringInStringField {
+    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        for f in string_fields(obj) {
+            let Some(s) = f.node.scalar() else { continue };
+            if s.style != Style::Plain && s.tag.is_none() {
+                continue;
+            }
+            let r = s.resolve();
+            let msg = match r {
+                Resolved::Str => continue,
+                // an empty value: the author meant the empty string
+                Resolved::Null if s.text.is_empty() => continue,
+                Resolved::Null => format!(
+                    "{} is `{}`, which Kubernetes reads as null and Kubernetes stores as an empty string; quote it if the text is meant",
+                    f.what, s.text
+                ),
+                _ => format!(
+                    "{} is `{}`, which Kubernetes reads as {}, not a string; the API server rejects it, quote it",
+                    f.what,
+                    s.text,
+                    describe(r)
+                ),
+            };
+            out.report(id, f.path, msg);
+        }
+    }
+}

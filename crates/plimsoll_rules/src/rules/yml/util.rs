@@ -1,0 +1,191 @@
+//! Shared walking of object trees for the YML rules.
+
+use std::collections::HashSet;
+
+use plimsoll_model::{Node, Object, PodTemplate, Pointer};
+use plimsoll_yaml::{Data, Resolved, Scalar, Segment, Style};
+
+/// A value that Kubernetes decodes into a Go `string` (labels, annotations, ConfigMap
+/// and Secret data, env values, args, command), with a description for messages.
+pub struct StringField<'a> {
+    pub path: Pointer,
+    pub node: &'a Node,
+    /// `label `version``, `env `PORT` value of container `api``, ...
+    pub what: String,
+}
+
+fn map_fields<'a>(
+    out: &mut Vec<StringField<'a>>,
+    node: Option<&'a Node>,
+    base: Pointer,
+    noun: &str,
+) {
+    for e in node.map(Node::entries).unwrap_or_default() {
+        out.push(StringField {
+            path: base.key(&e.key),
+            node: &e.value,
+            what: format!("{noun} `{}`", e.key),
+        });
+    }
+}
+
+fn meta_fields<'a>(
+    out: &mut Vec<StringField<'a>>,
+    meta: Option<&'a Node>,
+    base: Pointer,
+    whose: &str,
+) {
+    let Some(meta) = meta else { return };
+    map_fields(
+        out,
+        meta.get("labels"),
+        base.key("labels"),
+        &format!("{whose}label"),
+    );
+    map_fields(
+        out,
+        meta.get("annotations"),
+        base.key("annotations"),
+        &format!("{whose}annotation"),
+    );
+}
+
+/// Every string-typed value of an object that YML003 judges.
+pub fn string_fields(obj: &Object) -> Vec<StringField<'_>> {
+    let mut out = Vec::new();
+    let root = Pointer::root();
+    meta_fields(&mut out, obj.metadata(), root.key("metadata"), "");
+    if obj.group().is_empty() && obj.kind == "ConfigMap" {
+        map_fields(
+            &mut out,
+            obj.root.get("data"),
+            root.key("data"),
+            "ConfigMap key",
+        );
+        map_fields(
+            &mut out,
+            obj.root.get("binaryData"),
+            root.key("binaryData"),
+            "ConfigMap binaryData key",
+        );
+    }
+    if obj.group().is_empty() && obj.kind == "Secret" {
+        map_fields(
+            &mut out,
+            obj.root.get("data"),
+            root.key("data"),
+            "Secret key",
+        );
+        map_fields(
+            &mut out,
+            obj.root.get("stringData"),
+            root.key("stringData"),
+            "Secret stringData key",
+        );
+    }
+    if obj.group() == "batch" && obj.kind == "CronJob" {
+        meta_fields(
+            &mut out,
+            obj.root.at(&["spec", "jobTemplate", "metadata"]),
+            root.keys(&["spec", "jobTemplate", "metadata"]),
+            "job template ",
+        );
+    }
+    let Some(t) = PodTemplate::of(obj) else {
+        return out;
+    };
+    if !t.is_pod() {
+        meta_fields(&mut out, t.metadata(), t.meta_pointer(&[]), "pod template ");
+    }
+    for c in t.containers() {
+        for (i, env) in c
+            .get("env")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if let Some(v) = env.get("value") {
+                let name = env.get("name").and_then(Node::as_text).unwrap_or("?");
+                out.push(StringField {
+                    path: c.field_pointer(&["env"]).index(i).key("value"),
+                    node: v,
+                    what: format!("env `{name}` of container `{}`", c.name),
+                });
+            }
+        }
+        for key in ["command", "args"] {
+            for (i, item) in c
+                .get(key)
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                out.push(StringField {
+                    path: c.field_pointer(&[key]).index(i),
+                    node: item,
+                    what: format!("`{key}[{i}]` of container `{}`", c.name),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The pointers of [`string_fields`], for rules that leave those places to YML003.
+pub fn string_field_paths(obj: &Object) -> HashSet<Pointer> {
+    string_fields(obj).into_iter().map(|f| f.path).collect()
+}
+
+/// A plain, untagged scalar: the only kind whose meaning depends on the YAML version.
+pub fn plain(node: &Node) -> Option<&Scalar> {
+    node.scalar()
+        .filter(|s| s.style == Style::Plain && s.tag.is_none())
+}
+
+/// Calls `f` with every scalar of the tree outside `skip`, with its pointer.
+pub fn walk_scalars<'a>(
+    node: &'a Node,
+    path: &Pointer,
+    skip: &HashSet<Pointer>,
+    f: &mut dyn FnMut(&Pointer, &'a Node, &'a Scalar),
+) {
+    if skip.contains(path) {
+        return;
+    }
+    match &node.data {
+        Data::Scalar(s) => f(path, node, s),
+        Data::Seq(items) => {
+            for (i, n) in items.iter().enumerate() {
+                walk_scalars(n, &path.index(i), skip, f);
+            }
+        }
+        Data::Map(entries) => {
+            for e in entries {
+                walk_scalars(&e.value, &path.key(&e.key), skip, f);
+            }
+        }
+    }
+}
+
+/// How a pointer names its value in a message: `readOnly`, `args[0]`.
+pub fn field_name(path: &Pointer) -> String {
+    match path.segments() {
+        [.., Segment::Key(p), Segment::Index(i)] => format!("{p}[{i}]"),
+        [.., Segment::Key(k)] => k.clone(),
+        [.., Segment::Index(i)] => format!("[{i}]"),
+        [] => String::new(),
+    }
+}
+
+/// What Kubernetes reads, for messages: `the boolean true`, `the number 1.1`.
+pub fn describe(r: Resolved) -> String {
+    match r {
+        Resolved::Null => "null".to_string(),
+        Resolved::Bool(b) => format!("the boolean {b}"),
+        Resolved::Int(i) => format!("the number {i}"),
+        Resolved::Float(x) => format!("the number {x}"),
+        Resolved::Str => "a string".to_string(),
+    }
+}
