@@ -7,8 +7,8 @@ use crate::rules::api::table::is_builtin_group;
 declare_rule! {
     /// ## What it does
     /// Reports objects whose kind, namespace and name are defined more than once in
-    /// the input: every copy is reported (the first as "defined again later", the
-    /// others as repeats), with the other copies as related. Different apiVersions
+    /// the input. Every copy after the first is reported, with the other copies as
+    /// related: the later definition is the one that silently wins. Different apiVersions
     /// of a built-in kind (`extensions/v1beta1` and `networking.k8s.io/v1` Ingress) are
     /// the same object; custom kinds of different API groups that share a name
     /// (`Certificate` of cert-manager and of another project) are not. Objects named
@@ -89,27 +89,26 @@ impl Rule for DuplicateObject {
         let line_of = |other: usize| {
             let o = cx.index.object(other);
             if o.source.file.is_some() && o.source.file == obj.source.file {
-                format!(" at line {}", o.root.span.start.line)
+                let line = o
+                    .root
+                    .at(&["metadata", "name"])
+                    .map_or(o.root.span.start.line, |n| n.span.start.line);
+                format!(" at line {line}")
             } else {
                 String::new()
             }
         };
         let name_ptr = Pointer::root().keys(&["metadata", "name"]);
         let first = copies[0];
-        let msg = if first == id {
-            let next = copies[1];
-            format!(
-                "{} is defined again later{}; the last definition applied silently replaces this one",
-                obj.display_name(),
-                line_of(next)
-            )
-        } else {
-            format!(
-                "{} is defined more than once (first{}); the later definition silently replaces the earlier one",
-                obj.display_name(),
-                line_of(first)
-            )
-        };
+        if first == id {
+            // the first definition is the one the later ones override: report those
+            return;
+        }
+        let msg = format!(
+            "{} is defined more than once (first{}); the later definition silently replaces the earlier one",
+            obj.display_name(),
+            line_of(first)
+        );
         let f = out.report(id, name_ptr.clone(), msg);
         for &other in copies.iter().filter(|&&o| o != id) {
             f.related(other, name_ptr.clone());
