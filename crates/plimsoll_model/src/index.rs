@@ -28,6 +28,8 @@ pub struct Index {
     /// PDB -> workloads it selects, and back
     pdb_workloads: HashMap<usize, Vec<usize>>,
     workload_pdbs: HashMap<usize, Vec<usize>>,
+    /// workload -> Services whose selector selects its pods
+    workload_services: HashMap<usize, Vec<usize>>,
 }
 
 impl Index {
@@ -72,6 +74,23 @@ impl Index {
                     .entry((ns.clone(), kind.to_string(), name.to_string()))
                     .or_default()
                     .push(id);
+            }
+        }
+        let services: Vec<(usize, String, LabelSelector)> = ix
+            .of_kind("Service")
+            .filter(|(_, s)| s.group().is_empty())
+            .filter_map(|(id, s)| {
+                let spec = s.spec()?;
+                if spec.get("type").and_then(Node::as_text) == Some("ExternalName") {
+                    return None;
+                }
+                let sel = LabelSelector::from_map(spec.get("selector")?);
+                (!sel.is_empty()).then(|| (id, s.namespace.clone().unwrap_or_default(), sel))
+            })
+            .collect();
+        for (svc, ns, sel) in services {
+            for w in ix.workloads_matching(&ns, &sel) {
+                ix.workload_services.entry(w).or_default().push(svc);
             }
         }
         let pdbs: Vec<usize> = ix
@@ -191,6 +210,27 @@ impl Index {
                 })
             })
             .collect()
+    }
+
+    /// Services (not ExternalName, with a selector) that select a workload's pods.
+    pub fn services_for(&self, workload: usize) -> &[usize] {
+        self.workload_services
+            .get(&workload)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// A long-running workload that receives traffic: a regular container declares a
+    /// containerPort, or a Service of the input selects its pods.
+    pub fn is_serving(&self, workload: usize) -> bool {
+        let o = &self.objects[workload];
+        PodTemplate::of(o).is_some_and(|t| {
+            t.is_long_running()
+                && (t
+                    .app_containers()
+                    .any(|c| c.ports().any(|(_, n)| n.is_some()))
+                    || !self.services_for(workload).is_empty())
+        })
     }
 
     /// HPAs whose scaleTargetRef names this object.

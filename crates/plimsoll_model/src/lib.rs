@@ -6,6 +6,7 @@
 //! [`Object`]s and hand them over.
 
 mod index;
+mod intstr;
 mod object;
 mod pod;
 mod quantity;
@@ -13,7 +14,8 @@ mod selector;
 mod version;
 
 pub use index::{Index, NsKey};
-pub use object::{Object, ObjectRef, SourceRef, is_cluster_scoped};
+pub use intstr::IntOrPct;
+pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scoped};
 pub use pod::{Container, ContainerKind, PodTemplate, QosClass, ResourceList, Resources};
 pub use quantity::{Quantity, QuantityError};
 pub use selector::{LabelSelector, Requirement, SelectorOp};

@@ -2,7 +2,7 @@
 
 use plimsoll_yaml::{Node, Pointer};
 
-use crate::object::{Object, map_pairs};
+use crate::object::{Object, is_builtin_group, map_pairs};
 use crate::quantity::Quantity;
 
 /// The pod template of an object: where its metadata and spec are, and the path to it.
@@ -307,6 +307,23 @@ impl<'a> PodTemplate<'a> {
         pod.unwrap_or(QosClass::BestEffort)
     }
 
+    /// Whether the pods run for as long as they can: the long-running controllers
+    /// (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Argo
+    /// Rollout, and custom resources embedding a template) and bare Pods with
+    /// restartPolicy Always; not Jobs, CronJobs or PodTemplates.
+    pub fn is_long_running(&self) -> bool {
+        let o = self.object;
+        match (o.group(), o.kind.as_str()) {
+            ("" | "apps" | "extensions", "Deployment" | "DaemonSet" | "ReplicaSet")
+            | ("apps", "StatefulSet")
+            | ("", "ReplicationController")
+            | ("argoproj.io", "Rollout") => true,
+            ("", "Pod") => self.restart_policy() == "Always",
+            ("", _) | ("batch", _) => false,
+            (g, _) => !is_builtin_group(g),
+        }
+    }
+
     /// `spec.restartPolicy` as Kubernetes defaults it (`Always`).
     pub fn restart_policy(&self) -> &'a str {
         self.spec
@@ -314,12 +331,6 @@ impl<'a> PodTemplate<'a> {
             .and_then(Node::as_text)
             .unwrap_or("Always")
     }
-}
-
-fn is_builtin_group(g: &str) -> bool {
-    !g.contains('.')
-        || g.ends_with(".k8s.io") && !g.starts_with("autoscaling.k8s.io")
-        || g == "autoscaling.k8s.io"
 }
 
 /// `resourceQOS` from the kubelet: only cpu and memory count, requests defaulted from

@@ -215,3 +215,52 @@ fn kube_versions() {
     assert!(KubeVersion::parse("2.0").is_err());
     assert!(KubeVersion::parse("latest").is_err());
 }
+
+#[test]
+fn services_select_workloads_and_serving_is_derived_once() {
+    let objs = objects(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: a}]}}}\n---\n\
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop}\nspec: {template: {metadata: {labels: {app: worker}}, spec: {containers: [{name: a}]}}}\n---\n\
+apiVersion: batch/v1\nkind: Job\nmetadata: {name: job, namespace: shop}\nspec: {template: {metadata: {labels: {app: web}}, spec: {restartPolicy: Never, containers: [{name: a, ports: [{containerPort: 80}]}]}}}\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}}\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {name: ext, namespace: shop}\nspec: {type: ExternalName, externalName: x.example.com, selector: {app: worker}}\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: other}\nspec: {selector: {app: worker}}\n",
+    );
+    let ix = Index::new(objs);
+    let id = |k: &str, n: &str| ix.get(k, Some("shop"), n).unwrap().0;
+    assert_eq!(ix.services_for(id("Deployment", "web")).len(), 1);
+    assert!(ix.is_serving(id("Deployment", "web")));
+    assert!(
+        !ix.is_serving(id("Deployment", "worker")),
+        "ExternalName and other namespaces do not count"
+    );
+    assert!(
+        !ix.is_serving(id("Job", "job")),
+        "a Job is not long-running"
+    );
+}
+
+#[test]
+fn int_or_percent_scales_like_intstr() {
+    let n = |s: &str| {
+        let objs = objects(&format!(
+            "apiVersion: v1\nkind: X\nmetadata: {{name: x}}\nv: {s}\n"
+        ));
+        IntOrPct::of(objs[0].root.get("v").unwrap())
+    };
+    assert_eq!(n("25%"), Some(IntOrPct::Pct(25)));
+    assert_eq!(n("3"), Some(IntOrPct::Int(3)));
+    assert_eq!(
+        n("'3'"),
+        None,
+        "a string without % is rejected by the API server"
+    );
+    assert_eq!(n("-1"), None);
+    assert_eq!(IntOrPct::Pct(25).scaled(3, true), 1);
+    assert_eq!(IntOrPct::Pct(25).scaled(3, false), 0);
+    assert_eq!(
+        IntOrPct::Pct(50).scaled(7, true),
+        4,
+        "7 pods at 50% keeps 4 up"
+    );
+}

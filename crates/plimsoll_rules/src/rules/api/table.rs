@@ -7,6 +7,8 @@
 //! (`Scale`, `DeploymentRollback`, `Eviction`, `JobTemplate`) are left out, alpha
 //! versions too (API003 covers them). Versions are Kubernetes 1.x minors.
 
+pub use plimsoll_model::is_builtin_group;
+
 /// One group/version/kind and when it stops being served.
 #[derive(Debug, Clone, Copy)]
 pub struct Api {
@@ -28,44 +30,6 @@ pub fn lookup(api_version: &str, kind: &str) -> Option<&'static Api> {
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
     APIS.iter()
         .find(|a| a.group == group && a.version == version && a.kind == kind)
-}
-
-/// Groups the Kubernetes API server serves itself (not CRDs or aggregated APIs that
-/// happen to live under `k8s.io`, such as Gateway API or volume snapshots).
-pub fn is_builtin_group(group: &str) -> bool {
-    matches!(
-        group,
-        "" | "apps"
-            | "batch"
-            | "extensions"
-            | "policy"
-            | "autoscaling"
-            | "admission.k8s.io"
-            | "admissionregistration.k8s.io"
-            | "apiextensions.k8s.io"
-            | "apiregistration.k8s.io"
-            | "apidiscovery.k8s.io"
-            | "apiserverinternal.k8s.io"
-            | "auditregistration.k8s.io"
-            | "authentication.k8s.io"
-            | "authorization.k8s.io"
-            | "certificates.k8s.io"
-            | "coordination.k8s.io"
-            | "discovery.k8s.io"
-            | "events.k8s.io"
-            | "flowcontrol.apiserver.k8s.io"
-            | "imagepolicy.k8s.io"
-            | "internal.apiserver.k8s.io"
-            | "lifecycle.k8s.io"
-            | "networking.k8s.io"
-            | "node.k8s.io"
-            | "rbac.authorization.k8s.io"
-            | "resource.k8s.io"
-            | "scheduling.k8s.io"
-            | "settings.k8s.io"
-            | "storage.k8s.io"
-            | "storagemigration.k8s.io"
-    )
 }
 
 /// Ordered by removal version.

@@ -1,4 +1,4 @@
-use plimsoll_model::{LabelSelector, Node, Object, PodTemplate, Pointer};
+use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::{IntOrPct, multi_replica};
 use crate::declare_rule;
@@ -52,22 +52,6 @@ declare_rule! {
     }
 }
 
-fn serves(cx: &Context, obj: &Object, t: &PodTemplate) -> bool {
-    if t.app_containers().any(|c| c.ports().next().is_some()) {
-        return true;
-    }
-    let Some(ns) = obj.namespace.as_deref() else {
-        return false;
-    };
-    let labels: Vec<(&str, &str)> = t.labels().collect();
-    cx.index.of_kind_in("Service", ns).any(|(_, s)| {
-        s.root.at(&["spec", "selector"]).is_some_and(|sel| {
-            let sel = LabelSelector::from_map(sel);
-            !sel.is_empty() && sel.matches_pairs(&labels)
-        })
-    })
-}
-
 impl Rule for RollingUpdateDropsCapacity {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         if obj.has_controller() {
@@ -87,10 +71,7 @@ impl Rule for RollingUpdateDropsCapacity {
             .and_then(Node::as_text)
             .unwrap_or("RollingUpdate");
         if ty == "Recreate" && obj.kind == "Deployment" {
-            let Some(t) = PodTemplate::of(obj) else {
-                return;
-            };
-            if multi_replica(cx, id) && serves(cx, obj, &t) {
+            if multi_replica(cx, id) && cx.index.is_serving(id) {
                 out.report(
                     id,
                     Pointer::root().keys(&["spec", "strategy", "type"]),

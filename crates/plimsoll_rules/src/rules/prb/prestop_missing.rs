@@ -63,7 +63,7 @@ impl Rule for PrestopMissing {
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };
-        if !is_serving(cx, obj, &t) {
+        if !is_serving(cx, id) {
             return;
         }
         for c in serving_containers(&t) {

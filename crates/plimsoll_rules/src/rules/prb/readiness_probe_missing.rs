@@ -63,10 +63,10 @@ impl Rule for ReadinessProbeMissing {
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };
-        if !is_serving(cx, obj, &t) {
+        if !is_serving(cx, id) {
             return;
         }
-        let service = selecting_service(cx, obj, &t);
+        let service = selecting_service(cx, id);
         let sidecars = t
             .containers()
             .filter(|c| c.kind == ContainerKind::Sidecar && has_ports(c));

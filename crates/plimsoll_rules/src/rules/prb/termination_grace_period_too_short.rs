@@ -94,7 +94,7 @@ impl Rule for TerminationGracePeriodTooShort {
         let min = cx.settings.min_termination_grace_period_seconds;
         if let Some(g) = written
             && g < min
-            && is_serving(cx, obj, &t)
+            && is_serving(cx, id)
         {
             out.report(
                 id,

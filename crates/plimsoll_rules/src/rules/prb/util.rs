@@ -1,21 +1,14 @@
 //! Helpers shared by the PRB rules: which workloads serve traffic, and probes with
 //! their Kubernetes defaults.
 
-use plimsoll_model::{Container, ContainerKind, LabelSelector, Node, Object, PodTemplate};
+use plimsoll_model::{Container, ContainerKind, Node, Object, PodTemplate};
 
 use crate::rule::Context;
 
-/// Whether the pods of `obj` run for as long as they can (not Jobs, CronJobs, pod
-/// templates, or bare Pods that are allowed to finish).
-pub fn long_running(obj: &Object, t: &PodTemplate) -> bool {
-    match obj.kind.as_str() {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" => {
-            matches!(obj.group(), "" | "apps" | "extensions")
-        }
-        "Rollout" => obj.group() == "argoproj.io",
-        "Pod" => obj.group().is_empty() && t.restart_policy() == "Always",
-        _ => false,
-    }
+/// Whether the pods of `obj` run for as long as they can (see
+/// [`PodTemplate::is_long_running`]).
+pub fn long_running(_obj: &Object, t: &PodTemplate) -> bool {
+    t.is_long_running()
 }
 
 /// Whether a container declares a `containerPort`.
@@ -23,28 +16,14 @@ pub fn has_ports(c: &Container) -> bool {
     c.ports().any(|(_, n)| n.is_some())
 }
 
-/// The first Service of the namespace whose selector selects the template's pods.
-pub fn selecting_service(cx: &Context, obj: &Object, t: &PodTemplate) -> Option<usize> {
-    let ns = obj.namespace.as_deref()?;
-    let labels: Vec<(&str, &str)> = t.labels().collect();
-    cx.index.of_kind_in("Service", ns).find_map(|(id, svc)| {
-        if svc.group() != "" {
-            return None;
-        }
-        let spec = svc.spec()?;
-        if spec.get("type").and_then(Node::as_text) == Some("ExternalName") {
-            return None;
-        }
-        let sel = LabelSelector::from_map(spec.get("selector")?);
-        (!sel.is_empty() && sel.matches_pairs(&labels)).then_some(id)
-    })
+/// The first Service of the input that selects the workload's pods.
+pub fn selecting_service(cx: &Context, id: usize) -> Option<usize> {
+    cx.index.services_for(id).first().copied()
 }
 
-/// A long-running workload that receives traffic: a regular container declares a
-/// containerPort, or a Service of the input selects its pods.
-pub fn is_serving(cx: &Context, obj: &Object, t: &PodTemplate) -> bool {
-    long_running(obj, t)
-        && (t.app_containers().any(|c| has_ports(&c)) || selecting_service(cx, obj, t).is_some())
+/// A long-running workload that receives traffic (see [`plimsoll_model::Index::is_serving`]).
+pub fn is_serving(cx: &Context, id: usize) -> bool {
+    cx.index.is_serving(id)
 }
 
 /// The regular containers that serve: those declaring a port, or all of them when
