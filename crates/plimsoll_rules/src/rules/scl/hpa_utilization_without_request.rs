@@ -1,0 +1,157 @@
+use plimsoll_model::{ContainerKind, Object, PodTemplate};
+
+use super::util::{is_hpa, resource_metrics};
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports workloads scaled by an HPA on cpu or memory *utilization* while a
+    /// container the HPA counts has no request for that resource. The HPA counts the
+    /// regular containers and the sidecars (`initContainers` with
+    /// `restartPolicy: Always`); for a `ContainerResource` metric, only the named
+    /// container. A request defaults from the limit when only a limit is written, and a
+    /// pod-level request (`spec.resources.requests`) covers a `Resource` metric.
+    ///
+    /// An HPA without `metrics` (or an `autoscaling/v1` HPA) targets 80% CPU
+    /// utilization by default, so it needs cpu requests too. A `ContainerResource`
+    /// metric naming a container the template does not have is reported on the HPA.
+    ///
+    /// ## Why it matters in production
+    /// Utilization is usage divided by request. When any counted container has no
+    /// request, the HPA cannot compute it: the controller logs
+    /// `missing request for cpu in container ...` and takes no action for that metric.
+    /// The workload stays at its current size through the next traffic spike, and
+    /// nothing fails loudly.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Deployment
+    /// spec:
+    ///   template:
+    ///     spec:
+    ///       containers:
+    ///         - name: api
+    ///           resources: {requests: {cpu: 500m}}
+    ///         - name: log-shipper            # no cpu request
+    ///           resources: {limits: {memory: 64Mi}}
+    /// ---
+    /// kind: HorizontalPodAutoscaler
+    /// spec:
+    ///   metrics:
+    ///     - type: Resource
+    ///       resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    ///         - name: log-shipper
+    ///           resources:
+    ///             requests: {cpu: 50m}
+    ///             limits: {memory: 64Mi}
+    /// ```
+    /// Or scale on one container with a `ContainerResource` metric.
+    ///
+    /// ## Fix safety
+    /// No automatic fix: the request must come from the container's real usage
+    /// (`plimsoll rightsize` recommends one).
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details>
+    /// - <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#container-resource-metrics>
+    /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
+    pub struct HpaUtilizationWithoutRequest {
+        code: "SCL002",
+        name: "hpa-utilization-without-request",
+        severity: Error,
+        default: true,
+        summary: "An HPA scales on utilization of a resource some counted container does not request",
+    }
+}
+
+impl Rule for HpaUtilizationWithoutRequest {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        let Some(t) = PodTemplate::of(obj) else {
+            return;
+        };
+        let hpas = cx.index.hpas_for(id);
+        for hpa_id in hpas {
+            let hpa = cx.index.object(hpa_id);
+            if !is_hpa(hpa) {
+                continue;
+            }
+            for m in resource_metrics(hpa) {
+                let Some(pct) = m.utilization else { continue };
+                if !matches!(m.resource, "cpu" | "memory") {
+                    continue;
+                }
+                let target = if m.defaulted {
+                    format!("{pct}% {} utilization, the default", m.resource)
+                } else {
+                    format!("{pct}% {} utilization", m.resource)
+                };
+                if let Some(name) = m.container {
+                    let Some(c) = t
+                        .containers()
+                        .find(|c| c.kind.is_long_running() && c.name == name)
+                    else {
+                        out.report(
+                            hpa_id,
+                            m.pointer.key("container"),
+                            format!(
+                                "the ContainerResource metric names container `{name}`, which \
+                                 {} `{}` does not run: the HPA cannot compute its utilization",
+                                obj.kind, obj.name
+                            ),
+                        )
+                        .related(id, t.spec_pointer(&["containers"]));
+                        continue;
+                    };
+                    if c.resources().effective_request(m.resource).is_none() {
+                        out.report_container(
+                            id,
+                            &c,
+                            c.field_pointer(&["resources", "requests", m.resource]),
+                            format!(
+                                "{} `{}` has no {} request, so HPA `{}` cannot compute its \
+                                 target of {target}",
+                                c.kind.as_str(),
+                                c.name,
+                                m.resource,
+                                hpa.name
+                            ),
+                        )
+                        .related(hpa_id, m.pointer.clone());
+                    }
+                    continue;
+                }
+                if t.pod_resources()
+                    .is_some_and(|r| r.effective_request(m.resource).is_some())
+                {
+                    continue;
+                }
+                for c in t
+                    .containers()
+                    .filter(|c| matches!(c.kind, ContainerKind::Regular | ContainerKind::Sidecar))
+                {
+                    if c.resources().effective_request(m.resource).is_none() {
+                        out.report_container(
+                            id,
+                            &c,
+                            c.field_pointer(&["resources", "requests", m.resource]),
+                            format!(
+                                "{} `{}` has no {} request, so HPA `{}` cannot compute its \
+                                 target of {target}",
+                                c.kind.as_str(),
+                                c.name,
+                                m.resource,
+                                hpa.name
+                            ),
+                        )
+                        .related(hpa_id, m.pointer.clone());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+use plimsoll_model::{Node, Object, Pointer};
+
+use super::util::{is_statefulset, namespace_known_besides};
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports StatefulSets whose `spec.serviceName` names a Service that is not in the
+    /// input, or one that is not headless (`clusterIP: None`). `serviceName` is
+    /// optional (the API marks it `+optional` and validation never required it):
+    /// a StatefulSet without one is not reported.
+    ///
+    /// The Service is looked up only when the input holds something else of the
+    /// StatefulSet's namespace; otherwise the rule reports "not evaluated".
+    ///
+    /// ## Why it matters in production
+    /// The governing Service gives each pod its stable DNS name
+    /// (`db-0.db.prod.svc.cluster.local`), which is how the members of a database or
+    /// quorum find each other. Cluster DNS publishes those per-pod records only for a
+    /// headless Service that exists. With the Service missing or given a cluster IP,
+    /// the pods start but cannot resolve their peers: replication and leader election
+    /// fail, often only once a pod restarts and its IP changes.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: StatefulSet
+    /// metadata: {name: db}
+    /// spec:
+    ///   serviceName: db
+    ///   # ...
+    /// ---
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata: {name: db}
+    /// spec:
+    ///   selector: {app: db}
+    ///   ports: [{port: 5432}]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata: {name: db}
+    /// spec:
+    ///   clusterIP: None
+    ///   selector: {app: db}
+    ///   ports: [{port: 5432}]
+    /// ```
+    /// Keep a separate, non-headless Service for clients if they need a virtual IP.
+    ///
+    /// ## Fix safety
+    /// No automatic fix: `clusterIP` is immutable, so making a Service headless means
+    /// deleting and recreating it (and clients of its virtual IP must move to another
+    /// Service).
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id>
+    /// - <https://kubernetes.io/docs/concepts/services-networking/service/#headless-services>
+    /// - <https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/>
+    pub struct StatefulsetServiceMissing {
+        code: "STO004",
+        name: "statefulset-service-missing",
+        severity: Error,
+        default: true,
+        summary: "A StatefulSet's serviceName names a Service that is missing or not headless",
+    }
+}
+
+impl Rule for StatefulsetServiceMissing {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        if !is_statefulset(obj) {
+            return;
+        }
+        let Some(name) = obj
+            .root
+            .at(&["spec", "serviceName"])
+            .and_then(Node::as_text)
+            .filter(|n| !n.is_empty())
+        else {
+            return;
+        };
+        let Some(ns) = obj.namespace.as_deref() else {
+            return;
+        };
+        let path = Pointer::root().keys(&["spec", "serviceName"]);
+        match cx.index.get("Service", Some(ns), name) {
+            Some((svc_id, svc)) if svc.group().is_empty() => {
+                let cluster_ip = svc.root.at(&["spec", "clusterIP"]).and_then(Node::as_text);
+                if cluster_ip != Some("None") {
+                    let what = match cluster_ip {
+                        Some(ip) if !ip.is_empty() => format!("has clusterIP `{ip}`"),
+                        _ => "gets a cluster IP".to_string(),
+                    };
+                    out.report(
+                        id,
+                        path,
+                        format!(
+                            "serviceName `{name}` names a Service that is not headless (it \
+                             {what}, not `None`): the pods get no stable DNS names"
+                        ),
+                    )
+                    .related(svc_id, Pointer::root().keys(&["spec", "clusterIP"]));
+                }
+            }
+            _ if namespace_known_besides(cx.index, ns, id) => {
+                out.report(
+                    id,
+                    path,
+                    format!(
+                        "serviceName `{name}` names a Service that is not in namespace \
+                         `{ns}`: the pods get no stable DNS names"
+                    ),
+                );
+            }
+            _ => out.not_evaluated(
+                id,
+                format!(
+                    "the input holds nothing else of namespace `{ns}`, so whether Service \
+                     `{name}` exists is unknown"
+                ),
+            ),
+        }
+    }
+}
