@@ -1,4 +1,4 @@
-use plimsoll_model::{ContainerKind, Object, PodTemplate};
+use plimsoll_model::{Container, ContainerKind, Object, PodTemplate};
 
 use super::util::{is_hpa, resource_metrics};
 use crate::declare_rule;
@@ -90,7 +90,8 @@ impl Rule for HpaUtilizationWithoutRequest {
                 } else {
                     format!("{pct}% {} utilization", m.resource)
                 };
-                if let Some(name) = m.container {
+                // the containers whose requests the controller sums for this metric
+                let counted: Vec<Container> = if let Some(name) = m.container {
                     let Some(c) = t
                         .containers()
                         .find(|c| c.kind.is_long_running() && c.name == name)
@@ -107,33 +108,20 @@ impl Rule for HpaUtilizationWithoutRequest {
                         .related(id, t.spec_pointer(&["containers"]));
                         continue;
                     };
-                    if c.resources().effective_request(m.resource).is_none() {
-                        out.report_container(
-                            id,
-                            &c,
-                            c.field_pointer(&["resources", "requests", m.resource]),
-                            format!(
-                                "{} `{}` has no {} request, so HPA `{}` cannot compute its \
-                                 target of {target}",
-                                c.kind.as_str(),
-                                c.name,
-                                m.resource,
-                                hpa.name
-                            ),
-                        )
-                        .related(hpa_id, m.pointer.clone());
-                    }
-                    continue;
-                }
-                if t.pod_resources()
+                    vec![c]
+                } else if t
+                    .pod_resources()
                     .is_some_and(|r| r.effective_request(m.resource).is_some())
                 {
-                    continue;
-                }
-                for c in t
-                    .containers()
-                    .filter(|c| matches!(c.kind, ContainerKind::Regular | ContainerKind::Sidecar))
-                {
+                    Vec::new()
+                } else {
+                    t.containers()
+                        .filter(|c| {
+                            matches!(c.kind, ContainerKind::Regular | ContainerKind::Sidecar)
+                        })
+                        .collect()
+                };
+                for c in counted {
                     if c.resources().effective_request(m.resource).is_none() {
                         out.report_container(
                             id,
