@@ -212,6 +212,23 @@ impl Index {
             .collect()
     }
 
+    /// The controlling owner of an object (its ownerReference with `controller: true`),
+    /// when that owner is in the input.
+    pub fn owner_of(&self, id: usize) -> Option<(usize, &Object)> {
+        let o = &self.objects[id];
+        let owner = o
+            .metadata()?
+            .get("ownerReferences")?
+            .items()
+            .iter()
+            .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))?;
+        let kind = owner.get("kind")?.as_text()?;
+        let name = owner.get("name")?.as_text()?;
+        // owners live in the object's namespace or are cluster-scoped
+        self.get(kind, o.namespace.as_deref(), name)
+            .or_else(|| self.get(kind, None, name))
+    }
+
     /// Services (not ExternalName, with a selector) that select a workload's pods.
     pub fn services_for(&self, workload: usize) -> &[usize] {
         self.workload_services

@@ -4,6 +4,7 @@ use plimsoll_yaml::{Node, Pointer};
 
 use crate::object::{Object, is_builtin_group, map_pairs};
 use crate::quantity::Quantity;
+use crate::version::KubeVersion;
 
 /// The pod template of an object: where its metadata and spec are, and the path to it.
 #[derive(Debug, Clone, Copy)]
@@ -148,6 +149,9 @@ impl QosClass {
     }
 }
 
+/// PodLevelResources is on by default from this release (beta).
+const POD_LEVEL_RESOURCES: KubeVersion = KubeVersion::new(1, 34);
+
 const POD: &[&str] = &[];
 const TEMPLATE: &[&str] = &["spec", "template"];
 const CRONJOB: &[&str] = &["spec", "jobTemplate", "spec", "template"];
@@ -274,6 +278,16 @@ impl<'a> PodTemplate<'a> {
             .filter(|c| c.kind == ContainerKind::Regular)
     }
 
+    /// Pod-level resources when the Kubernetes version honours them (PodLevelResources
+    /// on by default from 1.34; earlier the API server drops the field).
+    pub fn pod_resources_at(&self, version: KubeVersion) -> Option<Resources> {
+        if version >= POD_LEVEL_RESOURCES {
+            self.pod_resources()
+        } else {
+            None
+        }
+    }
+
     /// Pod-level resources (`spec.resources`), when written.
     pub fn pod_resources(&self) -> Option<Resources> {
         self.spec
@@ -281,10 +295,18 @@ impl<'a> PodTemplate<'a> {
             .map(|r| Resources::from_node(Some(r)))
     }
 
-    /// The QoS class the kubelet gives the pods of this template (with request
-    /// defaulting from limits applied, as the API server does when it creates them).
+    /// The QoS class the kubelet of the newest Kubernetes gives the pods of this
+    /// template (with request defaulting from limits applied, as the API server does
+    /// when it creates them).
     pub fn qos_class(&self) -> QosClass {
-        if let Some(r) = self.pod_resources()
+        self.qos_class_at(KubeVersion::NEWEST)
+    }
+
+    /// The QoS class at a Kubernetes version: pod-level resources (`spec.resources`)
+    /// decide alone where the PodLevelResources feature is on by default (beta, 1.34);
+    /// before that the API server drops the field and the containers decide.
+    pub fn qos_class_at(&self, version: KubeVersion) -> QosClass {
+        if let Some(r) = self.pod_resources_at(version)
             && (r.requests.cpu.is_some()
                 || r.requests.memory.is_some()
                 || r.limits.cpu.is_some()

@@ -99,7 +99,19 @@ fn qos_follows_the_kubelet() {
         qos("      containers: [{name: a, resources: {requests: {ephemeral-storage: 1Gi}}}]\n"),
         QosClass::BestEffort
     );
-    // pod-level resources decide alone
+    // pod-level resources decide alone (from 1.34, where the feature is on by default)
+    let objs = objects(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  resources: {limits: {cpu: 1, memory: 1Gi}}\n  containers: [{name: a}]\n",
+    );
+    let t = PodTemplate::of(&objs[0]).unwrap();
+    assert_eq!(
+        t.qos_class_at(KubeVersion::new(1, 33)),
+        QosClass::BestEffort
+    );
+    assert_eq!(
+        t.qos_class_at(KubeVersion::new(1, 34)),
+        QosClass::Guaranteed
+    );
     assert_eq!(
         qos("      resources: {limits: {cpu: 1, memory: 1Gi}}\n      containers: [{name: a}]\n"),
         QosClass::Guaranteed
@@ -262,5 +274,20 @@ fn int_or_percent_scales_like_intstr() {
         IntOrPct::Pct(50).scaled(7, true),
         4,
         "7 pods at 50% keeps 4 up"
+    );
+}
+
+#[test]
+fn owners_resolve_within_the_input() {
+    let objs = objects(
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: api-7d9, namespace: shop, ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: u, controller: true}]}\nspec: {template: {spec: {containers: [{name: a}]}}}\n---\n\
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec: {template: {spec: {containers: [{name: a}]}}}\n",
+    );
+    let ix = Index::new(objs);
+    let (rs, _) = ix.get("ReplicaSet", Some("shop"), "api-7d9").unwrap();
+    assert_eq!(ix.owner_of(rs).unwrap().1.name, "api");
+    assert!(
+        ix.workloads_in("shop").iter().all(|&w| w != rs),
+        "owned objects are not workloads of their own"
     );
 }

@@ -61,11 +61,13 @@ declare_rule! {
 }
 
 impl Rule for CpuLimitMissing {
-    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };
-        if t.pod_resources().is_some_and(|r| r.limits.cpu.is_some()) {
+        if t.pod_resources_at(cx.kube_version)
+            .is_some_and(|r| r.limits.cpu.is_some())
+        {
             return;
         }
         for c in t.containers().filter(|c| c.kind.counts_for_resources()) {

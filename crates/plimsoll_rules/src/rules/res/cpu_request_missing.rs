@@ -58,17 +58,17 @@ declare_rule! {
 }
 
 impl Rule for CpuRequestMissing {
-    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        request_missing(id, obj, out, "cpu");
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        request_missing(cx, id, obj, out, "cpu");
     }
 }
 
 /// Shared by RES001 (cpu) and RES002 (memory).
-pub(super) fn request_missing(id: usize, obj: &Object, out: &mut Sink, res: &str) {
+pub(super) fn request_missing(cx: &Context, id: usize, obj: &Object, out: &mut Sink, res: &str) {
     let Some(t) = PodTemplate::of(obj) else {
         return;
     };
-    if let Some(pod) = t.pod_resources() {
+    if let Some(pod) = t.pod_resources_at(cx.kube_version) {
         if is_invalid(&pod, res) {
             return;
         }

@@ -57,7 +57,7 @@ declare_rule! {
 }
 
 impl Rule for MemoryRequestMissing {
-    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        request_missing(id, obj, out, "memory");
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        request_missing(cx, id, obj, out, "memory");
     }
 }

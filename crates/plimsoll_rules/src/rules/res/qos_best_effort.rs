@@ -50,14 +50,14 @@ declare_rule! {
 }
 
 impl Rule for QosBestEffort {
-    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };
         let Some(first) = t.containers().find(|c| c.kind.counts_for_resources()) else {
             return;
         };
-        if template_has_invalid(&t) || t.qos_class() != QosClass::BestEffort {
+        if template_has_invalid(&t) || t.qos_class_at(cx.kube_version) != QosClass::BestEffort {
             return;
         }
         out.report(

@@ -55,11 +55,11 @@ declare_rule! {
 }
 
 impl Rule for QosBurstable {
-    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };
-        if template_has_invalid(&t) || t.qos_class() != QosClass::Burstable {
+        if template_has_invalid(&t) || t.qos_class_at(cx.kube_version) != QosClass::Burstable {
             return;
         }
         let head = format!(
@@ -68,7 +68,7 @@ impl Rule for QosBurstable {
             obj.name,
             QosClass::Burstable.as_str()
         );
-        if let Some(pod) = t.pod_resources()
+        if let Some(pod) = t.pod_resources_at(cx.kube_version)
             && (pod.requests.cpu.is_some()
                 || pod.requests.memory.is_some()
                 || pod.limits.cpu.is_some()

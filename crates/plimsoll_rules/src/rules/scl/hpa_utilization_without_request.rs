@@ -110,7 +110,7 @@ impl Rule for HpaUtilizationWithoutRequest {
                     };
                     vec![c]
                 } else if t
-                    .pod_resources()
+                    .pod_resources_at(cx.kube_version)
                     .is_some_and(|r| r.effective_request(m.resource).is_some())
                 {
                     Vec::new()
