@@ -7,6 +7,7 @@ pub mod avl;
 pub mod job;
 pub mod meta;
 pub mod prb;
+pub mod pss;
 pub mod res;
 pub mod sch;
 pub mod scl;
@@ -71,5 +72,10 @@ pub static GROUPS: &[Group] = &[
         prefix: "META",
         title: "Labels, ownership, cost allocation, duplicates",
         rules: meta::RULES,
+    },
+    Group {
+        prefix: "PSS",
+        title: "Pod Security Standards (exact, versioned)",
+        rules: pss::RULES,
     },
 ];

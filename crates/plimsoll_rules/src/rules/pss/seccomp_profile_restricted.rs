@@ -1,0 +1,65 @@
+use plimsoll_model::Object;
+
+use super::util::report_check;
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports pods where `securityContext.seccompProfile.type` is not `RuntimeDefault` or
+    /// `Localhost` at pod level or on every container, and any explicit other value (Pod
+    /// Security check `seccompProfile_restricted`, restricted, policy version 1.19+,
+    /// replacing `seccompProfile_baseline`; from 1.25 Windows pods are exempt).
+    ///
+    /// The policy version is `--pss-version` (latest when unset). Every pod template is
+    /// judged: Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs,
+    /// ReplicationControllers, PodTemplates and Argo Rollouts. Not in the `default`
+    /// profile: restricted is a hardening target, not a risk every workload must fix;
+    /// select the `pss-restricted` profile (or the rule) to apply it.
+    ///
+    /// ## Why it matters in production
+    /// Without a seccomp profile containers run `Unconfined` by default (unless the
+    /// kubelet's `seccompDefault` is on), with every system call available to an attacker.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   containers:
+    ///     - name: api
+    ///       image: registry.example.com/api:1.4.2
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   securityContext:
+    ///     seccompProfile:
+    ///       type: RuntimeDefault
+    ///   containers:
+    ///     - name: api
+    ///       image: registry.example.com/api:1.4.2
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: changing the security context can break an application that relies
+    /// on the privilege, so the change needs a test.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
+    /// - <https://kubernetes.io/docs/concepts/security/pod-security-admission/>
+    /// - <https://kubernetes.io/docs/tutorials/security/seccomp/>
+    pub struct SeccompProfileRestricted {
+        code: "PSS105",
+        name: "pss-seccomp-profile-restricted",
+        severity: Error,
+        default: false,
+        profiles: ["pss-restricted"],
+        summary: "A pod does not set a RuntimeDefault or Localhost seccomp profile",
+    }
+}
+
+impl Rule for SeccompProfileRestricted {
+    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        report_check(cx, id, obj, out, "seccompProfile_restricted", None);
+    }
+}
