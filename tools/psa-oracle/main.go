@@ -280,8 +280,8 @@ func (o *Oracle) Evaluate(c Case) Result {
 		}
 	}
 	if !reflect.DeepEqual(normalize(upstream), normalize(perCheck)) {
-		res.Error = fmt.Sprintf("internal: per-check replay disagrees with EvaluatePod (%d vs %d results): %+v vs %+v",
-			len(upstream), len(perCheck), upstream, perCheck)
+		res.Error = fmt.Sprintf("internal: per-check replay (%d checks) disagrees with EvaluatePod (%d results)",
+			len(perCheck), len(upstream))
 		return res
 	}
 	if agg.Allowed != (len(failing) == 0) {
