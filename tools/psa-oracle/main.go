@@ -12,7 +12,7 @@
 // Output (stdout):
 //
 //	{"results": [{"name": "...", "allowed": bool, "failing": ["checkId", ...],
-//	              "reasons": ["..."], "evaluatedVersion": "v1.35"}]}
+//	              "reasons": ["..."], "evaluatedVersion": "v1.37"}]}
 //
 // A case that cannot be decoded or evaluated gets an "error" field instead of a
 // verdict; the process still exits 0 so that every case is reported. Invalid

@@ -14,7 +14,7 @@ impl KubeVersion {
     /// The newest released Kubernetes this build knows about.
     pub const NEWEST: KubeVersion = KubeVersion {
         major: 1,
-        minor: 36,
+        minor: 37,
     };
 
     pub const fn new(major: u32, minor: u32) -> Self {

@@ -65,8 +65,8 @@ fn evaluator_matches_the_case_table() {
 
 #[test]
 fn versions_clamp_and_checks_exist_as_upstream() {
-    assert_eq!(eval::policy_minor(None), 36);
-    assert_eq!(eval::policy_minor(Some(KubeVersion::new(1, 40))), 36);
+    assert_eq!(eval::policy_minor(None), 37);
+    assert_eq!(eval::policy_minor(Some(KubeVersion::new(1, 40))), 37);
     assert_eq!(eval::policy_minor(Some(KubeVersion::new(1, 0))), 0);
     assert!(!eval::check_exists(
         "hostProbesAndHostLifecycle",

@@ -39,8 +39,9 @@ impl Level {
     }
 }
 
-/// The newest policy version upstream has released (1.37 exists only on master).
-pub const NEWEST_MINOR: u32 = 36;
+/// The newest policy version upstream has released: Kubernetes 1.37
+/// (k8s.io/pod-security-admission v0.37.x).
+pub const NEWEST_MINOR: u32 = 37;
 
 /// The policy version (minor of 1.x) the evaluator applies: `None` is latest; newer
 /// versions are clamped to the newest known one, as upstream's registry does.
@@ -207,6 +208,7 @@ pub static CHECKS: &[Check] = &[
             v(27, sysctls_1_27),
             v(29, sysctls_1_29),
             v(32, sysctls_1_32),
+            v(37, sysctls_1_37),
         ],
     },
     Check {
@@ -718,6 +720,10 @@ const SYSCTLS_1_29: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
 ];
 const SYSCTLS_1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
+const SYSCTLS_1_37: &[&str] = &[
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
 
 fn sysctls(t: &PodTemplate, out: &mut Out, allowed: &[&[&str]]) {
     let Some(list) = at(pod_sc(t), &["sysctls"]) else {
@@ -751,6 +757,20 @@ fn sysctls_1_32(t: &PodTemplate, out: &mut Out) {
         t,
         out,
         &[SYSCTLS_1_0, SYSCTLS_1_27, SYSCTLS_1_29, SYSCTLS_1_32],
+    );
+}
+
+fn sysctls_1_37(t: &PodTemplate, out: &mut Out) {
+    sysctls(
+        t,
+        out,
+        &[
+            SYSCTLS_1_0,
+            SYSCTLS_1_27,
+            SYSCTLS_1_29,
+            SYSCTLS_1_32,
+            SYSCTLS_1_37,
+        ],
     );
 }
 
