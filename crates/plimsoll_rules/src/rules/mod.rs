@@ -4,12 +4,14 @@ use crate::rule::Rule;
 
 pub mod api;
 pub mod avl;
+pub mod img;
 pub mod job;
 pub mod meta;
 pub mod prb;
 pub mod res;
 pub mod sch;
 pub mod scl;
+pub mod sec;
 pub mod sto;
 pub mod yml;
 
@@ -71,5 +73,15 @@ pub static GROUPS: &[Group] = &[
         prefix: "META",
         title: "Labels, ownership, cost allocation, duplicates",
         rules: meta::RULES,
+    },
+    Group {
+        prefix: "SEC",
+        title: "Container and pod security beyond Pod Security Standards",
+        rules: sec::RULES,
+    },
+    Group {
+        prefix: "IMG",
+        title: "Images and supply chain",
+        rules: img::RULES,
     },
 ];
