@@ -28,6 +28,8 @@ pub struct Settings {
     pub single_replica_allowed: Vec<String>,
     /// Container image registries allowed (IMG), empty = any.
     pub allowed_registries: Vec<String>,
+    /// IMG005: report namespaces whose images no signature-verification policy covers.
+    pub require_image_signature_policy: bool,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             critical_namespaces: Vec::new(),
             single_replica_allowed: Vec::new(),
             allowed_registries: Vec::new(),
+            require_image_signature_policy: false,
         }
     }
 }

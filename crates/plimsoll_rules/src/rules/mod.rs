@@ -4,6 +4,7 @@ use crate::rule::Rule;
 
 pub mod api;
 pub mod avl;
+pub mod img;
 pub mod job;
 pub mod meta;
 pub mod prb;
@@ -11,6 +12,7 @@ pub mod pss;
 pub mod res;
 pub mod sch;
 pub mod scl;
+pub mod sec;
 pub mod sto;
 pub mod yml;
 
@@ -77,5 +79,15 @@ pub static GROUPS: &[Group] = &[
         prefix: "PSS",
         title: "Pod Security Standards (exact, versioned)",
         rules: pss::RULES,
+    },
+    Group {
+        prefix: "SEC",
+        title: "Container and pod security beyond Pod Security Standards",
+        rules: sec::RULES,
+    },
+    Group {
+        prefix: "IMG",
+        title: "Images and supply chain",
+        rules: img::RULES,
     },
 ];

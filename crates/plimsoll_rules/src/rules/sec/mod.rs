@@ -1,0 +1,30 @@
+//! `SEC`: Container and pod security beyond Pod Security Standards.
+
+mod default_service_account;
+mod read_only_root_filesystem_missing;
+mod root_group;
+mod secret_mounted_unused;
+mod sensitive_host_path;
+mod service_account_token_automounted;
+mod share_process_namespace;
+mod util;
+
+pub use default_service_account::DefaultServiceAccount;
+pub use read_only_root_filesystem_missing::ReadOnlyRootFilesystemMissing;
+pub use root_group::RootGroup;
+pub use secret_mounted_unused::SecretMountedUnused;
+pub use sensitive_host_path::SensitiveHostPath;
+pub use service_account_token_automounted::ServiceAccountTokenAutomounted;
+pub use share_process_namespace::ShareProcessNamespace;
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[
+    &ReadOnlyRootFilesystemMissing,
+    &ServiceAccountTokenAutomounted,
+    &DefaultServiceAccount,
+    &SensitiveHostPath,
+    &ShareProcessNamespace,
+    &RootGroup,
+    &SecretMountedUnused,
+];
