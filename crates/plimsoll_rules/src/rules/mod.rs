@@ -7,9 +7,11 @@ pub mod avl;
 pub mod job;
 pub mod meta;
 pub mod prb;
+pub mod rbac;
 pub mod res;
 pub mod sch;
 pub mod scl;
+pub mod scr;
 pub mod sto;
 pub mod yml;
 
@@ -71,5 +73,15 @@ pub static GROUPS: &[Group] = &[
         prefix: "META",
         title: "Labels, ownership, cost allocation, duplicates",
         rules: meta::RULES,
+    },
+    Group {
+        prefix: "SCR",
+        title: "Secrets and configuration data",
+        rules: scr::RULES,
+    },
+    Group {
+        prefix: "RBAC",
+        title: "RBAC: least privilege",
+        rules: rbac::RULES,
     },
 ];

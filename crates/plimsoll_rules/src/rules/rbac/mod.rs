@@ -1,0 +1,5 @@
+//! `RBAC`: RBAC: least privilege.
+
+use crate::rule::Rule;
+
+pub static RULES: &[&dyn Rule] = &[];
