@@ -650,7 +650,7 @@ pub struct WhoCan {
     /// Subjects in sorted order, each with every grant.
     pub subjects: Vec<(Subject, Vec<Grant>)>,
     /// Bindings that might grant it but whose role is not in the input (built-in
-    /// roles other than cluster-admin, missing roles): (binding id, reason).
+    /// roles other than cluster-admin, roles defined elsewhere): (binding id, reason).
     pub unresolved: Vec<(usize, String)>,
 }
 
@@ -673,7 +673,8 @@ impl Rbac<'_> {
                     RoleTarget::BuiltIn => {
                         format!("built-in ClusterRole `{}` is not in the input", b.role_name)
                     }
-                    RoleTarget::Invalid => "invalid roleRef".to_string(),
+                    // rejected by the API server: grants nothing
+                    RoleTarget::Invalid => continue,
                     _ => format!("{} `{}` is not in the input", b.role_kind, b.role_name),
                 };
                 unresolved.push((b.id, reason));
