@@ -336,6 +336,50 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     Ok(code)
 }
 
+/// The objects of a set of paths, read and indexed as `check` reads them, with the
+/// problems found on the way (unreadable paths, YAML errors) as messages.
+pub struct LoadedInputs {
+    pub index: Index,
+    pub sources: Vec<SourceFile>,
+    pub errors: Vec<String>,
+}
+
+/// Reads and indexes inputs (paths, `-` for stdin) for commands other than `check`.
+pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> LoadedInputs {
+    let found = inputs::discover(paths, excludes);
+    let mut errors: Vec<String> = found
+        .errors
+        .iter()
+        .map(|(p, m)| format!("{p}: {m}"))
+        .collect();
+    let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
+        .inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| read_one(i, input, namespace))
+        .collect();
+    let mut sources = Vec::with_capacity(per_file.len());
+    let mut objects = Vec::new();
+    for (src, loaded, _) in per_file {
+        for e in &loaded.errors {
+            let at = match (e.line, e.column) {
+                (Some(l), Some(c)) => format!(":{l}:{c}"),
+                (Some(l), None) => format!(":{l}"),
+                _ => String::new(),
+            };
+            errors.push(format!("{}{at}: {}", src.path, e.message));
+        }
+        sources.push(src);
+        objects.extend(loaded.objects);
+    }
+    plimsoll_rules::input::apply_crd_scopes(&mut objects);
+    LoadedInputs {
+        index: Index::new(objects),
+        sources,
+        errors,
+    }
+}
+
 fn read_one(
     i: usize,
     input: &Input,

@@ -29,6 +29,63 @@ pub enum Command {
         /// A rule code (RES003) or name (memory-limit-missing).
         code: String,
     },
+    /// Questions about the RBAC objects of the input.
+    #[command(subcommand)]
+    Rbac(RbacCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RbacCommand {
+    /// List every subject that may do VERB on RESOURCE, and through which binding,
+    /// role and rule (exact RBAC matching over the input objects; `system:masters`
+    /// always can).
+    WhoCan(WhoCanArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WhoCanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoCanArgs {
+    /// The verb: get, list, watch, create, update, patch, delete, escalate, bind,
+    /// impersonate, ...
+    pub verb: String,
+
+    /// The resource as `kubectl auth can-i` takes it: `pods`, `pods/exec`,
+    /// `deployments.apps`, `deployments.apps/scale`, or a non-resource URL starting
+    /// with `/` (`/metrics`).
+    pub resource: String,
+
+    /// Files and directories to read; `-` reads stdin.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The namespace of the question, and of namespaced objects that do not name one.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+
+    /// Ask about every namespace at once: only ClusterRoleBindings count.
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+
+    /// The name of the object (for rules with `resourceNames`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: WhoCanFormat,
+
+    /// Accepted for symmetry with `check`; the configuration does not change the answer.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Paths to skip (gitignore-style globs).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod comments;
 pub mod inputs;
+pub mod rbac_cmd;
 pub mod rules_cmd;
 
 use clap::Parser;
@@ -30,6 +31,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             print!("{s}");
             0
         }),
+        cli::Command::Rbac(cli::RbacCommand::WhoCan(a)) => rbac_cmd::who_can(a),
     };
     match result {
         Ok(code) => code,

@@ -9,9 +9,11 @@ pub mod job;
 pub mod meta;
 pub mod prb;
 pub mod pss;
+pub mod rbac;
 pub mod res;
 pub mod sch;
 pub mod scl;
+pub mod scr;
 pub mod sec;
 pub mod sto;
 pub mod yml;
@@ -89,5 +91,15 @@ pub static GROUPS: &[Group] = &[
         prefix: "IMG",
         title: "Images and supply chain",
         rules: img::RULES,
+    },
+    Group {
+        prefix: "SCR",
+        title: "Secrets and configuration data",
+        rules: scr::RULES,
+    },
+    Group {
+        prefix: "RBAC",
+        title: "RBAC: least privilege",
+        rules: rbac::RULES,
     },
 ];

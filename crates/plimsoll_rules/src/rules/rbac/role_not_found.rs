@@ -1,0 +1,120 @@
+use plimsoll_model::Pointer;
+
+use super::model::{RBAC_GROUP, Rbac, RoleTarget};
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports bindings whose `roleRef` names a role that is not in the input:
+    /// a RoleBinding to a Role of its namespace, or a binding to a ClusterRole. Also
+    /// reports references the API server rejects (a ClusterRoleBinding to a `Role`, a
+    /// `roleRef.apiGroup` other than `rbac.authorization.k8s.io`).
+    ///
+    /// Built-in ClusterRoles (`cluster-admin`, `admin`, `edit`, `view`, `system:...`)
+    /// are never missing. When the input has no Role in the binding's namespace (for a
+    /// Role reference) or no ClusterRole at all (for a ClusterRole reference), the role
+    /// is probably defined elsewhere, and the binding is reported as not evaluated.
+    ///
+    /// ## Why it matters in production
+    /// A binding to a missing role grants nothing: the workload gets `403 Forbidden` at
+    /// run time, usually a typo or a role renamed in one file and not in the other. As
+    /// `roleRef` is immutable, fixing it means deleting and recreating the binding.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: RoleBinding
+    /// metadata: {name: checkout-reader, namespace: shop}
+    /// roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: config-reader}
+    /// subjects: [{kind: ServiceAccount, name: checkout}]
+    /// ---
+    /// kind: Role
+    /// metadata: {name: configs-reader, namespace: shop}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: RoleBinding
+    /// metadata: {name: checkout-reader, namespace: shop}
+    /// roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: configs-reader}
+    /// subjects: [{kind: ServiceAccount, name: checkout}]
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: which name is right is not knowable.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/reference/access-authn-authz/rbac/#rolebinding-and-clusterrolebinding>
+    pub struct RoleNotFound {
+        code: "RBAC010",
+        name: "role-not-found",
+        severity: Error,
+        default: true,
+        summary: "A binding refers to a Role or ClusterRole that does not exist",
+    }
+}
+
+impl Rule for RoleNotFound {
+    fn check_all(&self, cx: &Context, out: &mut Sink) {
+        let rbac = Rbac::build(cx.index);
+        let any_cluster_role = cx
+            .index
+            .of_kind("ClusterRole")
+            .any(|(_, o)| o.group() == RBAC_GROUP);
+        for b in &rbac.bindings {
+            match rbac.role_of_binding(b) {
+                RoleTarget::Found(_) | RoleTarget::BuiltIn => {}
+                RoleTarget::Invalid => {
+                    out.report(
+                        b.id,
+                        Pointer::root().key("roleRef"),
+                        format!(
+                            "roleRef {} `{}` is not valid for a {} (the API server rejects it)",
+                            if b.role_kind.is_empty() {
+                                "?"
+                            } else {
+                                b.role_kind
+                            },
+                            b.role_name,
+                            b.obj.kind
+                        ),
+                    );
+                }
+                RoleTarget::Missing => {
+                    let known = match b.namespace {
+                        Some(ns) if b.role_kind == "Role" => cx
+                            .index
+                            .of_kind_in("Role", ns)
+                            .any(|(_, o)| o.group() == RBAC_GROUP),
+                        _ => any_cluster_role,
+                    };
+                    if !known {
+                        let where_ = match (b.role_kind, b.namespace) {
+                            ("Role", Some(ns)) => format!("no Role of namespace `{ns}`"),
+                            _ => "no ClusterRole".to_string(),
+                        };
+                        out.not_evaluated(
+                            b.id,
+                            format!(
+                                "{} `{}` is defined elsewhere: the input has {where_}",
+                                b.role_kind, b.role_name
+                            ),
+                        );
+                        continue;
+                    }
+                    let what = match b.namespace {
+                        Some(ns) if b.role_kind == "Role" => {
+                            format!("Role `{}` in namespace `{ns}`", b.role_name)
+                        }
+                        _ => format!("ClusterRole `{}`", b.role_name),
+                    };
+                    out.report(
+                        b.id,
+                        Pointer::root().keys(&["roleRef", "name"]),
+                        format!("refers to {what}, which is not in the input; the binding grants nothing"),
+                    );
+                }
+            }
+        }
+    }
+}

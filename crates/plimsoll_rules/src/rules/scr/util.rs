@@ -1,0 +1,387 @@
+//! Heuristics shared by the SCR rules: names and values that look like secrets. They
+//! never return or print a value.
+
+/// Splits a name into lower-case word parts: `DB_PASSWORD`, `dbPassword`,
+/// `db.password` and `db-password` all give `["db", "password"]`.
+pub fn word_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                parts.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            parts.push(std::mem::take(&mut cur));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        cur.push(ch.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        parts.push(cur);
+    }
+    parts
+}
+
+/// Word parts that name a secret on their own.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+    "credentials",
+    "creds",
+    "privatekey",
+    "accesskey",
+];
+
+/// Pairs of consecutive word parts that name a secret (`api_key`, `private_key`).
+const SECRET_PAIRS: &[(&str, &str)] = &[
+    ("api", "key"),
+    ("private", "key"),
+    ("access", "key"),
+    ("auth", "key"),
+    ("signing", "key"),
+    ("encryption", "key"),
+    ("client", "secret"),
+];
+
+/// Last word parts that make the name about a secret rather than the secret itself:
+/// `PASSWORD_FILE`, `SECRET_NAME`, `TOKEN_URL`, `TOKEN_TTL`.
+const NOT_SECRET_SUFFIXES: &[&str] = &[
+    "file",
+    "path",
+    "dir",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "name",
+    "ref",
+    "id",
+    "length",
+    "len",
+    "ttl",
+    "expiry",
+    "expiration",
+    "timeout",
+    "lifetime",
+    "type",
+    "header",
+    "policy",
+    "enabled",
+    "enable",
+    "disabled",
+    "mode",
+    "source",
+    "provider",
+    "format",
+    "version",
+    "namespace",
+    "key",
+    "keys",
+    "store",
+    "mount",
+    "location",
+    "audience",
+    "issuer",
+    "algorithm",
+    "size",
+    "count",
+    "min",
+    "max",
+    "seconds",
+    "duration",
+    "field",
+    "env",
+    "prefix",
+    "suffix",
+];
+
+/// Whether a name (env var, ConfigMap key, property) names a secret.
+pub fn name_looks_secret(name: &str) -> bool {
+    let parts = word_parts(name);
+    let Some(last) = parts.last() else {
+        return false;
+    };
+    let secret_word = parts.iter().any(|p| SECRET_WORDS.contains(&p.as_str()));
+    let secret_pair = parts
+        .windows(2)
+        .any(|w| SECRET_PAIRS.contains(&(w[0].as_str(), w[1].as_str())));
+    if !secret_word && !secret_pair {
+        return false;
+    }
+    // `API_KEY` ends in `key` but is the secret; `SECRET_KEY_REF` is not
+    if last == "key" || last == "keys" {
+        return secret_pair
+            || parts.len() >= 2 && SECRET_WORDS.contains(&parts[parts.len() - 2].as_str());
+    }
+    !NOT_SECRET_SUFFIXES.contains(&last.as_str())
+}
+
+/// Whether a literal value is a placeholder or a reference, not a secret: empty,
+/// `$(VAR)`, `${VAR}`, `{{ .Values.x }}`, `<password>`, `changeme`, `xxxx`, `****`,
+/// booleans and plain numbers (`TOKEN_EXPIRY=3600`).
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    if v.is_empty() {
+        return true;
+    }
+    let wrapped = |open: &str, close: &str| v.starts_with(open) && v.ends_with(close);
+    if wrapped("$(", ")") || wrapped("${", "}") || wrapped("{{", "}}") || wrapped("<", ">") {
+        return true;
+    }
+    if v.starts_with('$')
+        && v[1..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return true;
+    }
+    if v.chars()
+        .all(|c| matches!(c, 'x' | 'X' | '*' | '.' | '-' | '_' | '#'))
+    {
+        return true;
+    }
+    if v.chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "null"
+            | "none"
+            | "nil"
+            | "changeme"
+            | "change-me"
+            | "change_me"
+            | "replaceme"
+            | "replace-me"
+            | "replace_me"
+            | "placeholder"
+            | "redacted"
+            | "todo"
+            | "tbd"
+    )
+}
+
+/// What a value looks like when it looks like a secret, whatever its name: a private
+/// key block, a cloud or chat token, a JWT, a URL with a password.
+pub fn value_looks_secret(value: &str) -> Option<&'static str> {
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
+        return Some("a PEM private key");
+    }
+    if has_aws_key_id(value) {
+        return Some("an AWS access key id");
+    }
+    if has_prefixed_token(value, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], 36)
+        || has_prefixed_token(value, &["github_pat_"], 22)
+    {
+        return Some("a GitHub token");
+    }
+    if has_prefixed_token(value, &["xoxb-", "xoxp-", "xoxa-", "xoxr-"], 10) {
+        return Some("a Slack token");
+    }
+    if has_jwt(value) {
+        return Some("a JSON Web Token");
+    }
+    if has_url_password(value) {
+        return Some("a connection string with a password");
+    }
+    None
+}
+
+fn token_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// `AKIA` (or `ASIA`) followed by 16 upper-case letters or digits, on word boundaries.
+fn has_aws_key_id(v: &str) -> bool {
+    let b = v.as_bytes();
+    (0..b.len()).any(|i| {
+        (b[i..].starts_with(b"AKIA") || b[i..].starts_with(b"ASIA"))
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.len() >= i + 20
+            && b[i + 4..i + 20]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && b.get(i + 20).is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
+}
+
+/// One of `prefixes` followed by at least `min` token characters.
+fn has_prefixed_token(v: &str, prefixes: &[&str], min: usize) -> bool {
+    prefixes.iter().any(|p| {
+        v.match_indices(p).any(|(i, _)| {
+            let before_ok = i == 0 || !token_char(v.as_bytes()[i - 1]);
+            let rest = &v.as_bytes()[i + p.len()..];
+            before_ok && rest.iter().take_while(|c| token_char(**c)).count() >= min
+        })
+    })
+}
+
+/// `eyJ<base64url>.eyJ<base64url>.`: a JWT header and payload.
+fn has_jwt(v: &str) -> bool {
+    v.match_indices("eyJ").any(|(i, _)| {
+        let rest = &v.as_bytes()[i..];
+        let seg = |s: &[u8]| s.iter().take_while(|c| token_char(**c)).count();
+        let n = seg(rest);
+        n > 3 && rest.get(n) == Some(&b'.') && rest[n + 1..].starts_with(b"eyJ") && {
+            let m = seg(&rest[n + 1..]);
+            m > 3 && rest.get(n + 1 + m) == Some(&b'.')
+        }
+    })
+}
+
+/// `scheme://user:password@host` with a literal password.
+fn has_url_password(v: &str) -> bool {
+    v.match_indices("://").any(|(i, _)| {
+        let scheme_ok = i > 0 && v.as_bytes()[i - 1].is_ascii_alphanumeric();
+        let rest = &v[i + 3..];
+        let auth_end = rest
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let auth = &rest[..auth_end];
+        let Some(at) = auth.rfind('@') else {
+            return false;
+        };
+        let Some((user, pass)) = auth[..at].split_once(':') else {
+            return false;
+        };
+        scheme_ok && !user.is_empty() && !is_placeholder(pass) && !pass.contains('$')
+    })
+}
+
+/// Lines of a config file embedded in a value (`application.properties`, `.env`,
+/// YAML) that assign a literal to a secret-looking key: yields the key names.
+pub fn embedded_secret_keys(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if !value.contains('\n') {
+        return out;
+    }
+    for line in value.lines() {
+        let line = line
+            .trim()
+            .trim_start_matches("export ")
+            .trim_start_matches("- ");
+        if line.starts_with('#') || line.starts_with("//") {
+            continue;
+        }
+        let Some(pos) = line.find(['=', ':']) else {
+            continue;
+        };
+        let key = line[..pos].trim().trim_matches('"');
+        let val = line[pos + 1..].trim();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            continue;
+        }
+        let val = val.split(" #").next().unwrap_or("").trim();
+        if name_looks_secret(key)
+            && !is_placeholder(val)
+            && !val.contains("${")
+            && !val.contains("$(")
+            && !val.starts_with('|')
+            && !val.starts_with('>')
+            && !val.starts_with('&')
+            && !val.starts_with('*')
+        {
+            out.push(key.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for n in [
+            "DB_PASSWORD",
+            "dbPassword",
+            "API_KEY",
+            "apiKey",
+            "GITHUB_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "client_secret",
+            "PRIVATE_KEY",
+            "credentials",
+            "SECRET_KEY",
+            "redis.password",
+        ] {
+            assert!(name_looks_secret(n), "{n}");
+        }
+        for n in [
+            "DB_PASSWORD_FILE",
+            "SECRET_NAME",
+            "TOKEN_URL",
+            "TOKEN_TTL",
+            "LOG_LEVEL",
+            "TOKENIZER",
+            "KEY",
+            "CACHE_KEY",
+            "SECRET_KEY_REF",
+            "PASSWORD_MIN_LENGTH",
+        ] {
+            assert!(!name_looks_secret(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn values() {
+        assert_eq!(
+            value_looks_secret("AKIAIOSFODNN7EXAMPLE"),
+            Some("an AWS access key id")
+        );
+        assert_eq!(value_looks_secret("AKIAIOSFODNN7EXAMPLEX"), None);
+        assert_eq!(
+            value_looks_secret("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            Some("a GitHub token")
+        );
+        assert_eq!(
+            value_looks_secret("xoxb-1234567890-abcdef"),
+            Some("a Slack token")
+        );
+        assert_eq!(
+            value_looks_secret("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"),
+            Some("a JSON Web Token")
+        );
+        assert_eq!(
+            value_looks_secret("postgres://app:s3cr3t@db:5432/app"),
+            Some("a connection string with a password")
+        );
+        assert_eq!(value_looks_secret("postgres://app@db:5432/app"), None);
+        assert_eq!(
+            value_looks_secret("postgres://app:$(DB_PASSWORD)@db/app"),
+            None
+        );
+        assert_eq!(value_looks_secret("https://example.com/a:b@c"), None);
+        assert!(is_placeholder("$(DB_PASSWORD)"));
+        assert!(is_placeholder("<your-token>"));
+        assert!(!is_placeholder("hunter2"));
+    }
+
+    #[test]
+    fn embedded() {
+        let v = "db.user=app\ndb.password=hunter2\napi.token=${TOKEN}\n";
+        assert_eq!(embedded_secret_keys(v), vec!["db.password".to_string()]);
+    }
+}
