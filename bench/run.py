@@ -69,6 +69,13 @@ def corpus(n, seed):
 
 
 def version(cmd):
+    if cmd and cmd[0] and os.path.basename(str(cmd[0])) in ("kube-score", "kube-linter"):
+        # binaries from `go install` report "development"; the module version is in the build info
+        p = sh(["go", "version", "-m", cmd[0]])
+        for line in p.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[0] == "mod":
+                return f"{parts[1]} {parts[2]}"
     try:
         p = sh(cmd)
         return (p.stdout or p.stderr).strip().splitlines()[0]
