@@ -80,12 +80,12 @@ impl ResourceList {
             let text = e.value.as_text().unwrap_or("");
             let q = Quantity::parse(text).ok();
             if q.is_none() {
-                out.invalid.push((e.key.clone(), text.to_string()));
+                out.invalid.push((e.key.to_string(), text.to_string()));
             }
             match e.key.as_str() {
                 "cpu" => out.cpu = q,
                 "memory" => out.memory = q,
-                _ => out.other.push((e.key.clone(), q)),
+                _ => out.other.push((e.key.to_string(), q)),
             }
         }
         out

@@ -32,7 +32,7 @@ impl LabelSelector {
         if let Some(ml) = node.get("matchLabels") {
             for e in ml.entries() {
                 requirements.push(Requirement {
-                    key: e.key.clone(),
+                    key: e.key.to_string(),
                     op: SelectorOp::In,
                     values: vec![e.value.as_text().unwrap_or("").to_string()],
                 });
@@ -75,7 +75,7 @@ impl LabelSelector {
                 .entries()
                 .iter()
                 .map(|e| Requirement {
-                    key: e.key.clone(),
+                    key: e.key.to_string(),
                     op: SelectorOp::In,
                     values: vec![e.value.as_text().unwrap_or("").to_string()],
                 })

@@ -21,6 +21,7 @@ pub use parse::{
     split_documents,
 };
 pub use pointer::{Pointer, Segment};
+pub use compact_str::CompactString;
 pub use resolve::{Resolved, resolve_plain};
 
 /// A position in a source text: 1-based line, 1-based column counted in characters.
@@ -50,11 +51,12 @@ pub enum Style {
 /// A scalar exactly as written, resolved on demand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
-    /// The scalar's text after YAML unescaping and folding.
-    pub text: String,
+    /// The scalar's text after YAML unescaping and folding (inline, without a heap
+    /// allocation, up to 24 bytes: most keys and values of a manifest).
+    pub text: CompactString,
     pub style: Style,
     /// An explicit tag such as `!!str`, written as its suffix (`str`) for core-schema tags.
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
 }
 
 impl Scalar {
@@ -79,7 +81,7 @@ impl Scalar {
 /// non-string keys into their string form).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: CompactString,
     pub key_span: Span,
     pub value: Node,
 }
@@ -216,13 +218,13 @@ impl Node {
                 Resolved::Bool(b) => J::Bool(b),
                 Resolved::Int(i) => J::from(i),
                 Resolved::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
-                Resolved::Str => J::String(s.text.clone()),
+                Resolved::Str => J::String(s.text.to_string()),
             },
             Data::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Data::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .map(|e| (e.key.to_string(), e.value.to_json()))
                     .collect(),
             ),
         }

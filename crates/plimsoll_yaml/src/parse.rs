@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as SSpan};
 
+use compact_str::CompactString;
+
 use crate::{Data, Entry, Node, Pos, Scalar, Span, Style};
 
 /// Bounds that keep hostile input from exhausting the stack or memory.
@@ -152,9 +154,9 @@ enum Frame {
         start: Pos,
         anchor: usize,
         entries: Vec<Entry>,
-        key: Option<(String, Span, bool)>,
+        key: Option<(CompactString, Span, bool)>,
         /// key -> entry position, built once a mapping grows large
-        lookup: Option<HashMap<String, usize>>,
+        lookup: Option<HashMap<CompactString, usize>>,
         /// entries that came from a `<<` merge and may be overridden silently
         merged: Vec<bool>,
     },
@@ -246,15 +248,15 @@ impl<'a> Builder<'a> {
                 Event::Scalar(text, style, anchor, tag) => {
                     let tag = tag.map(|t| {
                         if t.is_yaml_core_schema() {
-                            t.suffix.clone()
+                            t.suffix.clone().into_boxed_str()
                         } else {
-                            t.to_string()
+                            t.to_string().into_boxed_str()
                         }
                     });
                     let node = Node {
                         span,
                         data: Data::Scalar(Scalar {
-                            text: text.into_owned(),
+                            text: CompactString::from(text),
                             style: match style {
                                 ScalarStyle::Plain => Style::Plain,
                                 ScalarStyle::SingleQuoted => Style::SingleQuoted,
@@ -311,17 +313,25 @@ impl<'a> Builder<'a> {
                 Event::SequenceEnd | Event::MappingEnd => {
                     let frame = self.stack.pop().expect("balanced events");
                     let (start, anchor, data) = match frame {
+                        // exact-size collections: the trees of a large input are most of
+                        // the memory a run uses
                         Frame::Seq {
                             start,
                             anchor,
-                            items,
-                        } => (start, anchor, Data::Seq(items)),
+                            mut items,
+                        } => {
+                            items.shrink_to_fit();
+                            (start, anchor, Data::Seq(items))
+                        }
                         Frame::Map {
                             start,
                             anchor,
-                            entries,
+                            mut entries,
                             ..
-                        } => (start, anchor, Data::Map(entries)),
+                        } => {
+                            entries.shrink_to_fit();
+                            (start, anchor, Data::Map(entries))
+                        }
                     };
                     let node = Node {
                         span: Span {
@@ -414,7 +424,7 @@ impl<'a> Builder<'a> {
                     if let Some(i) = find(entries, lookup, &k) {
                         if !merged[i] {
                             self.duplicates.push(DuplicateKey {
-                                key: k.clone(),
+                                key: k.to_string(),
                                 first: entries[i].key_span,
                                 second: key_span,
                             });
@@ -446,14 +456,14 @@ impl<'a> Builder<'a> {
 
 const LOOKUP_THRESHOLD: usize = 24;
 
-fn find(entries: &[Entry], lookup: &Option<HashMap<String, usize>>, key: &str) -> Option<usize> {
+fn find(entries: &[Entry], lookup: &Option<HashMap<CompactString, usize>>, key: &str) -> Option<usize> {
     match lookup {
         Some(m) => m.get(key).copied(),
         None => entries.iter().position(|e| e.key == key),
     }
 }
 
-fn insert(entries: &mut Vec<Entry>, lookup: &mut Option<HashMap<String, usize>>, e: Entry) {
+fn insert(entries: &mut Vec<Entry>, lookup: &mut Option<HashMap<CompactString, usize>>, e: Entry) {
     if let Some(m) = lookup {
         m.insert(e.key.clone(), entries.len());
     }

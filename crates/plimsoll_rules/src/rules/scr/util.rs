@@ -1,6 +1,39 @@
 //! Heuristics shared by the SCR rules: names and values that look like secrets. They
 //! never return or print a value.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+/// Every secret word and pair contains one of these (case-insensitive): one pass over a
+/// name rules most names out before it is split into words.
+static NAME_TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["pass", "secret", "token", "key", "cred"])
+        .expect("static patterns")
+});
+
+/// Every value pattern starts with one of these: one pass over a value rules most
+/// values out before the precise checks run.
+static VALUE_TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "-----BEGIN",
+        "AKIA",
+        "ASIA",
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+        "xox",
+        "eyJ",
+        "://",
+    ])
+    .expect("static patterns")
+});
+
 /// Splits a name into lower-case word parts: `DB_PASSWORD`, `dbPassword`,
 /// `db.password` and `db-password` all give `["db", "password"]`.
 pub fn word_parts(name: &str) -> Vec<String> {
@@ -107,6 +140,9 @@ const NOT_SECRET_SUFFIXES: &[&str] = &[
 
 /// Whether a name (env var, ConfigMap key, property) names a secret.
 pub fn name_looks_secret(name: &str) -> bool {
+    if !NAME_TRIGGERS.is_match(name) {
+        return false;
+    }
     let parts = word_parts(name);
     let Some(last) = parts.last() else {
         return false;
@@ -181,6 +217,9 @@ pub fn is_placeholder(value: &str) -> bool {
 /// What a value looks like when it looks like a secret, whatever its name: a private
 /// key block, a cloud or chat token, a JWT, a URL with a password.
 pub fn value_looks_secret(value: &str) -> Option<&'static str> {
+    if !VALUE_TRIGGERS.is_match(value) {
+        return None;
+    }
     if value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
         return Some("a PEM private key");
     }
