@@ -206,11 +206,13 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         .map(|(p, m)| format!("{p}: {m}"))
         .collect();
     let namespace = s.namespace.clone();
+    // source texts are kept for snippets only: a JSON report does not need them
+    let keep_text = formats.iter().any(|(f, _)| *f == Format::Text);
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, &namespace))
+        .map(|(i, input)| read_one(i, input, &namespace, keep_text))
         .collect();
     let mut sources = Vec::with_capacity(per_file.len());
     let mut objects = Vec::new();
@@ -356,7 +358,7 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, namespace))
+        .map(|(i, input)| read_one(i, input, namespace, false))
         .collect();
     let mut sources = Vec::with_capacity(per_file.len());
     let mut objects = Vec::new();
@@ -384,6 +386,7 @@ fn read_one(
     i: usize,
     input: &Input,
     namespace: &str,
+    keep_text: bool,
 ) -> (SourceFile, Loaded, Vec<CommentExemption>) {
     let path = input.display();
     let fail = |line: Option<u32>, column: Option<u32>, message: String| {
@@ -421,7 +424,7 @@ fn read_one(
     (
         SourceFile {
             path: path.clone(),
-            text: Some(Arc::from(text)),
+            text: keep_text.then(|| Arc::from(text)),
         },
         loaded,
         comments,

@@ -16,12 +16,12 @@ mod parse;
 mod pointer;
 mod resolve;
 
+pub use compact_str::CompactString;
 pub use parse::{
     Document, DuplicateKey, Limits, ParseError, Stream, parse_stream, parse_stream_at,
     split_documents,
 };
 pub use pointer::{Pointer, Segment};
-pub use compact_str::CompactString;
 pub use resolve::{Resolved, resolve_plain};
 
 /// A position in a source text: 1-based line, 1-based column counted in characters.
@@ -55,16 +55,44 @@ pub struct Scalar {
     /// allocation, up to 24 bytes: most keys and values of a manifest).
     pub text: CompactString,
     pub style: Style,
-    /// An explicit tag such as `!!str`, written as its suffix (`str`) for core-schema tags.
-    pub tag: Option<Box<str>>,
+    /// An explicit tag (`!!str`, `!!int`, a custom `!Ref`).
+    pub tag: Option<Tag>,
+}
+
+/// The explicit tag of a scalar, as far as resolution cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tag {
+    Str,
+    Binary,
+    Bool,
+    Int,
+    Float,
+    Null,
+    /// Any other tag (`!Ref`, `!!timestamp`): resolved by its style, as untagged.
+    Other,
+}
+
+impl Tag {
+    /// The tag of a core-schema suffix (`str` of `!!str`), or `Other`.
+    pub fn from_core_suffix(suffix: &str) -> Tag {
+        match suffix {
+            "str" => Tag::Str,
+            "binary" => Tag::Binary,
+            "bool" => Tag::Bool,
+            "int" => Tag::Int,
+            "float" => Tag::Float,
+            "null" => Tag::Null,
+            _ => Tag::Other,
+        }
+    }
 }
 
 impl Scalar {
     /// The value Kubernetes receives for this scalar (go-yaml v2 resolution).
     pub fn resolve(&self) -> Resolved {
-        match self.tag.as_deref() {
-            Some("str") | Some("binary") => return Resolved::Str,
-            Some("bool") | Some("int") | Some("float") | Some("null") => {
+        match self.tag {
+            Some(Tag::Str | Tag::Binary) => return Resolved::Str,
+            Some(Tag::Bool | Tag::Int | Tag::Float | Tag::Null) => {
                 return resolve_plain(&self.text);
             }
             _ => {}

@@ -6,7 +6,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as SSpan};
 
 use compact_str::CompactString;
 
-use crate::{Data, Entry, Node, Pos, Scalar, Span, Style};
+use crate::{Data, Entry, Node, Pos, Scalar, Span, Style, Tag};
 
 /// Bounds that keep hostile input from exhausting the stack or memory.
 #[derive(Debug, Clone, Copy)]
@@ -248,9 +248,9 @@ impl<'a> Builder<'a> {
                 Event::Scalar(text, style, anchor, tag) => {
                     let tag = tag.map(|t| {
                         if t.is_yaml_core_schema() {
-                            t.suffix.clone().into_boxed_str()
+                            Tag::from_core_suffix(&t.suffix)
                         } else {
-                            t.to_string().into_boxed_str()
+                            Tag::Other
                         }
                     });
                     let node = Node {
@@ -456,7 +456,11 @@ impl<'a> Builder<'a> {
 
 const LOOKUP_THRESHOLD: usize = 24;
 
-fn find(entries: &[Entry], lookup: &Option<HashMap<CompactString, usize>>, key: &str) -> Option<usize> {
+fn find(
+    entries: &[Entry],
+    lookup: &Option<HashMap<CompactString, usize>>,
+    key: &str,
+) -> Option<usize> {
     match lookup {
         Some(m) => m.get(key).copied(),
         None => entries.iter().position(|e| e.key == key),
