@@ -199,44 +199,17 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     // discover and read
     let mut excludes = s.config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
-    let found = inputs::discover(&args.paths, &excludes);
-    let mut general_errors: Vec<String> = found
-        .errors
-        .iter()
-        .map(|(p, m)| format!("{p}: {m}"))
-        .collect();
-    let namespace = s.namespace.clone();
     // source texts are kept for snippets only: a JSON report does not need them
     let keep_text = formats.iter().any(|(f, _)| *f == Format::Text);
-    let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
-        .inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, input)| read_one(i, input, &namespace, keep_text))
-        .collect();
-    let mut sources = Vec::with_capacity(per_file.len());
-    let mut objects = Vec::new();
-    let mut notes: Vec<Note> = Vec::new();
-    let mut errors: Vec<InputError> = Vec::new();
-    let mut facts = YamlFacts::default();
-    let mut comment_exemptions = Vec::new();
-    for (src, loaded, comments) in per_file {
-        sources.push(src);
-        objects.extend(loaded.objects);
-        notes.extend(loaded.notes);
-        errors.extend(loaded.errors);
-        facts.merge(loaded.facts);
-        comment_exemptions.extend(comments);
-    }
-    if found.inputs.is_empty() && found.errors.is_empty() {
-        notes.push(Note {
-            file: 0,
-            line: None,
-            message: "no .yaml, .yml or .json files found".into(),
-        });
-    }
-
-    plimsoll_rules::input::apply_crd_scopes(&mut objects);
+    let Gathered {
+        sources,
+        objects,
+        notes,
+        errors,
+        mut general_errors,
+        facts,
+        comments: comment_exemptions,
+    } = gather(&args.paths, &excludes, &s.namespace, keep_text);
     let index = Index::new(objects);
     let mut run = Run {
         rules: &rules,
@@ -346,38 +319,76 @@ pub struct LoadedInputs {
     pub errors: Vec<String>,
 }
 
-/// Reads and indexes inputs (paths, `-` for stdin) for commands other than `check`.
-pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> LoadedInputs {
+/// Everything read from the inputs of a run, before indexing.
+struct Gathered {
+    sources: Vec<SourceFile>,
+    /// With the scopes of CRDs in the input applied.
+    objects: Vec<plimsoll_model::Object>,
+    notes: Vec<Note>,
+    errors: Vec<InputError>,
+    /// Problems with the paths themselves.
+    general_errors: Vec<String>,
+    facts: YamlFacts,
+    comments: Vec<CommentExemption>,
+}
+
+/// Discovers, reads and parses the inputs in parallel (one task per file).
+fn gather(paths: &[PathBuf], excludes: &[String], namespace: &str, keep_text: bool) -> Gathered {
     let found = inputs::discover(paths, excludes);
-    let mut errors: Vec<String> = found
-        .errors
-        .iter()
-        .map(|(p, m)| format!("{p}: {m}"))
-        .collect();
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, namespace, false))
+        .map(|(i, input)| read_one(i, input, namespace, keep_text))
         .collect();
-    let mut sources = Vec::with_capacity(per_file.len());
-    let mut objects = Vec::new();
-    for (src, loaded, _) in per_file {
-        for e in &loaded.errors {
-            let at = match (e.line, e.column) {
-                (Some(l), Some(c)) => format!(":{l}:{c}"),
-                (Some(l), None) => format!(":{l}"),
-                _ => String::new(),
-            };
-            errors.push(format!("{}{at}: {}", src.path, e.message));
-        }
-        sources.push(src);
-        objects.extend(loaded.objects);
+    let mut g = Gathered {
+        sources: Vec::with_capacity(per_file.len()),
+        objects: Vec::new(),
+        notes: Vec::new(),
+        errors: Vec::new(),
+        general_errors: found
+            .errors
+            .iter()
+            .map(|(p, m)| format!("{p}: {m}"))
+            .collect(),
+        facts: YamlFacts::default(),
+        comments: Vec::new(),
+    };
+    for (src, loaded, comments) in per_file {
+        g.sources.push(src);
+        g.objects.extend(loaded.objects);
+        g.notes.extend(loaded.notes);
+        g.errors.extend(loaded.errors);
+        g.facts.merge(loaded.facts);
+        g.comments.extend(comments);
     }
-    plimsoll_rules::input::apply_crd_scopes(&mut objects);
+    if found.inputs.is_empty() && found.errors.is_empty() {
+        g.notes.push(Note {
+            file: 0,
+            line: None,
+            message: "no .yaml, .yml or .json files found".into(),
+        });
+    }
+    plimsoll_rules::input::apply_crd_scopes(&mut g.objects);
+    g
+}
+
+/// Reads and indexes inputs (paths, `-` for stdin) for commands other than `check`.
+pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> LoadedInputs {
+    let g = gather(paths, excludes, namespace, false);
+    let mut errors = g.general_errors;
+    for e in &g.errors {
+        let at = match (e.line, e.column) {
+            (Some(l), Some(c)) => format!(":{l}:{c}"),
+            (Some(l), None) => format!(":{l}"),
+            _ => String::new(),
+        };
+        let path = g.sources.get(e.file).map_or("", |s| s.path.as_str());
+        errors.push(format!("{path}{at}: {}", e.message));
+    }
     LoadedInputs {
-        index: Index::new(objects),
-        sources,
+        index: Index::new(g.objects),
+        sources: g.sources,
         errors,
     }
 }
