@@ -12,7 +12,8 @@ it is on PATH. Versions are recorded. Results are printed and written to
 `target/bench/results.md`.
 
 Peers: `go install github.com/zegl/kube-score/cmd/kube-score@latest`,
-`pip install checkov` (run as `checkov --framework kubernetes --skip-download`),
+`pip install checkov` (run as `checkov --framework kubernetes --skip-download`; set
+CHECKOV=/path/to/checkov when it is not on PATH),
 `go install golang.stackrox.io/kube-linter/cmd/kube-linter@latest`.
 """
 
@@ -98,7 +99,8 @@ def main():
     os.environ["PATH"] = env_path
     kube_score = shutil.which("kube-score")
     kube_linter = shutil.which("kube-linter")
-    checkov = shutil.which("checkov") or (os.path.exists("/tmp/checkov-venv/bin/checkov") and "/tmp/checkov-venv/bin/checkov")
+    # CHECKOV names a checkov outside PATH (e.g. one installed in a virtualenv)
+    checkov = os.environ.get("CHECKOV") or shutil.which("checkov")
     if args.no_peers:
         kube_score = kube_linter = checkov = None
 
