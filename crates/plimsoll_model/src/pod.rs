@@ -415,6 +415,11 @@ impl<'a> Container<'a> {
         self.template
     }
 
+    /// The container's `env` entries.
+    pub fn env(&self) -> &'a [Node] {
+        self.node.get("env").map(Node::items).unwrap_or_default()
+    }
+
     /// Names and numbers of the ports the container declares.
     pub fn ports(&self) -> impl Iterator<Item = (Option<&'a str>, Option<i64>)> {
         self.node

@@ -62,13 +62,7 @@ impl Rule for SecretAsEnv {
             return;
         };
         for c in t.containers() {
-            for (i, e) in c
-                .get("env")
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
+            for (i, e) in c.env().iter().enumerate() {
                 let Some(r) = e.at(&["valueFrom", "secretKeyRef"]) else {
                     continue;
                 };

@@ -73,13 +73,7 @@ impl Rule for SecretLiteralEnv {
             return;
         };
         for c in t.containers() {
-            for (i, e) in c
-                .get("env")
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
+            for (i, e) in c.env().iter().enumerate() {
                 let name = e.get("name").and_then(Node::as_text).unwrap_or("");
                 let Some(value) = e.get("value").and_then(Node::as_text) else {
                     continue;

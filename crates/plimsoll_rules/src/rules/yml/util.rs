@@ -98,13 +98,7 @@ pub fn string_fields(obj: &Object) -> Vec<StringField<'_>> {
         meta_fields(&mut out, t.metadata(), t.meta_pointer(&[]), "pod template ");
     }
     for c in t.containers() {
-        for (i, env) in c
-            .get("env")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
+        for (i, env) in c.env().iter().enumerate() {
             if let Some(v) = env.get("value") {
                 let name = env.get("name").and_then(Node::as_text).unwrap_or("?");
                 out.push(StringField {
