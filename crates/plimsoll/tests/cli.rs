@@ -679,3 +679,49 @@ fn config_files_in_the_repository_match_the_config_schema() {
     }
     let _ = checked;
 }
+
+#[test]
+fn the_production_example_is_clean_and_the_naive_one_is_not() {
+    let root = repo_root();
+    let out = run_in(&root, &["check", "examples/production", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_valid_report(&v);
+    let loud: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .collect();
+    assert!(
+        loud.is_empty(),
+        "production has findings above info: {loud:#?}"
+    );
+    assert_eq!(v["summary"]["errors"], 0);
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            "examples/production",
+            "--select",
+            "pss-restricted",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json(&out)["summary"]["findings"], 0);
+
+    let out = run_in(&root, &["check", "examples/naive", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let found = codes(&v);
+    for code in [
+        "API001", "AVL001", "AVL003", "IMG001", "JOB002", "PRB001", "PRB003", "RBAC001", "RES002",
+        "RES003", "RES007", "SCL002", "SCL006", "SCR001", "SEC001", "STO004", "YML003", "YML004",
+    ] {
+        assert!(
+            found.iter().any(|c| c == code),
+            "the naive example should show {code}: {found:?}"
+        );
+    }
+}
