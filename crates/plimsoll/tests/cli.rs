@@ -714,6 +714,11 @@ fn the_production_example_is_clean_and_the_naive_one_is_not() {
     let out = run_in(&root, &["check", "examples/naive", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
+    assert_valid_report(&v);
+    assert!(
+        v["findings"].as_array().unwrap().iter().any(|f| f.get("fix").is_some()),
+        "fixes (JSON Patch) appear in the report and match the schema"
+    );
     let found = codes(&v);
     for code in [
         "API001", "AVL001", "AVL003", "IMG001", "JOB002", "PRB001", "PRB003", "RBAC001", "RES002",
