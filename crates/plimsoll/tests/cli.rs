@@ -716,7 +716,11 @@ fn the_production_example_is_clean_and_the_naive_one_is_not() {
     let v = json(&out);
     assert_valid_report(&v);
     assert!(
-        v["findings"].as_array().unwrap().iter().any(|f| f.get("fix").is_some()),
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.get("fix").is_some()),
         "fixes (JSON Patch) appear in the report and match the schema"
     );
     let found = codes(&v);

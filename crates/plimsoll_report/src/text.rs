@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use plimsoll_rules::rule::Severity;
+use plimsoll_rules::rule::{Applicability, Severity};
 
 use crate::{FindingOut, Report};
 
@@ -116,9 +116,14 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
     }
     groups.push(Group::with_title(Level::NOTE.secondary_title(note)));
     if let Some(fix) = &f.fix {
-        groups.push(Group::with_title(Level::HELP.secondary_title(
-            format!("fix ({:?}): {}", fix.applicability, fix.title).to_lowercase(),
-        )));
+        let applicability = match fix.applicability {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        };
+        groups.push(Group::with_title(
+            Level::HELP.secondary_title(format!("fix ({applicability}): {}", fix.title)),
+        ));
     }
     out.push_str(&renderer.render(&groups));
     out.push_str("\n\n");
