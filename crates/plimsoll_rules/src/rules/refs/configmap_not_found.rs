@@ -10,7 +10,8 @@ declare_rule! {
     /// input does not hold in the workload's namespace: `env[].valueFrom.configMapKeyRef`
     /// and `envFrom[].configMapRef` of every container (init, sidecar, regular,
     /// ephemeral), `volumes[].configMap` and projected volume sources. References with
-    /// `optional: true` are never reported.
+    /// `optional: true` are never reported, nor is `kube-root-ca.crt`, which
+    /// kube-controller-manager publishes in every namespace.
     ///
     /// The namespace is judged only when the input holds its Namespace object or at
     /// least one ConfigMap of that namespace (the bundle manages the namespace's

@@ -31,3 +31,6 @@ pub static RULES: &[&dyn Rule] = &[
     &PriorityClassNotFound,
     &SecretKeyNotFound,
 ];
+
+#[cfg(test)]
+mod tests;

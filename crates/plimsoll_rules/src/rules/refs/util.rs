@@ -335,14 +335,24 @@ pub fn check_missing(cx: &Context, id: usize, obj: &Object, out: &mut Sink, sour
 /// The reason of a reference the input cannot judge.
 pub fn not_covered(kind: &str, ns: &str, names: &[&str]) -> String {
     format!(
-        "the input holds no {kind} of namespace `{ns}` nor its Namespace object, so \
+        "the input holds no {kind}{} of namespace `{ns}` nor its Namespace object, so \
          whether {kind} {} exists is unknown",
+        if kind == "Secret" {
+            " (nor Secret-producing object)"
+        } else {
+            ""
+        },
         list(names)
     )
 }
 
+/// The ConfigMap the root CA publisher (kube-controller-manager) puts in every
+/// namespace since Kubernetes 1.20, read by projected service-account token volumes.
+pub const ROOT_CA_CONFIGMAP: &str = "kube-root-ca.crt";
+
 fn exists(index: &Index, source: Source, ns: &str, name: &str) -> bool {
     match source {
+        Source::ConfigMap if name == ROOT_CA_CONFIGMAP => true,
         Source::ConfigMap => index
             .get("ConfigMap", Some(ns), name)
             .is_some_and(|(_, o)| o.group().is_empty()),
