@@ -1,6 +1,6 @@
 use plimsoll_model::{Node, Object, PodTemplate, Pointer};
 
-use super::util::{SECRET_PRODUCERS, covers, find_secret, not_covered};
+use super::util::{covers_secrets, find_secret, not_covered};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -11,9 +11,9 @@ declare_rule! {
     /// ServiceAccounts (which the API server adds to the pods that run as them). A
     /// Secret counts as present as in REF003 (ExternalSecret, SealedSecret, cert-manager
     /// Certificate and Vault Secrets Operator targets included), and the namespace is
-    /// judged by the same rule: only when the input holds its Namespace object or at
-    /// least one Secret (or Secret-producing object) there; otherwise the object is
-    /// reported as not evaluated.
+    /// judged by the same rule: only when the input holds at least one Secret or
+    /// Secret-producing object there; otherwise the object is reported as not
+    /// evaluated.
     ///
     /// ## Why it matters in production
     /// The kubelet pulls without the missing credentials: from a private registry the
@@ -74,7 +74,7 @@ impl Rule for ImagePullSecretNotFound {
         } else {
             return;
         };
-        let covered = covers(cx.index, SECRET_PRODUCERS, ns);
+        let covered = covers_secrets(cx.index, ns);
         let mut unknown: Vec<&str> = Vec::new();
         for (i, s) in list.map(Node::items).unwrap_or_default().iter().enumerate() {
             let Some(name) = s

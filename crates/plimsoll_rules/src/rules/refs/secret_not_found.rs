@@ -20,11 +20,12 @@ declare_rule! {
     /// secret (`spec.destination.name`). Service-account token Secrets are Secret
     /// objects of the input like any other.
     ///
-    /// The namespace is judged only when the input holds its Namespace object or at
-    /// least one Secret (or one of the objects above) of that namespace; otherwise the
-    /// workload is reported as not evaluated. Secrets created by Helm hooks, operators
-    /// or by hand cannot be known: mark such references `optional` or exempt the
-    /// finding.
+    /// The namespace is judged only when the input holds at least one Secret (or one of
+    /// the objects above) of that namespace; otherwise the workload is reported as not
+    /// evaluated. Unlike the other REF rules, the Namespace object alone does not make
+    /// the namespace judged: manifests routinely leave Secrets out on purpose. Secrets
+    /// created by Helm hooks, operators or by hand beside managed ones cannot be known:
+    /// mark such references `optional` or exempt the finding.
     ///
     /// ## Why it matters in production
     /// A container whose env needs a missing Secret stays in

@@ -177,12 +177,24 @@ pub fn has_kind_in(index: &Index, group: &str, kind: &str, ns: &str) -> bool {
 }
 
 /// The coverage rule of every REF rule for namespaced objects: the input can tell that
-/// an object of namespace `ns` is missing when it holds the Namespace object (the
-/// bundle creates the namespace, so it must create what the namespace needs) or at
-/// least one object of one of `kinds` (`(group, kind)`) in that namespace (the bundle
-/// manages objects of that kind there). Otherwise the rule reports "not evaluated".
+/// an object of namespace `ns` is missing when it holds at least one object of one of
+/// `kinds` (`(group, kind)`) in that namespace (the bundle manages objects of that kind
+/// there) or the Namespace object (the bundle creates the namespace, so it must create
+/// what the namespace needs). Otherwise the rule reports "not evaluated".
+///
+/// Secrets are the exception: manifests routinely leave them out on purpose (created by
+/// hand, by CI from a vault, by an operator), so for them only Secrets and
+/// Secret-producing objects of the namespace count ([`covers_secrets`]).
 pub fn covers(index: &Index, kinds: &[(&str, &str)], ns: &str) -> bool {
     index.namespace_object(ns).is_some() || kinds.iter().any(|(g, k)| has_kind_in(index, g, k, ns))
+}
+
+/// The coverage rule for Secrets: a Secret or a Secret-producing object
+/// ([`SECRET_PRODUCERS`]) in the namespace; the Namespace object alone does not count.
+pub fn covers_secrets(index: &Index, ns: &str) -> bool {
+    SECRET_PRODUCERS
+        .iter()
+        .any(|(g, k)| has_kind_in(index, g, k, ns))
 }
 
 /// The kinds that put Secrets into a namespace: Secret itself and the controllers
@@ -295,11 +307,10 @@ pub fn check_missing(cx: &Context, id: usize, obj: &Object, out: &mut Sink, sour
     let Some(ns) = obj.namespace.as_deref() else {
         return;
     };
-    let kinds = match source {
-        Source::ConfigMap => CONFIGMAPS,
-        Source::Secret => SECRET_PRODUCERS,
+    let covered = match source {
+        Source::ConfigMap => covers(cx.index, CONFIGMAPS, ns),
+        Source::Secret => covers_secrets(cx.index, ns),
     };
-    let covered = covers(cx.index, kinds, ns);
     let mut unknown: Vec<&str> = Vec::new();
     for r in references(&t, source) {
         if r.optional || exists(cx.index, source, ns, r.name) {
@@ -334,14 +345,16 @@ pub fn check_missing(cx: &Context, id: usize, obj: &Object, out: &mut Sink, sour
 
 /// The reason of a reference the input cannot judge.
 pub fn not_covered(kind: &str, ns: &str, names: &[&str]) -> String {
+    let held = if kind == "Secret" {
+        format!(
+            "neither a Secret nor a Secret-producing object (ExternalSecret, SealedSecret, \
+             Certificate, ...) of namespace `{ns}`"
+        )
+    } else {
+        format!("neither a {kind} of namespace `{ns}` nor its Namespace object")
+    };
     format!(
-        "the input holds no {kind}{} of namespace `{ns}` nor its Namespace object, so \
-         whether {kind} {} exists is unknown",
-        if kind == "Secret" {
-            " (nor Secret-producing object)"
-        } else {
-            ""
-        },
+        "the input holds {held}, so whether {kind} {} exists is unknown",
         list(names)
     )
 }
