@@ -10,6 +10,7 @@ pub mod meta;
 pub mod prb;
 pub mod pss;
 pub mod rbac;
+pub mod refs;
 pub mod res;
 pub mod sch;
 pub mod scl;
@@ -101,5 +102,10 @@ pub static GROUPS: &[Group] = &[
         prefix: "RBAC",
         title: "RBAC: least privilege",
         rules: rbac::RULES,
+    },
+    Group {
+        prefix: "REF",
+        title: "Dangling references between objects",
+        rules: refs::RULES,
     },
 ];
