@@ -7,6 +7,7 @@ pub mod avl;
 pub mod img;
 pub mod job;
 pub mod meta;
+pub mod net;
 pub mod prb;
 pub mod pss;
 pub mod rbac;
@@ -67,6 +68,11 @@ pub static GROUPS: &[Group] = &[
         prefix: "STO",
         title: "Storage and stateful workloads",
         rules: sto::RULES,
+    },
+    Group {
+        prefix: "NET",
+        title: "Network policies, Services and Ingress",
+        rules: net::RULES,
     },
     Group {
         prefix: "API",
