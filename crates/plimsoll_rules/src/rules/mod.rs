@@ -7,6 +7,7 @@ pub mod avl;
 pub mod img;
 pub mod job;
 pub mod meta;
+pub mod net;
 pub mod prb;
 pub mod pss;
 pub mod rbac;
@@ -76,6 +77,11 @@ pub static GROUPS: &[Group] = &[
         prefix: "META",
         title: "Labels, ownership, cost allocation, duplicates",
         rules: meta::RULES,
+    },
+    Group {
+        prefix: "NET",
+        title: "Network policies, Services and Ingress",
+        rules: net::RULES,
     },
     Group {
         prefix: "PSS",
