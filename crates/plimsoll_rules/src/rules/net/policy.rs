@@ -719,6 +719,94 @@ impl NetModel {
     }
 }
 
+/// The answer to "may `src` open a connection to `dst`?".
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub egress: Direction,
+    pub ingress: Direction,
+    /// Ports of `dst` both directions allow.
+    pub ports: PortSet,
+    pub allowed: bool,
+}
+
+impl Direction {
+    /// Whether this direction allows the port (any port when `None`).
+    pub fn allows(&self, port: Option<(Proto, i64)>) -> bool {
+        match port {
+            Some((p, n)) => self.ports.contains(p, n),
+            None => !self.ports.is_empty(),
+        }
+    }
+}
+
+impl NetModel {
+    /// Whether `src` may connect to `dst` (dense numbers), on a port of `dst` or
+    /// on any port: egress from `src` AND ingress to `dst` must allow it.
+    pub fn reach(&self, src: usize, dst: usize, port: Option<(Proto, i64)>) -> Reach {
+        let egress = self.egress_ports(src, dst);
+        let ingress = self.ingress_ports(src, dst);
+        let ports = egress.ports.intersect(&ingress.ports);
+        let allowed = match port {
+            Some((p, n)) => ports.contains(p, n),
+            None => !ports.is_empty(),
+        };
+        Reach {
+            egress,
+            ingress,
+            ports,
+            allowed,
+        }
+    }
+
+    /// Every allowed (source, destination, ports) of distinct endpoints. Selections
+    /// are precomputed bitsets: a pair costs the rules of the two endpoints'
+    /// policies, never a scan of all policies.
+    pub fn matrix(&self) -> Vec<(usize, usize, PortSet)> {
+        let n = self.endpoints.len();
+        let mut out = Vec::new();
+        let mut eg: Vec<Option<PortSet>> = vec![None; n];
+        for src in 0..n {
+            let egress_isolated = !self.egress_of[src].is_empty();
+            if egress_isolated {
+                eg.iter_mut().for_each(|e| *e = None);
+                for &pi in &self.egress_of[src] {
+                    for r in &self.policies[pi].egress {
+                        for dst in r.matched.iter().take_while(|&d| d < n) {
+                            let ps = Self::rule_ports(r, &self.endpoints[dst].named_ports);
+                            if ps.is_empty() {
+                                continue;
+                            }
+                            match &mut eg[dst] {
+                                Some(cur) => cur.union(&ps),
+                                slot => *slot = Some(ps),
+                            }
+                        }
+                    }
+                }
+            }
+            for dst in 0..n {
+                if dst == src {
+                    continue;
+                }
+                let e = if egress_isolated {
+                    match &eg[dst] {
+                        Some(p) => p.clone(),
+                        None => continue,
+                    }
+                } else {
+                    PortSet::All
+                };
+                let i = self.ingress_ports(src, dst).ports;
+                let both = e.intersect(&i);
+                if !both.is_empty() {
+                    out.push((src, dst, both));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What one direction of a connection allows.
 #[derive(Debug, Clone)]
 pub struct Direction {
