@@ -784,12 +784,12 @@ impl NetModel {
                     }
                 }
             }
-            for dst in 0..n {
+            for (dst, slot) in eg.iter().enumerate() {
                 if dst == src {
                     continue;
                 }
                 let e = if egress_isolated {
-                    match &eg[dst] {
+                    match slot {
                         Some(p) => p.clone(),
                         None => continue,
                     }
@@ -880,5 +880,262 @@ fn m_fill(
         if r.unknown.has(i) {
             r.unknown.0[i / 64] &= !(1 << (i % 64));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(text: &str) -> (Index, NetModel) {
+        let loaded = crate::input::load_text(0, text, "default");
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let index = Index::new(loaded.objects);
+        let m = NetModel::build(&index);
+        (index, m)
+    }
+
+    fn ep(index: &Index, m: &NetModel, ns: &str, name: &str) -> usize {
+        let id = index
+            .in_namespace(ns)
+            .iter()
+            .copied()
+            .find(|&id| {
+                index.object(id).name == name && PodTemplate::of(index.object(id)).is_some()
+            })
+            .unwrap_or_else(|| panic!("{ns}/{name}"));
+        m.endpoint_of(id).unwrap()
+    }
+
+    fn pod(ns: &str, name: &str, labels: &str, ports: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}, labels: {{{labels}}}}}\nspec:\n  containers: [{{name: c, image: x:1, ports: [{ports}]}}]\n---\n"
+        )
+    }
+
+    fn ns(name: &str, labels: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n---\n"
+        )
+    }
+
+    fn netpol(ns: &str, name: &str, spec: &str) -> String {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n{spec}\n---\n"
+        )
+    }
+
+    fn base() -> String {
+        ns("a", "team: x")
+            + &ns("b", "team: y")
+            + &pod("a", "client", "role: client", "")
+            + &pod("a", "other", "role: other", "")
+            + &pod("b", "client", "role: client", "")
+            + &pod("b", "db", "app: db", "{name: pg, containerPort: 5432}")
+    }
+
+    #[test]
+    fn and_within_one_peer_or_across_peers() {
+        let and = base()
+            + &netpol(
+                "b",
+                "db",
+                "  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - from:\n        - namespaceSelector: {matchLabels: {team: x}}\n          podSelector: {matchLabels: {role: client}}",
+            );
+        let (ix, m) = model(&and);
+        let db = ep(&ix, &m, "b", "db");
+        assert!(m.reach(ep(&ix, &m, "a", "client"), db, None).allowed);
+        assert!(!m.reach(ep(&ix, &m, "a", "other"), db, None).allowed);
+        assert!(!m.reach(ep(&ix, &m, "b", "client"), db, None).allowed);
+
+        let or = base()
+            + &netpol(
+                "b",
+                "db",
+                "  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - from:\n        - namespaceSelector: {matchLabels: {team: x}}\n        - podSelector: {matchLabels: {role: client}}",
+            );
+        let (ix, m) = model(&or);
+        let db = ep(&ix, &m, "b", "db");
+        assert!(m.reach(ep(&ix, &m, "a", "client"), db, None).allowed);
+        assert!(m.reach(ep(&ix, &m, "a", "other"), db, None).allowed);
+        assert!(m.reach(ep(&ix, &m, "b", "client"), db, None).allowed);
+    }
+
+    #[test]
+    fn named_ports_resolve_against_the_destination() {
+        let text = base()
+            + &netpol(
+                "b",
+                "db",
+                "  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - ports: [{port: pg}]",
+            );
+        let (ix, m) = model(&text);
+        let (src, db) = (ep(&ix, &m, "a", "client"), ep(&ix, &m, "b", "db"));
+        assert!(m.reach(src, db, Some((Proto::Tcp, 5432))).allowed);
+        assert!(!m.reach(src, db, Some((Proto::Tcp, 80))).allowed);
+        assert!(!m.reach(src, db, Some((Proto::Udp, 5432))).allowed);
+        assert_eq!(
+            m.reach(src, db, None).ports,
+            PortSet::Some(vec![(Proto::Tcp, 5432, 5432)])
+        );
+        // the same name on a pod that does not declare it opens nothing
+        let text2 = text
+            + &netpol(
+                "b",
+                "client",
+                "  podSelector: {matchLabels: {role: client}}\n  ingress:\n    - ports: [{port: pg}]",
+            );
+        let (ix2, m2) = model(&text2);
+        let other2 = ep(&ix2, &m2, "b", "client");
+        assert!(!m2.reach(ep(&ix2, &m2, "a", "client"), other2, None).allowed);
+    }
+
+    #[test]
+    fn policy_types_default_and_egress_only() {
+        let text = base()
+            + &netpol(
+                "a",
+                "deny-egress",
+                "  podSelector: {}\n  policyTypes: [Egress]",
+            )
+            + &netpol("b", "empty-egress", "  podSelector: {}\n  egress: []")
+            + &netpol(
+                "b",
+                "allow-egress",
+                "  podSelector: {matchLabels: {role: client}}\n  egress: [{}]",
+            );
+        let (ix, m) = model(&text);
+        let p = |n: &str| m.policies.iter().find(|p| p.name == n).unwrap();
+        assert!(!p("deny-egress").isolates_ingress && p("deny-egress").isolates_egress);
+        assert!(p("empty-egress").isolates_ingress && !p("empty-egress").isolates_egress);
+        assert!(p("allow-egress").isolates_ingress && p("allow-egress").isolates_egress);
+        let (ac, bdb) = (ep(&ix, &m, "a", "client"), ep(&ix, &m, "b", "db"));
+        // a is egress-isolated with no rules; b is ingress-isolated with no rules
+        assert!(!m.reach(ac, bdb, None).allowed);
+        let r = m.reach(ep(&ix, &m, "b", "client"), ac, None);
+        assert!(r.egress.isolated && r.egress.allows(None));
+        assert!(!r.ingress.isolated && r.allowed);
+    }
+
+    #[test]
+    fn namespaces_without_labels_are_unknown_except_their_name() {
+        let text = pod("c", "client", "role: client", "")
+            + &pod("b", "db", "app: db", "")
+            + &ns("b", "")
+            + &netpol(
+                "b",
+                "by-team",
+                "  podSelector: {}\n  ingress:\n    - from: [{namespaceSelector: {matchLabels: {team: x}}}]",
+            )
+            + &netpol(
+                "b",
+                "by-name",
+                "  podSelector: {}\n  ingress:\n    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: d}}}]",
+            );
+        let (ix, m) = model(&text);
+        let c = ep(&ix, &m, "c", "client");
+        let team = m.policies.iter().find(|p| p.name == "by-team").unwrap();
+        assert!(!team.ingress[0].matched.has(c) && team.ingress[0].unknown.has(c));
+        let name = m.policies.iter().find(|p| p.name == "by-name").unwrap();
+        assert!(!name.ingress[0].matched.has(c) && !name.ingress[0].unknown.has(c));
+        let r = m.reach(c, ep(&ix, &m, "b", "db"), None);
+        assert!(!r.allowed && r.ingress.unknown);
+        assert_eq!(ns_matches(&LabelSelector::default(), "zzz", None), M::Yes);
+    }
+
+    #[test]
+    fn end_port_ranges_and_ip_blocks() {
+        let text = base()
+            + &netpol(
+                "b",
+                "range",
+                "  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - from: [{ipBlock: {cidr: 0.0.0.0/0}}]\n      ports: [{port: 8000, endPort: 8100}]",
+            )
+            + &netpol(
+                "a",
+                "except",
+                "  podSelector: {matchLabels: {role: other}}\n  ingress:\n    - from: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]",
+            );
+        let (ix, m) = model(&text);
+        let (src, db) = (ep(&ix, &m, "a", "client"), ep(&ix, &m, "b", "db"));
+        assert!(m.reach(src, db, Some((Proto::Tcp, 8000))).allowed);
+        assert!(m.reach(src, db, Some((Proto::Tcp, 8100))).allowed);
+        assert!(!m.reach(src, db, Some((Proto::Tcp, 8101))).allowed);
+        assert!(!m.reach(src, db, Some((Proto::Udp, 8050))).allowed);
+        // the except may hold pod IPs: undetermined, not allowed
+        let r = m.reach(src, ep(&ix, &m, "a", "other"), None);
+        assert!(!r.allowed && r.ingress.unknown);
+    }
+
+    #[test]
+    fn matrix_agrees_with_reach() {
+        let text = base()
+            + &netpol(
+                "b",
+                "db",
+                "  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - from: [{namespaceSelector: {matchLabels: {team: x}}, podSelector: {matchLabels: {role: client}}}]\n      ports: [{port: pg}]",
+            )
+            + &netpol(
+                "a",
+                "deny",
+                "  podSelector: {matchLabels: {role: other}}\n  policyTypes: [Egress]",
+            );
+        let (_, m) = model(&text);
+        let pairs = m.matrix();
+        let n = m.endpoints.len();
+        for a in 0..n {
+            for b in 0..n {
+                if a == b {
+                    continue;
+                }
+                let r = m.reach(a, b, None);
+                let found = pairs.iter().find(|(x, y, _)| *x == a && *y == b);
+                assert_eq!(found.is_some(), r.allowed, "{a}->{b}");
+                if let Some((_, _, p)) = found {
+                    assert_eq!(*p, r.ports);
+                }
+            }
+        }
+    }
+
+    /// 2,000 workloads in 50 namespaces and 500 policies: the matrix must be
+    /// computed from precomputed selections (a few seconds at most).
+    #[test]
+    fn matrix_scales() {
+        let mut text = String::new();
+        for n in 0..50 {
+            text += &ns(&format!("ns{n}"), &format!("team: t{}", n % 5));
+            for w in 0..40 {
+                text += &format!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w{w}, namespace: ns{n}}}\nspec:\n  template:\n    metadata: {{labels: {{app: w{w}, tier: t{}}}}}\n    spec:\n      containers: [{{name: c, image: x:1, ports: [{{name: http, containerPort: 8080}}]}}]\n---\n",
+                    w % 4
+                );
+            }
+        }
+        for p in 0..500 {
+            let n = p % 50;
+            let spec = match p / 50 {
+                0 => "  podSelector: {}\n  policyTypes: [Ingress, Egress]".to_string(),
+                1 => "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{namespaceSelector: {}}], ports: [{port: 53, protocol: UDP}]}]".to_string(),
+                k => format!(
+                    "  podSelector: {{matchLabels: {{tier: t{}}}}}\n  ingress:\n    - from:\n        - namespaceSelector: {{matchLabels: {{team: t{}}}}}\n          podSelector: {{matchLabels: {{app: w{k}}}}}\n      ports: [{{port: http}}]\n  egress: [{{to: [{{podSelector: {{}}}}]}}]",
+                    k % 4,
+                    k % 5
+                ),
+            };
+            text += &netpol(&format!("ns{n}"), &format!("p{p}"), &spec);
+        }
+        let start = std::time::Instant::now();
+        let (_, m) = model(&text);
+        let built = start.elapsed();
+        assert_eq!(m.endpoints.len(), 2000);
+        assert_eq!(m.policies.len(), 500);
+        let pairs = m.matrix();
+        assert!(!pairs.is_empty());
+        eprintln!(
+            "matrix_scales: load+build {built:?}, matrix {:?}, {} allowed pairs",
+            start.elapsed() - built,
+            pairs.len()
+        );
     }
 }
