@@ -23,7 +23,9 @@ declare_rule! {
     /// matched with their namespace and pod labels; failing that, a Namespace object
     /// named `ingress-nginx`, whose pods' labels are unknown (a peer with a non-empty
     /// podSelector is then not evaluated). Allowing any one controller found is
-    /// enough. Without a known controller the Ingress is reported as not evaluated.
+    /// enough. Without a known controller the Ingress is reported as not evaluated;
+    /// controllers with `hostNetwork: true` are left out (their traffic comes from a
+    /// node address, which no pod selector matches).
     /// Ports are not compared with the Service's targetPort (`plimsoll netpol reach`
     /// answers that).
     ///
@@ -125,7 +127,7 @@ impl Rule for IngressControllerCutOff {
             return;
         }
         let model = NetModel::build(cx.index);
-        let mut controllers: Vec<Controller> = model
+        let found: Vec<&super::policy::Endpoint> = model
             .endpoints
             .iter()
             .filter(|e| {
@@ -134,9 +136,15 @@ impl Rule for IngressControllerCutOff {
                 o.label(NAME_LABEL).is_some_and(is)
                     || e.labels.iter().any(|(k, v)| k == NAME_LABEL && is(v))
             })
+            .collect();
+        // a hostNetwork controller connects with its node's address, which pod
+        // selectors never match: not judged
+        let mut controllers: Vec<Controller> = found
+            .iter()
+            .filter(|e| !e.host_network)
             .map(|e| (e.ns.clone(), Some(e.labels.clone())))
             .collect();
-        if controllers.is_empty() && cx.index.namespace_object("ingress-nginx").is_some() {
+        if found.is_empty() && cx.index.namespace_object("ingress-nginx").is_some() {
             controllers.push(("ingress-nginx".to_string(), None));
         }
         let mut reported = BTreeSet::new();
@@ -166,10 +174,12 @@ impl Rule for IngressControllerCutOff {
                         continue;
                     }
                     if controllers.is_empty() {
-                        out.not_evaluated(
-                            ing,
-                            "no ingress controller in the input (a workload labelled app.kubernetes.io/name: ingress-nginx or similar, or the ingress-nginx Namespace)",
-                        );
+                        if reported.insert((usize::MAX, 0, ing)) {
+                            out.not_evaluated(
+                                ing,
+                                "no ingress controller in the input (a workload without hostNetwork labelled app.kubernetes.io/name: ingress-nginx or similar, or the ingress-nginx Namespace)",
+                            );
+                        }
                         continue;
                     }
                     let named = &model.endpoints[d].named_ports;
