@@ -136,6 +136,20 @@ fn rule_allows(
     }
 }
 
+/// `A`, `A and B`, `A, B, C and 4 more workloads`.
+fn list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [a] => a.clone(),
+        [rest @ .., last] if names.len() <= 3 => format!("{} and {last}", rest.join(", ")),
+        _ => format!(
+            "{} and {} more workloads",
+            names[..3].join(", "),
+            names.len() - 3
+        ),
+    }
+}
+
 impl Rule for DnsEgressBlocked {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
         let model = NetModel::build(cx.index);
@@ -220,7 +234,7 @@ impl Rule for DnsEgressBlocked {
                 Pointer::root().keys(&["spec", field]),
                 format!(
                     "pods of {} are isolated for egress but no egress rule allows DNS ({missing} port 53) to kube-dns in `kube-system`",
-                    names.join(", ")
+                    list(&names)
                 ),
             );
             for id in ids {
