@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use plimsoll_model::{LabelSelector, Node, Pointer};
 
-use super::policy::{M, NetModel};
+use super::policy::{M, NetModel, Proto};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -26,8 +26,10 @@ declare_rule! {
     /// enough. Without a known controller the Ingress is reported as not evaluated;
     /// controllers with `hostNetwork: true` are left out (their traffic comes from a
     /// node address, which no pod selector matches).
-    /// Ports are not compared with the Service's targetPort (`plimsoll netpol reach`
-    /// answers that).
+    /// The port must be open too: the Ingress backend's Service port (number or
+    /// name) leads to the Service's `targetPort` (default: the port itself), a
+    /// named targetPort is resolved on the pods' container ports; when that chain
+    /// breaks (no such Service port), any open port counts.
     ///
     /// ## Why it matters in production
     /// The controller proxies every external request to the pods; a default-deny
@@ -83,8 +85,10 @@ const NAME_LABEL: &str = "app.kubernetes.io/name";
 /// A controller: namespace and pod labels (`None`: unknown).
 type Controller = (String, Option<Vec<(String, String)>>);
 
-fn backends<'a>(ing: &'a Node) -> Vec<&'a str> {
-    let mut out = Vec::new();
+/// The Services an Ingress routes to, with the Service port it names (a number or
+/// a port name).
+fn backends<'a>(ing: &'a Node) -> Vec<(&'a str, Option<&'a Node>)> {
+    let mut out: Vec<(&'a str, Option<&'a Node>)> = Vec::new();
     let mut push = |b: Option<&'a Node>| {
         if let Some(b) = b
             && let Some(name) = b
@@ -92,7 +96,15 @@ fn backends<'a>(ing: &'a Node) -> Vec<&'a str> {
                 .or_else(|| b.get("serviceName"))
                 .and_then(Node::as_text)
         {
-            out.push(name);
+            let port = b
+                .at(&["service", "port", "number"])
+                .or_else(|| b.at(&["service", "port", "name"]))
+                .or_else(|| b.get("servicePort"));
+            if !out.iter().any(|(n, p)| {
+                *n == name && p.and_then(Node::as_text) == port.and_then(Node::as_text)
+            }) {
+                out.push((name, port));
+            }
         }
     };
     push(ing.at(&["spec", "defaultBackend"]));
@@ -110,9 +122,34 @@ fn backends<'a>(ing: &'a Node) -> Vec<&'a str> {
             push(p.get("backend"));
         }
     }
-    out.sort_unstable();
-    out.dedup();
     out
+}
+
+/// The pod port a Service port sends to, resolved on an endpoint's containers:
+/// `None` when it cannot be told (then any open port counts).
+fn target_port(
+    svc: &Node,
+    port: Option<&Node>,
+    named: &[(String, Proto, i64)],
+) -> Option<(Proto, i64)> {
+    let port = port?;
+    let sp = svc
+        .at(&["spec", "ports"])?
+        .items()
+        .iter()
+        .find(|p| match port.as_i64() {
+            Some(n) => p.get("port").and_then(Node::as_i64) == Some(n),
+            None => p.get("name").and_then(Node::as_text) == port.as_text(),
+        })?;
+    let proto = Proto::parse(sp.get("protocol").and_then(Node::as_text).unwrap_or("TCP"))?;
+    let target = sp.get("targetPort").or_else(|| sp.get("port"))?;
+    match target.as_i64() {
+        Some(n) => Some((proto, n)),
+        None => named
+            .iter()
+            .find(|(n, p, _)| Some(n.as_str()) == target.as_text() && *p == proto)
+            .map(|(_, p, n)| (*p, *n)),
+    }
 }
 
 impl Rule for IngressControllerCutOff {
@@ -151,7 +188,7 @@ impl Rule for IngressControllerCutOff {
         for ing in ingresses {
             let io = cx.index.object(ing);
             let ns = io.namespace.as_deref().unwrap_or_default();
-            for svc in backends(&io.root) {
+            for (svc, svc_port) in backends(&io.root) {
                 let Some((sid, so)) = cx.index.get("Service", Some(ns), svc) else {
                     continue;
                 };
@@ -183,11 +220,17 @@ impl Rule for IngressControllerCutOff {
                         continue;
                     }
                     let named = &model.endpoints[d].named_ports;
+                    let target = target_port(&so.root, svc_port, named);
                     let mut acc = M::No;
                     for &pi in pols {
                         let p = &model.policies[pi];
                         for r in &p.ingress {
-                            if NetModel::rule_ports(r, named).is_empty() {
+                            let open = NetModel::rule_ports(r, named);
+                            let opens = match target {
+                                Some((p, n)) => open.contains(p, n),
+                                None => !open.is_empty(),
+                            };
+                            if !opens {
                                 continue;
                             }
                             for (cns, labels) in &controllers {
@@ -221,11 +264,14 @@ impl Rule for IngressControllerCutOff {
                                 p.id,
                                 Pointer::root().keys(&["spec", field]),
                                 format!(
-                                    "Ingress `{}` routes to Service `{svc}` whose pods ({} `{}`) this policy isolates for ingress, but no ingress rule admits the ingress controller in namespace `{}`",
+                                    "Ingress `{}` routes to Service `{svc}` whose pods ({} `{}`) this policy isolates for ingress, but no ingress rule admits the ingress controller in namespace `{}`{}",
                                     io.name,
                                     wo.kind,
                                     wo.name,
-                                    cns.join("`, `")
+                                    cns.join("`, `"),
+                                    target
+                                        .map(|(p, n)| format!(" on port {n}/{}", p.as_str()))
+                                        .unwrap_or_default()
                                 ),
                             )
                             .related(ing, Pointer::root())
