@@ -32,6 +32,79 @@ pub enum Command {
     /// Questions about the RBAC objects of the input.
     #[command(subcommand)]
     Rbac(RbacCommand),
+    /// Questions about the NetworkPolicies of the input: who may connect to whom.
+    #[command(subcommand)]
+    Netpol(NetpolCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetpolCommand {
+    /// Every allowed connection between the workloads of the input, with its ports
+    /// ("all" when every port is open). A connection needs egress from the source
+    /// AND ingress to the destination. Matches that depend on what the input lacks
+    /// (labels of a namespace without its Namespace object, ipBlocks) count as not
+    /// allowed.
+    Matrix(MatrixArgs),
+    /// Whether one workload may connect to another, and through which policies.
+    Reach(ReachArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    Text,
+    Json,
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Files and directories to read; `-` reads stdin.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The namespace of namespaced objects that do not name one.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+
+    /// Output format (`dot` is a Graphviz digraph).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: MatrixFormat,
+
+    /// Paths to skip (gitignore-style globs).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// The source workload: NAMESPACE/KIND/NAME (KIND case-insensitive, Pod allowed).
+    #[arg(long, value_name = "NS/KIND/NAME")]
+    pub from: String,
+
+    /// The destination workload: NAMESPACE/KIND/NAME.
+    #[arg(long, value_name = "NS/KIND/NAME")]
+    pub to: String,
+
+    /// A port of the destination pods: a number or a container port name, with an
+    /// optional protocol (`8080`, `53/UDP`, `http`). Default: any port.
+    #[arg(long, value_name = "N[/PROTO]")]
+    pub port: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: WhoCanFormat,
+
+    /// Files and directories to read; `-` reads stdin.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The namespace of namespaced objects that do not name one.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+
+    /// Paths to skip (gitignore-style globs).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod comments;
 pub mod inputs;
+pub mod netpol_cmd;
 pub mod rbac_cmd;
 pub mod rules_cmd;
 
@@ -32,6 +33,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             0
         }),
         cli::Command::Rbac(cli::RbacCommand::WhoCan(a)) => rbac_cmd::who_can(a),
+        cli::Command::Netpol(cli::NetpolCommand::Matrix(a)) => netpol_cmd::matrix(a),
+        cli::Command::Netpol(cli::NetpolCommand::Reach(a)) => netpol_cmd::reach(a),
     };
     match result {
         Ok(code) => code,

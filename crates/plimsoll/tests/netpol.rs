@@ -1,0 +1,284 @@
+//! `plimsoll netpol matrix|reach` as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const INPUT: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ingress-nginx}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: controller, namespace: ingress-nginx}
+spec:
+  template:
+    metadata: {labels: {app.kubernetes.io/name: ingress-nginx}}
+    spec:
+      containers: [{name: c, image: registry.k8s.io/ingress-nginx/controller:v1.11.2}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.0.0
+          ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: shop, labels: {app: db}}
+spec:
+  containers:
+    - name: db
+      image: registry.example.com/db:1.0.0
+      ports: [{name: pg, containerPort: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
+          podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}
+      ports: [{port: http}]
+  egress:
+    - to: [{podSelector: {matchLabels: {app: db}}}]
+      ports: [{port: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: web}}}]
+      ports: [{port: pg}]
+"#;
+
+fn write_input(dir: &Path) -> String {
+    let p = dir.join("net.yaml");
+    std::fs::write(&p, INPUT).unwrap();
+    p.display().to_string()
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn reach_needs_egress_and_ingress() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_input(dir.path());
+    let v = json(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/deployment/web",
+        "--to",
+        "shop/Pod/db-0",
+        "--port",
+        "5432",
+        "--format",
+        "json",
+        &f,
+    ]);
+    assert_eq!(v["allowed"], true);
+    assert_eq!(v["egress"]["isolated"], true);
+    assert_eq!(v["egress"]["policies"][0]["name"], "web");
+    assert_eq!(v["egress"]["policies"][0]["rule"], 0);
+    assert_eq!(v["ingress"]["policies"][0]["name"], "db");
+    // the named port of the destination
+    let v = json(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/deployment/web",
+        "--to",
+        "shop/pod/db-0",
+        "--port",
+        "pg",
+        "--format",
+        "json",
+        &f,
+    ]);
+    assert_eq!(v["allowed"], true);
+    // another port: egress allows only 5432
+    let v = json(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/deployment/web",
+        "--to",
+        "shop/pod/db-0",
+        "--port",
+        "5433",
+        "--format",
+        "json",
+        &f,
+    ]);
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["egress"]["allowed"], false);
+    // the reverse direction: the db is isolated for egress by the default deny
+    let v = json(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/pod/db-0",
+        "--to",
+        "shop/deployment/web",
+        "--format",
+        "json",
+        &f,
+    ]);
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["egress"]["isolated"], true);
+    assert_eq!(v["egress"]["allowed"], false);
+    // the controller's egress is not isolated; web's ingress admits it on http only
+    let v = json(&[
+        "netpol",
+        "reach",
+        "--from",
+        "ingress-nginx/Deployment/controller",
+        "--to",
+        "shop/Deployment/web",
+        "--format",
+        "json",
+        &f,
+    ]);
+    assert_eq!(v["allowed"], true);
+    assert_eq!(v["egress"]["isolated"], false);
+    assert_eq!(v["ports"][0]["port"], 8080);
+}
+
+#[test]
+fn reach_text_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_input(dir.path());
+    let out = run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/deployment/web",
+        "--to",
+        "shop/pod/db-0",
+        &f,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("ALLOWED: shop/Deployment/web -> shop/Pod/db-0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("via NetworkPolicy shop/db ingress rule 0"),
+        "{text}"
+    );
+    for bad in [
+        vec!["--from", "shop/deployment/nope", "--to", "shop/pod/db-0"],
+        vec!["--from", "shop/web", "--to", "shop/pod/db-0"],
+        vec![
+            "--from",
+            "shop/deployment/web",
+            "--to",
+            "shop/pod/db-0",
+            "--port",
+            "nope",
+        ],
+        vec![
+            "--from",
+            "shop/deployment/web",
+            "--to",
+            "shop/pod/db-0",
+            "--port",
+            "53/ICMP",
+        ],
+    ] {
+        let mut args = vec!["netpol", "reach"];
+        args.extend(bad);
+        args.push(&f);
+        assert_eq!(run(&args).status.code(), Some(2), "{args:?}");
+    }
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "a: [\n").unwrap();
+    let out = run(&["netpol", "matrix", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn matrix_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_input(dir.path());
+    let v = json(&["netpol", "matrix", "--format", "json", &f]);
+    let allowed = v["allowed"].as_array().unwrap();
+    let pairs: Vec<(String, String)> = allowed
+        .iter()
+        .map(|p| {
+            (
+                p["from"].as_str().unwrap().to_string(),
+                p["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            (
+                "ingress-nginx/Deployment/controller".to_string(),
+                "shop/Deployment/web".to_string()
+            ),
+            (
+                "shop/Deployment/web".to_string(),
+                "shop/Pod/db-0".to_string()
+            ),
+        ]
+    );
+    assert_eq!(allowed[1]["ports"][0]["port"], 5432);
+    let out = run(&["netpol", "matrix", "--format", "dot", &f]);
+    assert_eq!(out.status.code(), Some(0));
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph netpol {"), "{dot}");
+    assert!(
+        dot.contains("\"shop/Deployment/web\" -> \"shop/Pod/db-0\" [label=\"5432/TCP\"];"),
+        "{dot}"
+    );
+    let out = run(&["netpol", "matrix", &f]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("2 allowed connections between 3 workloads under 3 NetworkPolicies"),
+        "{text}"
+    );
+}

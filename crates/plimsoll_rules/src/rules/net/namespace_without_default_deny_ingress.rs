@@ -1,0 +1,113 @@
+use plimsoll_model::Pointer;
+
+use super::policy::NetModel;
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports namespaces that have workloads in the input but no NetworkPolicy that
+    /// isolates every pod for ingress: a policy with `podSelector: {}` whose effective
+    /// `policyTypes` include `Ingress`. When `policyTypes` is not set, Kubernetes
+    /// defaults it to `[Ingress]` (plus `Egress` when the `egress` list is not empty),
+    /// so `spec: {podSelector: {}}` alone is a default deny for ingress. Policies that
+    /// select only some pods do not count: a pod added tomorrow would not be covered.
+    /// Only `networking.k8s.io` NetworkPolicies are read (not Calico or Cilium
+    /// resources).
+    ///
+    /// ## Why it matters in production
+    /// Without a default deny, every pod accepts connections from every other pod of
+    /// the cluster. One compromised or misconfigured workload can reach databases,
+    /// admin endpoints and internal APIs of the whole namespace.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: allow-web, namespace: shop}
+    /// spec:
+    ///   podSelector: {matchLabels: {app: web}}
+    ///   ingress: [{from: [{podSelector: {}}]}]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: default-deny-ingress, namespace: shop}
+    /// spec:
+    ///   podSelector: {}
+    ///   policyTypes: [Ingress]
+    /// ```
+    /// and one allow policy per legitimate flow.
+    ///
+    /// ## Fix safety
+    /// No automatic fix: a default deny blocks every flow not allowed elsewhere, so
+    /// the allow policies must exist first (`plimsoll netpol matrix` shows the result).
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic>
+    /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/>
+    pub struct NamespaceWithoutDefaultDenyIngress {
+        code: "NET001",
+        name: "namespace-without-default-deny-ingress",
+        severity: Warning,
+        default: true,
+        summary: "A namespace has no default-deny ingress NetworkPolicy",
+    }
+}
+
+impl Rule for NamespaceWithoutDefaultDenyIngress {
+    fn check_all(&self, cx: &Context, out: &mut Sink) {
+        namespaces_without_default_deny(cx, out, false);
+    }
+}
+
+/// Shared by NET001 (ingress) and NET002 (egress).
+pub(super) fn namespaces_without_default_deny(cx: &Context, out: &mut Sink, egress: bool) {
+    let model = NetModel::build(cx.index);
+    let ty = if egress { "Egress" } else { "Ingress" };
+    for ns in cx.index.namespaces() {
+        let workloads = cx.index.workloads_in(ns);
+        let Some(&first) = workloads.iter().min() else {
+            continue;
+        };
+        let covered = model
+            .policies_in
+            .get(ns)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .any(|&pi| {
+                let p = &model.policies[pi];
+                p.selects_all()
+                    && if egress {
+                        p.isolates_egress
+                    } else {
+                        p.isolates_ingress
+                    }
+            });
+        if covered {
+            continue;
+        }
+        let n = workloads.len();
+        let plural = if n == 1 { "" } else { "s" };
+        let effect = if egress {
+            "may connect anywhere"
+        } else {
+            "accept connections from anywhere"
+        };
+        let msg = format!(
+            "namespace `{ns}` has {n} workload{plural} but no NetworkPolicy with `podSelector: {{}}` and {ty} in its policyTypes, so its pods {effect}"
+        );
+        match cx.index.namespace_object(ns) {
+            Some((id, _)) => {
+                out.report(id, Pointer::root().keys(&["metadata", "name"]), msg)
+                    .related(first, Pointer::root());
+            }
+            None => {
+                out.report(first, Pointer::root().keys(&["metadata", "namespace"]), msg);
+            }
+        }
+    }
+}
