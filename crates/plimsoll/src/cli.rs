@@ -54,6 +54,8 @@ pub enum MatrixFormat {
     Text,
     Json,
     Dot,
+    /// A self-contained SVG picture: one column per namespace, arrows with their ports.
+    Svg,
 }
 
 #[derive(Debug, Args)]
@@ -66,7 +68,7 @@ pub struct MatrixArgs {
     #[arg(long, short = 'n', value_name = "NAMESPACE", default_value = "default")]
     pub namespace: String,
 
-    /// Output format (`dot` is a Graphviz digraph).
+    /// Output format (`dot` is a Graphviz digraph, `svg` a picture to open in a browser).
     #[arg(long, value_enum, default_value = "text")]
     pub format: MatrixFormat,
 

@@ -143,9 +143,142 @@ pub fn matrix(args: &MatrixArgs) -> Result<i32, Fatal> {
             }
             s.push_str("}\n");
         }
+        MatrixFormat::Svg => s = svg(&index, &model, &pairs),
     }
     print!("{s}");
     Ok(0)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The matrix as a picture: namespaces are columns, workloads boxes, allowed
+/// connections arrows labelled with their ports (hover an arrow for its full label).
+fn svg(index: &Index, model: &NetModel, pairs: &[(usize, usize, PortSet)]) -> String {
+    const BOX_W: usize = 250;
+    const BOX_H: usize = 30;
+    const GAP_Y: usize = 16;
+    const COL_GAP: usize = 230;
+    const TOP: usize = 70;
+    const LEFT: usize = 30;
+    let mut namespaces: Vec<&str> = model.endpoints.iter().map(|e| e.ns.as_str()).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    // (column, row) of every endpoint, rows sorted by kind and name
+    let mut pos = vec![(0usize, 0usize); model.endpoints.len()];
+    let mut rows = vec![0usize; namespaces.len()];
+    let mut order: Vec<usize> = (0..model.endpoints.len()).collect();
+    order.sort_by_key(|&d| {
+        let o = index.object(model.endpoints[d].id);
+        (
+            model.endpoints[d].ns.clone(),
+            o.kind.clone(),
+            o.name.clone(),
+        )
+    });
+    for d in order {
+        let col = namespaces
+            .binary_search(&model.endpoints[d].ns.as_str())
+            .expect("namespace listed");
+        pos[d] = (col, rows[col]);
+        rows[col] += 1;
+    }
+    let x = |col: usize| LEFT + col * (BOX_W + COL_GAP);
+    let y = |row: usize| TOP + row * (BOX_H + GAP_Y);
+    let width = x(namespaces.len().max(1)) - COL_GAP + LEFT;
+    let height = y(rows.iter().copied().max().unwrap_or(0)) + 40;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">"
+    );
+    let _ = writeln!(
+        s,
+        "<title>NetworkPolicy reachability: {} allowed connections between {} workloads under {} policies</title>",
+        pairs.len(),
+        model.endpoints.len(),
+        model.policies.len()
+    );
+    s.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#3465a4\"/></marker></defs>\n");
+    s.push_str("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+    for (col, ns) in namespaces.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"15\" font-weight=\"bold\">namespace {}</text>",
+            x(col),
+            TOP - 25,
+            xml_escape(ns)
+        );
+    }
+    // arrows first, so that boxes sit on top of them
+    let mut from_count = vec![0usize; model.endpoints.len()];
+    for (a, b, p) in pairs {
+        let (ca, ra) = pos[*a];
+        let (cb, rb) = pos[*b];
+        let (x1, y1) = (x(ca) + BOX_W, y(ra) + BOX_H / 2);
+        let (x2, y2) = if cb > ca {
+            (x(cb), y(rb) + BOX_H / 2)
+        } else {
+            // same or an earlier column: enter from the right, bending outwards
+            (x(cb) + BOX_W, y(rb) + BOX_H / 2)
+        };
+        let bend = if cb > ca {
+            (x2 - x1) / 2
+        } else {
+            60 + 20 * (ra.abs_diff(rb))
+        };
+        let (c1, c2) = if cb > ca {
+            (x1 + bend, x2 - bend)
+        } else {
+            (x1 + bend, x2 + bend)
+        };
+        let title = format!(
+            "{} -> {}: {p}",
+            label(index, model, *a),
+            label(index, model, *b)
+        );
+        // the label sits on the curve near its source, where arrows from different
+        // boxes are still apart (mid-curve for loops back into the same column)
+        let t = if cb > ca { 0.22 } else { 0.5 };
+        let bez = |p0: usize, p1: usize, p2: usize, p3: usize| {
+            let u = 1.0 - t;
+            u * u * u * p0 as f64
+                + 3.0 * u * u * t * p1 as f64
+                + 3.0 * u * t * t * p2 as f64
+                + t * t * t * p3 as f64
+        };
+        let (lx, mut ly) = (bez(x1, c1, c2, x2), bez(y1, y1, y2, y2));
+        // several arrows leaving one box: stack their labels instead of overprinting
+        ly += 13.0 * from_count[*a] as f64 * if y2 >= y1 { 1.0 } else { -1.0 };
+        from_count[*a] += 1;
+        let _ = writeln!(
+            s,
+            "<g><title>{}</title><path d=\"M {x1} {y1} C {c1} {y1}, {c2} {y2}, {x2} {y2}\" fill=\"none\" stroke=\"#3465a4\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/><text x=\"{:.0}\" y=\"{:.0}\" fill=\"#204a87\" font-size=\"11\" paint-order=\"stroke\" stroke=\"white\" stroke-width=\"3\">{}</text></g>",
+            xml_escape(&title),
+            lx + 4.0,
+            ly - 5.0,
+            xml_escape(&p.to_string())
+        );
+    }
+    for (d, &(col, row)) in pos.iter().enumerate() {
+        let o = index.object(model.endpoints[d].id);
+        let _ = writeln!(
+            s,
+            "<g><rect x=\"{}\" y=\"{}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"5\" fill=\"#eef3fa\" stroke=\"#729fcf\"/><text x=\"{}\" y=\"{}\">{} <tspan font-weight=\"bold\">{}</tspan></text></g>",
+            x(col),
+            y(row),
+            x(col) + 8,
+            y(row) + 19,
+            xml_escape(&o.kind),
+            xml_escape(&o.name)
+        );
+    }
+    s.push_str("</svg>\n");
+    s
 }
 
 fn direction_json(model: &NetModel, d: &Direction, port: Option<(Proto, i64)>) -> Value {

@@ -281,4 +281,43 @@ fn matrix_formats() {
         text.contains("2 allowed connections between 3 workloads under 3 NetworkPolicies"),
         "{text}"
     );
+    // the picture: well-formed SVG, one box per workload, one arrow per allowed pair
+    let out = run(&["netpol", "matrix", "--format", "svg", &f]);
+    assert_eq!(out.status.code(), Some(0));
+    let svg = String::from_utf8(out.stdout).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&svg);
+    let (mut rects, mut arrows, mut texts) = (0, 0, String::new());
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Empty(e)) | Ok(quick_xml::events::Event::Start(e)) => {
+                let has = |name: &str| e.attributes().flatten().any(|a| a.key.into_inner() == name);
+                match e.name().into_inner() {
+                    "rect" if has("rx") => rects += 1,
+                    "path" if has("marker-end") => arrows += 1,
+                    _ => {}
+                }
+            }
+            Ok(quick_xml::events::Event::Text(t)) => {
+                texts.push_str(t.as_ref());
+                texts.push(' ');
+            }
+            Ok(_) => {}
+            Err(e) => panic!("the SVG is not well-formed XML: {e}\n{svg}"),
+        }
+    }
+    assert_eq!((rects, arrows), (3, 2), "{svg}");
+    for name in [
+        "namespace shop",
+        "namespace ingress-nginx",
+        "web",
+        "db-0",
+        "controller",
+        "5432/TCP",
+    ] {
+        assert!(
+            texts.contains(name),
+            "{name} missing from the picture: {texts}"
+        );
+    }
 }
