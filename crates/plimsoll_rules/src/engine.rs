@@ -123,6 +123,7 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
     let selected: Vec<&'static str> = run.rules.iter().map(|r| r.meta().code).collect();
     let cx = Context {
         selected: &selected,
+        cache: Default::default(),
         index,
         settings: run.settings,
         kube_version: run.kube_version,

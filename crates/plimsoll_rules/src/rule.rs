@@ -1,8 +1,12 @@
 //! The rule contract: metadata from doc comments, a check over the index, findings.
 
+use std::sync::OnceLock;
+
 use plimsoll_model::{Container, Index, KubeVersion, Object, Pointer, Span};
 use serde::{Deserialize, Serialize};
 
+use crate::rules::net::policy::NetModel;
+use crate::rules::rbac::model::Rbac;
 use crate::settings::Settings;
 
 /// How bad a finding is.
@@ -136,12 +140,32 @@ pub struct Context<'a> {
     /// Codes of the rules selected for this run (a rule that another one overrides,
     /// as Pod Security's restricted checks override baseline ones, looks here).
     pub selected: &'a [&'static str],
+    /// Cross-object models several rules share, built once per run on first use.
+    pub cache: RunCache<'a>,
 }
 
-impl Context<'_> {
+/// Models built from the whole index that several rules read: each is built at most
+/// once per run, by the first rule that asks (rules run in parallel; the others wait).
+#[derive(Default)]
+pub struct RunCache<'a> {
+    net: OnceLock<NetModel>,
+    rbac: OnceLock<Rbac<'a>>,
+}
+
+impl<'a> Context<'a> {
     /// Whether the rule with this code runs in this run.
     pub fn is_selected(&self, code: &str) -> bool {
         self.selected.contains(&code)
+    }
+
+    /// The NetworkPolicy model of the input.
+    pub fn net(&self) -> &NetModel {
+        self.cache.net.get_or_init(|| NetModel::build(self.index))
+    }
+
+    /// The RBAC model of the input (bindings, aggregation resolved).
+    pub fn rbac(&self) -> &Rbac<'a> {
+        self.cache.rbac.get_or_init(|| Rbac::build(self.index))
     }
 }
 

@@ -152,7 +152,7 @@ fn list(names: &[String]) -> String {
 
 impl Rule for DnsEgressBlocked {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
-        let model = NetModel::build(cx.index);
+        let model = cx.net();
         if model.policies.is_empty() {
             return;
         }
@@ -192,7 +192,7 @@ impl Rule for DnsEgressBlocked {
                     let p = &model.policies[pi];
                     for r in &p.egress {
                         for t in &targets {
-                            acc = acc.or(rule_allows(&model, r, &p.ns, t, proto));
+                            acc = acc.or(rule_allows(model, r, &p.ns, t, proto));
                         }
                     }
                 }

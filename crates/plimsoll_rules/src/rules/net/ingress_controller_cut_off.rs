@@ -163,7 +163,7 @@ impl Rule for IngressControllerCutOff {
         if ingresses.is_empty() {
             return;
         }
-        let model = NetModel::build(cx.index);
+        let model = cx.net();
         let found: Vec<&super::policy::Endpoint> = model
             .endpoints
             .iter()

@@ -1,6 +1,5 @@
 use plimsoll_model::Pointer;
 
-use super::policy::NetModel;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -65,7 +64,7 @@ impl Rule for NamespaceWithoutDefaultDenyIngress {
 
 /// Shared by NET001 (ingress) and NET002 (egress).
 pub(super) fn namespaces_without_default_deny(cx: &Context, out: &mut Sink, egress: bool) {
-    let model = NetModel::build(cx.index);
+    let model = cx.net();
     let ty = if egress { "Egress" } else { "Ingress" };
     for ns in cx.index.namespaces() {
         let workloads = cx.index.workloads_in(ns);

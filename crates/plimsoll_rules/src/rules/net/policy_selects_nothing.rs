@@ -1,6 +1,5 @@
 use plimsoll_model::Pointer;
 
-use super::policy::NetModel;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -52,7 +51,7 @@ declare_rule! {
 
 impl Rule for PolicySelectsNothing {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
-        let model = NetModel::build(cx.index);
+        let model = cx.net();
         for p in &model.policies {
             let Some(sel) = &p.selector else {
                 continue;

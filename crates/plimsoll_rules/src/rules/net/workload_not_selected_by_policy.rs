@@ -1,4 +1,3 @@
-use super::policy::NetModel;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 use plimsoll_model::PodTemplate;
@@ -56,7 +55,7 @@ declare_rule! {
 
 impl Rule for WorkloadNotSelectedByPolicy {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
-        let model = NetModel::build(cx.index);
+        let model = cx.net();
         let mut selected = vec![false; model.endpoints.len()];
         for p in &model.policies {
             for &d in &p.selects {

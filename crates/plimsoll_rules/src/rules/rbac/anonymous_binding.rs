@@ -1,6 +1,6 @@
 use plimsoll_model::Pointer;
 
-use super::model::{Rbac, is_bootstrap};
+use super::model::is_bootstrap;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -57,7 +57,7 @@ declare_rule! {
 
 impl Rule for AnonymousBinding {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
-        let rbac = Rbac::build(cx.index);
+        let rbac = cx.rbac();
         for b in &rbac.bindings {
             if is_bootstrap(b.obj)
                 || b.obj.name == "kubeadm:bootstrap-signer-clusterinfo"

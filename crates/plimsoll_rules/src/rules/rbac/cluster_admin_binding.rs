@@ -1,6 +1,6 @@
 use plimsoll_model::Pointer;
 
-use super::model::{Rbac, RoleTarget, Subject, is_bootstrap};
+use super::model::{RoleTarget, Subject, is_bootstrap};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -104,7 +104,7 @@ fn describe(s: &Subject) -> String {
 
 impl Rule for ClusterAdminBinding {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
-        let rbac = Rbac::build(cx.index);
+        let rbac = cx.rbac();
         for b in &rbac.bindings {
             if is_bootstrap(b.obj) {
                 continue;

@@ -1,6 +1,6 @@
 use plimsoll_model::Pointer;
 
-use super::model::{Rbac, is_bootstrap};
+use super::model::is_bootstrap;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -56,7 +56,7 @@ declare_rule! {
 
 impl Rule for DefaultSaBinding {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
-        let rbac = Rbac::build(cx.index);
+        let rbac = cx.rbac();
         for b in &rbac.bindings {
             if is_bootstrap(b.obj) {
                 continue;

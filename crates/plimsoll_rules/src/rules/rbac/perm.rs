@@ -4,7 +4,7 @@
 
 use plimsoll_model::Pointer;
 
-use super::model::{Binding, PolicyRule, RBAC_GROUP, Rbac, is_bootstrap};
+use super::model::{Binding, PolicyRule, RBAC_GROUP, is_bootstrap};
 use crate::rule::{Context, Sink};
 
 /// Where a role's grants apply, from the bindings that grant it.
@@ -37,7 +37,7 @@ pub fn each_rule(
     out: &mut Sink,
     grants: impl Fn(&PolicyRule, &str) -> Option<String>,
 ) {
-    let rbac = Rbac::build(cx.index);
+    let rbac = cx.rbac();
     for kind in ["Role", "ClusterRole"] {
         for (id, o) in cx.index.of_kind(kind) {
             if o.group() != RBAC_GROUP

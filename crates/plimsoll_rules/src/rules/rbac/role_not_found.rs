@@ -1,6 +1,6 @@
 use plimsoll_model::Pointer;
 
-use super::model::{RBAC_GROUP, Rbac, RoleTarget};
+use super::model::{RBAC_GROUP, RoleTarget};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -56,7 +56,7 @@ declare_rule! {
 
 impl Rule for RoleNotFound {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
-        let rbac = Rbac::build(cx.index);
+        let rbac = cx.rbac();
         let any_cluster_role = cx
             .index
             .of_kind("ClusterRole")

@@ -20,6 +20,7 @@ fn run(rule: &dyn Rule, text: &str) -> Sink {
         pss_version: None,
         yaml: &yaml,
         selected: &[],
+        cache: Default::default(),
     };
     let mut out = Sink::new(rule.meta());
     for (id, o) in index.objects().iter().enumerate() {
