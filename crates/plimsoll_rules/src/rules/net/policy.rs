@@ -6,6 +6,7 @@
 //! the input are unknown (only the immutable `kubernetes.io/metadata.name` is), so a
 //! namespaceSelector on other labels is [`M::Unknown`] for it, never a guess.
 
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 
 use plimsoll_model::{Index, LabelSelector, Node, PodTemplate};
@@ -215,26 +216,64 @@ impl Policy {
     }
 }
 
-/// A small bitset over dense workload numbers.
+/// A set of dense workload numbers: a few members, or everything but a few. Rules
+/// usually match a handful of workloads, or all of them: a dense bitset per rule would
+/// make the model grow with rules x workloads.
 #[derive(Debug, Clone, Default)]
-pub struct Bits(Vec<u64>);
+pub struct Bits {
+    n: usize,
+    all: bool,
+    /// The members, or with `all` the exclusions.
+    set: BTreeSet<usize>,
+}
 
 impl Bits {
     pub fn new(n: usize) -> Bits {
-        Bits(vec![0; n.div_ceil(64)])
+        Bits {
+            n,
+            all: false,
+            set: BTreeSet::new(),
+        }
     }
     pub fn set(&mut self, i: usize) {
-        self.0[i / 64] |= 1 << (i % 64);
+        if self.all {
+            self.set.remove(&i);
+        } else {
+            self.set.insert(i);
+        }
+    }
+    pub fn remove(&mut self, i: usize) {
+        if self.all {
+            if i < self.n {
+                self.set.insert(i);
+            }
+        } else {
+            self.set.remove(&i);
+        }
+    }
+    /// Every workload.
+    pub fn set_all(&mut self) {
+        self.all = true;
+        self.set.clear();
+    }
+    /// Whether every workload is a member.
+    pub fn is_full(&self) -> bool {
+        self.all && self.set.is_empty()
     }
     pub fn has(&self, i: usize) -> bool {
-        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        if self.all {
+            i < self.n && !self.set.contains(&i)
+        } else {
+            self.set.contains(&i)
+        }
     }
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(wi, &w)| {
-            (0..64)
-                .filter(move |b| w & (1u64 << b) != 0)
-                .map(move |b| wi * 64 + b)
-        })
+    /// The members in ascending order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        if self.all {
+            Box::new((0..self.n).filter(move |i| !self.set.contains(i)))
+        } else {
+            Box::new(self.set.iter().copied())
+        }
     }
 }
 
@@ -830,21 +869,19 @@ fn m_fill(
     r.matched = Bits::new(n);
     r.unknown = Bits::new(n);
     let Some(peers) = &r.peers else {
-        for i in 0..n {
-            r.matched.set(i);
-        }
+        r.matched.set_all();
         return;
     };
     for peer in peers {
         match peer {
             Peer::Invalid => {}
             Peer::IpBlock { cidr, except } => {
-                for i in 0..n {
-                    if covers_everything(cidr, except) {
-                        r.matched.set(i);
-                    } else if !r.matched.has(i) {
-                        r.unknown.set(i);
-                    }
+                // every pod may be behind any address: all, or all unknown (the
+                // clean-up below takes the sure matches out of the unknown ones)
+                if covers_everything(cidr, except) {
+                    r.matched.set_all();
+                } else {
+                    r.unknown.set_all();
                 }
             }
             Peer::Pods { ns: nsel, pods } => {
@@ -876,9 +913,12 @@ fn m_fill(
         }
     }
     // a sure match wins over a maybe
-    for i in r.matched.iter().collect::<Vec<_>>() {
-        if r.unknown.has(i) {
-            r.unknown.0[i / 64] &= !(1 << (i % 64));
+    if r.matched.is_full() {
+        r.unknown = Bits::new(n);
+    } else {
+        let sure: Vec<usize> = r.matched.iter().collect();
+        for i in sure {
+            r.unknown.remove(i);
         }
     }
 }
