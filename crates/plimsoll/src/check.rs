@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use plimsoll_model::{Index, KubeVersion};
-use plimsoll_report::{Report, RunResult, SourceFile, TextOptions, render_text};
+use plimsoll_report::{
+    Report, RunResult, SourceFile, TextOptions, render_github, render_junit, render_sarif,
+    render_text,
+};
 use plimsoll_rules::config::{Config, FailOn};
 use plimsoll_rules::engine::{self, Baseline, BaselineEntry, CommentExemption, Run};
 use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text};
@@ -106,7 +109,12 @@ fn settings(args: &CheckArgs) -> Result<Settings, Fatal> {
 enum Format {
     Text,
     Json,
+    Sarif,
+    Junit,
+    Github,
 }
+
+const AVAILABLE: &str = "text, json, sarif, junit, github";
 
 fn parse_formats(args: &CheckArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fatal> {
     let specs = if args.formats.is_empty() {
@@ -123,14 +131,17 @@ fn parse_formats(args: &CheckArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fat
         let fmt = match name.to_ascii_lowercase().as_str() {
             "text" => Format::Text,
             "json" => Format::Json,
-            "sarif" | "junit" | "github" | "html" => {
+            "sarif" => Format::Sarif,
+            "junit" => Format::Junit,
+            "github" => Format::Github,
+            "html" => {
                 return Err(Fatal(format!(
-                    "--format {name}: this output format is not available in this version (available: text, json)"
+                    "--format {name}: this output format is not available in this version (available: {AVAILABLE})"
                 )));
             }
             _ => {
                 return Err(Fatal(format!(
-                    "--format {name}: unknown format (available: text, json)"
+                    "--format {name}: unknown format (available: {AVAILABLE})"
                 )));
             }
         };
@@ -199,7 +210,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     // discover and read
     let mut excludes = s.config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
-    // source texts are kept for snippets only: a JSON report does not need them
+    // source texts are kept for snippets only: the other formats do not need them
     let keep_text = formats.iter().any(|(f, _)| *f == Format::Text);
     let Gathered {
         sources,
@@ -274,6 +285,9 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
                 },
             ),
             Format::Json => report.to_json(),
+            Format::Sarif => render_sarif(&report),
+            Format::Junit => render_junit(&report),
+            Format::Github => render_github(&report),
         };
         match path {
             Some(p) => {

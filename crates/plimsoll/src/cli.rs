@@ -218,8 +218,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fail_on_not_evaluated: bool,
 
-    /// Output format, optionally with a path: `text`, `json=report.json`. Repeatable.
-    /// Formats: text, json.
+    /// Output format, optionally with a path: `text`, `sarif=plimsoll.sarif`. Repeatable.
+    /// Formats: text, json, sarif (SARIF 2.1.0, for code scanning), junit (JUnit XML),
+    /// github (GitHub Actions annotations).
     #[arg(long = "format", value_name = "FMT[=PATH]")]
     pub formats: Vec<String>,
 

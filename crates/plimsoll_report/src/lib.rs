@@ -1,9 +1,13 @@
-//! The report every front-end produces, and its renderers.
+//! The report every front-end produces, and its renderers (text, JSON, SARIF,
+//! JUnit XML, GitHub workflow commands).
 //!
 //! [`Report`] is the public JSON contract (`version: 1`, see DESIGN.md "Contracts"):
 //! findings sorted by file, line, column and code (live objects by namespace, kind,
 //! name, code), so that output is the same whatever the parallelism.
 
+mod github;
+mod junit;
+mod sarif;
 mod text;
 
 use std::sync::Arc;
@@ -15,6 +19,9 @@ use plimsoll_rules::rule::{Finding, Fix, Severity};
 use plimsoll_yaml::Span;
 use serde::Serialize;
 
+pub use github::render_github;
+pub use junit::render_junit;
+pub use sarif::{fingerprint, render_sarif, rule_help_uri};
 pub use text::{TextOptions, render_text};
 
 /// An input of the run, for locations and snippets.

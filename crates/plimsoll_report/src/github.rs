@@ -1,0 +1,111 @@
+//! GitHub Actions workflow commands: one `::error`, `::warning` or `::notice` line
+//! per finding, which the runner turns into annotations on the pull request.
+//!
+//! Escaping follows `@actions/core`: in the message `%`, `\r`, `\n` become `%25`,
+//! `%0D`, `%0A`; in property values `:` and `,` are escaped as well (`%3A`, `%2C`).
+
+use std::fmt::Write;
+
+use plimsoll_rules::rule::Severity;
+
+use crate::Report;
+
+/// Escapes the message (data) part of a workflow command.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+fn line(out: &mut String, cmd: &str, props: &[(&str, String)], message: &str) {
+    out.push_str("::");
+    out.push_str(cmd);
+    for (i, (k, v)) in props.iter().enumerate() {
+        out.push(if i == 0 { ' ' } else { ',' });
+        let _ = write!(out, "{k}={}", escape_property(v));
+    }
+    let _ = writeln!(out, "::{}", escape_data(message));
+}
+
+/// The report as workflow commands, one line per finding, then one `::error` per
+/// input error.
+pub fn render_github(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let mut props: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = &f.location {
+            props.push(("file", l.file.clone()));
+            if let Some(v) = l.line {
+                props.push(("line", v.to_string()));
+            }
+            if let Some(v) = l.column {
+                props.push(("col", v.to_string()));
+            }
+            if let Some(v) = l.end_line {
+                props.push(("endLine", v.to_string()));
+            }
+            if let Some(v) = l.end_column {
+                props.push(("endColumn", v.to_string()));
+            }
+        }
+        props.push(("title", format!("{} {}", f.code, f.rule)));
+        let message = if f.location.is_some() {
+            f.message.clone()
+        } else {
+            // no file to annotate: say which object
+            format!("{}: {}", f.object.display(), f.message)
+        };
+        line(&mut out, command(f.severity), &props, &message);
+    }
+    for e in &report.errors {
+        let mut props: Vec<(&str, String)> = Vec::new();
+        if let Some(file) = &e.file {
+            props.push(("file", file.clone()));
+        }
+        if let Some(v) = e.line {
+            props.push(("line", v.to_string()));
+        }
+        if let Some(v) = e.column {
+            props.push(("col", v.to_string()));
+        }
+        props.push(("title", "plimsoll input error".to_string()));
+        line(&mut out, "error", &props, &e.message);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape_data("50% a:b,c\r\nd"), "50%25 a:b,c%0D%0Ad");
+        assert_eq!(escape_property("50% a:b,c\nd"), "50%25 a%3Ab%2Cc%0Ad");
+    }
+
+    #[test]
+    fn command_line() {
+        let mut s = String::new();
+        line(
+            &mut s,
+            "warning",
+            &[("file", "a,b.yaml".into()), ("line", "3".into())],
+            "x: y",
+        );
+        assert_eq!(s, "::warning file=a%2Cb.yaml,line=3::x: y\n");
+    }
+}

@@ -1,0 +1,194 @@
+//! JUnit XML output, for CI systems that show test reports.
+//!
+//! One `<testsuite>` per input file (objects without a file, such as those of a
+//! live cluster, get one suite per namespace, `namespace NS` or `cluster-scoped`).
+//! Each object with findings is a `<testcase>` named `Kind namespace/name` (`Kind
+//! name` when cluster-scoped), with one `<failure type="CODE">` per finding. The report does not list objects without
+//! findings, so a file without any finding is a suite with a single passing
+//! testcase, `all objects`.
+
+use std::fmt::Write;
+
+use crate::{FindingOut, ObjectId, Report};
+
+/// Escapes text for XML 1.0 content and attribute values. Characters XML 1.0 cannot
+/// carry at all (most C0 controls) become U+FFFD.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Like [`xml_escape`] but keeps line breaks literal, for element text.
+fn text_escape(s: &str) -> String {
+    xml_escape(s).replace("&#10;", "\n")
+}
+
+fn suite_of(f: &FindingOut) -> String {
+    match (&f.location, &f.object.namespace) {
+        (Some(l), _) => l.file.clone(),
+        (None, Some(ns)) => format!("namespace {ns}"),
+        (None, None) => "cluster-scoped".to_string(),
+    }
+}
+
+struct Suite<'a> {
+    name: String,
+    /// Objects in order of their first finding, each with its findings.
+    cases: Vec<(&'a ObjectId, Vec<&'a FindingOut>)>,
+}
+
+fn suites(report: &Report) -> Vec<Suite<'_>> {
+    let mut suites: Vec<Suite> = report
+        .sources
+        .iter()
+        .map(|s| Suite {
+            name: s.path.clone(),
+            cases: Vec::new(),
+        })
+        .collect();
+    for f in &report.findings {
+        let name = suite_of(f);
+        let i = match suites.iter().position(|s| s.name == name) {
+            Some(i) => i,
+            None => {
+                suites.push(Suite {
+                    name,
+                    cases: Vec::new(),
+                });
+                suites.len() - 1
+            }
+        };
+        let cases = &mut suites[i].cases;
+        match cases.iter_mut().find(|(o, _)| **o == f.object) {
+            Some((_, fs)) => fs.push(f),
+            None => cases.push((&f.object, vec![f])),
+        }
+    }
+    suites
+}
+
+fn failure_text(f: &FindingOut) -> String {
+    let mut t = format!(
+        "{} {} ({})\n{}\n",
+        f.code,
+        f.rule,
+        f.severity.as_str(),
+        f.message
+    );
+    if let Some(l) = &f.location {
+        t.push_str("at ");
+        t.push_str(&l.file);
+        if let Some(line) = l.line {
+            let _ = write!(t, ":{line}");
+            if let Some(c) = l.column {
+                let _ = write!(t, ":{c}");
+            }
+        }
+        t.push('\n');
+    }
+    let _ = write!(t, "object {}", f.object.display());
+    if let Some(c) = &f.container {
+        let _ = write!(t, ", container {c}");
+    }
+    let _ = writeln!(t, ", path {}", f.path);
+    t
+}
+
+/// The report as JUnit XML (newline-terminated).
+pub fn render_junit(report: &Report) -> String {
+    let suites = suites(report);
+    let tests = |s: &Suite| s.cases.len().max(1);
+    let failures = |s: &Suite| s.cases.iter().map(|(_, fs)| fs.len()).sum::<usize>();
+    let total_tests: usize = suites.iter().map(tests).sum::<usize>() + report.errors.len();
+    let total_failures: usize = suites.iter().map(failures).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"plimsoll\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"{}\">",
+        report.errors.len()
+    );
+    for s in &suites {
+        let name = xml_escape(&s.name);
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            tests(s),
+            failures(s)
+        );
+        if s.cases.is_empty() {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{name}\" name=\"all objects\"/>"
+            );
+        }
+        for (o, fs) in &s.cases {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{name}\" name=\"{}\">",
+                xml_escape(&o.display())
+            );
+            for f in fs {
+                let _ = writeln!(
+                    out,
+                    "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                    xml_escape(&f.message),
+                    xml_escape(f.code),
+                    text_escape(&failure_text(f))
+                );
+            }
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    if !report.errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"input errors\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\">",
+            n = report.errors.len()
+        );
+        for e in &report.errors {
+            let mut at = e.file.clone().unwrap_or_default();
+            if let Some(l) = e.line {
+                let _ = write!(at, ":{l}");
+            }
+            let at = xml_escape(&at);
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"input errors\" name=\"{at}\">\n      <error message=\"{}\" type=\"input\">{}</error>\n    </testcase>",
+                xml_escape(&e.message),
+                text_escape(&e.message)
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            xml_escape("a<b>&\"c\"'d'\n\u{1}"),
+            "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;&#10;\u{FFFD}"
+        );
+        assert_eq!(text_escape("x\ny"), "x\ny");
+    }
+}
