@@ -1,0 +1,463 @@
+//! The report formats for other tools (`--format sarif|junit|github`), checked on
+//! the binary's real output: structure, well-formedness and agreement with the JSON
+//! report. No network-dependent validator is used.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
+use serde_json::Value;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit {:?}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn check(dir: &Path, path: &str, format: &str) -> String {
+    stdout(&run_in(dir, &["check", path, "--format", format]))
+}
+
+fn json_report(dir: &Path, path: &str) -> Value {
+    serde_json::from_str(&check(dir, path, "json")).unwrap()
+}
+
+fn sarif(dir: &Path, path: &str) -> Value {
+    let text = check(dir, path, "sarif");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("SARIF is not JSON ({e}):\n{text}"))
+}
+
+/// A directory holding a copy of `examples/naive`.
+fn naive_copy() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("k8s")).unwrap();
+    for e in std::fs::read_dir(repo_root().join("examples/naive")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), d.path().join("k8s").join(e.file_name())).unwrap();
+    }
+    d
+}
+
+/// Checks the SARIF structure against the JSON report of the same input.
+fn assert_sarif_matches(log: &Value, report: &Value) {
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(
+        log["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "plimsoll");
+    assert!(driver["version"].is_string());
+    assert!(driver["informationUri"].is_string());
+    let rules = driver["rules"].as_array().unwrap();
+    for r in rules {
+        for key in ["id", "name", "helpUri"] {
+            assert!(r[key].is_string(), "rule without {key}: {r}");
+        }
+        assert!(r["shortDescription"]["text"].is_string());
+        assert!(r["fullDescription"]["text"].is_string());
+        assert!(r["help"]["markdown"].is_string());
+        assert!(
+            ["error", "warning", "note"]
+                .contains(&r["defaultConfiguration"]["level"].as_str().unwrap())
+        );
+    }
+    let results = run["results"].as_array().expect("results is an array");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    for (res, f) in results.iter().zip(findings) {
+        let id = res["ruleId"].as_str().unwrap();
+        assert_eq!(id, f["code"]);
+        let idx = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], id, "ruleIndex points at the rule");
+        let level = match f["severity"].as_str().unwrap() {
+            "error" => "error",
+            "warning" => "warning",
+            _ => "note",
+        };
+        assert_eq!(res["level"], level);
+        assert_eq!(res["message"]["text"], f["message"]);
+        let loc = &res["locations"][0];
+        let logical = &loc["logicalLocations"][0];
+        assert_eq!(logical["kind"], "resource");
+        assert_eq!(
+            logical["fullyQualifiedName"].as_str().unwrap(),
+            format!(
+                "{}/{}/{}",
+                f["object"]["kind"].as_str().unwrap(),
+                f["object"]["namespace"].as_str().unwrap_or(""),
+                f["object"]["name"].as_str().unwrap()
+            )
+        );
+        let fp = res["partialFingerprints"]["plimsoll/v1"].as_str().unwrap();
+        assert_eq!(fp.len(), 16);
+        assert!(fp.bytes().all(|b| b.is_ascii_hexdigit()));
+        if let Some(line) = f["location"]["line"].as_u64() {
+            let pl = &loc["physicalLocation"];
+            let uri = pl["artifactLocation"]["uri"].as_str().unwrap();
+            assert!(!uri.contains('\\') && !uri.starts_with('/'), "{uri}");
+            assert_eq!(uri, f["location"]["file"].as_str().unwrap());
+            let region = &pl["region"];
+            assert!(line >= 1);
+            assert_eq!(region["startLine"].as_u64(), Some(line));
+            assert_eq!(region["startColumn"], f["location"]["column"]);
+            assert!(region["endLine"].as_u64().unwrap() >= line);
+            assert!(region["endColumn"].as_u64().unwrap() >= 1);
+        }
+    }
+    // every rule listed has a result
+    for r in rules {
+        assert!(results.iter().any(|res| res["ruleId"] == r["id"]));
+    }
+}
+
+#[test]
+fn sarif_on_the_naive_example() {
+    let root = repo_root();
+    let report = json_report(&root, "examples/naive");
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    let log = sarif(&root, "examples/naive");
+    assert_sarif_matches(&log, &report);
+}
+
+fn fingerprints(log: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["partialFingerprints"]["plimsoll/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn start_lines(log: &Value) -> Vec<u64> {
+    log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64())
+        .collect()
+}
+
+#[test]
+fn sarif_fingerprints_are_stable_across_runs_and_line_moves() {
+    let d = naive_copy();
+    let first = sarif(d.path(), "k8s");
+    let second = sarif(d.path(), "k8s");
+    assert_eq!(first, second, "two runs give the same SARIF");
+    // insert lines above everything in every file
+    for e in std::fs::read_dir(d.path().join("k8s")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, format!("# inserted\n# above\n# everything\n{text}")).unwrap();
+    }
+    let moved = sarif(d.path(), "k8s");
+    assert_eq!(fingerprints(&first), fingerprints(&moved));
+    let (before, after) = (start_lines(&first), start_lines(&moved));
+    assert!(!before.is_empty());
+    let mut shifted: Vec<u64> = before.iter().map(|l| l + 3).collect();
+    let mut after_sorted = after.clone();
+    shifted.sort();
+    after_sorted.sort();
+    assert_eq!(
+        shifted, after_sorted,
+        "the lines moved, the fingerprints did not"
+    );
+}
+
+/// A directory whose only input has no findings.
+fn clean_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("empty.yaml"), "# nothing to deploy yet\n").unwrap();
+    d
+}
+
+#[test]
+fn sarif_without_findings_is_still_a_log() {
+    let d = clean_dir();
+    let out = run_in(d.path(), &["check", ".", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(0));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"], Value::Array(vec![]));
+    assert_eq!(
+        log["runs"][0]["tool"]["driver"]["rules"],
+        Value::Array(vec![])
+    );
+    assert_sarif_matches(&log, &json_report(d.path(), "."));
+}
+
+/// Element names and attributes of a well-formed XML document (panics otherwise):
+/// (name, attributes) for every start or empty element, in document order.
+fn parse_xml(text: &str) -> Vec<(String, BTreeMap<String, String>)> {
+    let mut reader = Reader::from_str(text);
+    let mut stack: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let mut elements = Vec::new();
+    loop {
+        let ev = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("not well-formed at {}: {e}", reader.error_position()));
+        let (start, empty) = match &ev {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            Event::End(e) => {
+                let name = e.name().into_inner().to_string();
+                assert_eq!(stack.pop().as_deref(), Some(name.as_str()));
+                (None, false)
+            }
+            Event::Text(t) => {
+                let t: &str = t;
+                assert!(
+                    !stack.is_empty() || t.trim().is_empty(),
+                    "text outside the root: {t:?}"
+                );
+                (None, false)
+            }
+            Event::Eof => break,
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            if stack.is_empty() {
+                roots += 1;
+            }
+            let name = e.name().into_inner().to_string();
+            let attrs = e
+                .attributes()
+                .map(|a| {
+                    let a = a.expect("well-formed attribute");
+                    (
+                        a.key.into_inner().to_string(),
+                        a.normalized_value(XmlVersion::Explicit1_0)
+                            .expect("valid escapes")
+                            .into_owned(),
+                    )
+                })
+                .collect();
+            elements.push((name.clone(), attrs));
+            if !empty {
+                stack.push(name);
+            }
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    assert_eq!(roots, 1, "exactly one root element");
+    elements
+}
+
+fn count(attrs: &BTreeMap<String, String>, key: &str) -> usize {
+    attrs[key].parse().unwrap()
+}
+
+#[test]
+fn junit_on_the_naive_example() {
+    let root = repo_root();
+    let report = json_report(&root, "examples/naive");
+    let findings = report["findings"].as_array().unwrap();
+    let text = check(&root, "examples/naive", "junit");
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    let elements = parse_xml(&text);
+    assert_eq!(elements[0].0, "testsuites");
+    assert_eq!(count(&elements[0].1, "failures"), findings.len());
+    let failures: Vec<_> = elements.iter().filter(|(n, _)| n == "failure").collect();
+    assert_eq!(failures.len(), findings.len());
+    for ((_, attrs), f) in failures.iter().zip(findings) {
+        assert_eq!(attrs["type"], f["code"].as_str().unwrap());
+        assert_eq!(attrs["message"], f["message"].as_str().unwrap());
+    }
+    let suites: Vec<_> = elements.iter().filter(|(n, _)| n == "testsuite").collect();
+    assert_eq!(
+        suites.len(),
+        report["summary"]["files"].as_u64().unwrap() as usize
+    );
+    let per_suite: usize = suites.iter().map(|(_, a)| count(a, "failures")).sum();
+    assert_eq!(per_suite, findings.len());
+    let tests: usize = suites.iter().map(|(_, a)| count(a, "tests")).sum();
+    assert_eq!(count(&elements[0].1, "tests"), tests);
+    let cases = elements.iter().filter(|(n, _)| n == "testcase").count();
+    assert_eq!(cases, tests);
+    assert!(
+        elements
+            .iter()
+            .any(|(n, a)| n == "testcase" && a["name"] == "Deployment shop/api")
+    );
+}
+
+#[test]
+fn junit_without_findings_and_with_markup_in_names() {
+    let d = clean_dir();
+    let elements = parse_xml(&check(d.path(), ".", "junit"));
+    assert_eq!(count(&elements[0].1, "failures"), 0);
+    let cases: Vec<_> = elements.iter().filter(|(n, _)| n == "testcase").collect();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].1["name"], "all objects");
+
+    let d = tempfile::tempdir().unwrap();
+    let name = "a&b<\"c'>,d.yaml";
+    std::fs::write(
+        d.path().join(name),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers:\n  - name: c\n    image: \"nginx:latest\"\n",
+    )
+    .unwrap();
+    let report = json_report(d.path(), ".");
+    let n = report["findings"].as_array().unwrap().len();
+    assert!(n > 0);
+    let elements = parse_xml(&check(d.path(), ".", "junit"));
+    assert_eq!(elements.iter().filter(|(e, _)| e == "failure").count(), n);
+    let suite = elements.iter().find(|(e, _)| e == "testsuite").unwrap();
+    assert_eq!(suite.1["name"], name);
+}
+
+/// Parses `::command props::message`; panics when the syntax is wrong.
+fn parse_command(line: &str) -> (String, Vec<(String, String)>, String) {
+    let rest = line.strip_prefix("::").expect("starts with ::");
+    let (head, message) = rest.split_once("::").expect("`::` before the message");
+    let (cmd, props) = head.split_once(' ').unwrap_or((head, ""));
+    assert!(["error", "warning", "notice"].contains(&cmd), "{line}");
+    assert!(!message.contains(['\n', '\r']));
+    let props = props
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').expect("key=value");
+            assert!(
+                ["file", "line", "col", "endLine", "endColumn", "title"].contains(&k),
+                "{line}"
+            );
+            assert!(!v.contains([':', ',', '\n', '\r']), "{line}");
+            if k != "file" && k != "title" {
+                assert!(v.parse::<u32>().unwrap() >= 1, "{line}");
+            }
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    (cmd.to_string(), props, message.to_string())
+}
+
+#[test]
+fn github_on_the_naive_example() {
+    let root = repo_root();
+    let report = json_report(&root, "examples/naive");
+    let findings = report["findings"].as_array().unwrap();
+    let text = check(&root, "examples/naive", "github");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), findings.len());
+    for (line, f) in lines.iter().zip(findings) {
+        let (cmd, props, message) = parse_command(line);
+        let want = match f["severity"].as_str().unwrap() {
+            "error" => "error",
+            "warning" => "warning",
+            _ => "notice",
+        };
+        assert_eq!(cmd, want);
+        let props: BTreeMap<_, _> = props.into_iter().collect();
+        assert_eq!(
+            props["title"],
+            format!(
+                "{} {}",
+                f["code"].as_str().unwrap(),
+                f["rule"].as_str().unwrap()
+            )
+        );
+        let loc = &f["location"];
+        assert_eq!(props["file"], loc["file"].as_str().unwrap());
+        assert_eq!(props["line"], loc["line"].to_string());
+        assert_eq!(props["col"], loc["column"].to_string());
+        assert_eq!(props["endLine"], loc["endLine"].to_string());
+        assert_eq!(props["endColumn"], loc["endColumn"].to_string());
+        let unescaped = message
+            .replace("%0A", "\n")
+            .replace("%0D", "\r")
+            .replace("%25", "%");
+        assert_eq!(unescaped, f["message"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn github_escapes_properties_and_is_silent_without_findings() {
+    let d = clean_dir();
+    assert_eq!(check(d.path(), ".", "github"), "");
+
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("a,b:c.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers:\n  - name: c\n    image: \"nginx:latest\"\n",
+    )
+    .unwrap();
+    let text = check(d.path(), ".", "github");
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        let (_, props, _) = parse_command(line);
+        assert_eq!(props[0], ("file".to_string(), "a%2Cb%3Ac.yaml".to_string()));
+    }
+}
+
+#[test]
+fn several_formats_in_one_run() {
+    let d = naive_copy();
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            "k8s",
+            "--format",
+            "github",
+            "--format",
+            "sarif=out.sarif",
+            "--format",
+            "junit=junit.xml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("out.sarif")).unwrap())
+            .unwrap();
+    let n = log["runs"][0]["results"].as_array().unwrap().len();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), n);
+    let xml = std::fs::read_to_string(d.path().join("junit.xml")).unwrap();
+    let elements = parse_xml(&xml);
+    assert_eq!(count(&elements[0].1, "failures"), n);
+}
+
+#[test]
+#[should_panic(expected = "not well-formed")]
+fn the_xml_check_rejects_mismatched_tags() {
+    parse_xml("<a><b></a></b>");
+}
+
+#[test]
+#[should_panic(expected = "valid escapes")]
+fn the_xml_check_rejects_bad_escapes() {
+    parse_xml("<a b=\"x & y\"/>");
+}
