@@ -461,3 +461,31 @@ fn the_xml_check_rejects_mismatched_tags() {
 fn the_xml_check_rejects_bad_escapes() {
     parse_xml("<a b=\"x & y\"/>");
 }
+
+#[test]
+fn input_errors_are_junit_errors_and_github_errors() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("bad.yaml"), "a: [\n").unwrap();
+    let out = run_in(d.path(), &["check", ".", "--format", "junit"]);
+    assert_eq!(out.status.code(), Some(2));
+    let elements = parse_xml(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(count(&elements[0].1, "errors"), 1);
+    assert_eq!(count(&elements[0].1, "failures"), 0);
+    let suite = elements.iter().find(|(n, _)| n == "testsuite").unwrap();
+    assert_eq!(suite.1["name"], "bad.yaml");
+    assert_eq!(count(&suite.1, "errors"), 1);
+    assert!(
+        !elements
+            .iter()
+            .any(|(n, a)| n == "testcase" && a["name"] == "all objects"),
+        "a file that could not be parsed does not pass"
+    );
+    assert_eq!(elements.iter().filter(|(n, _)| n == "error").count(), 1);
+
+    let out = run_in(d.path(), &["check", ".", "--format", "github"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (cmd, props, _) = parse_command(text.trim_end());
+    assert_eq!(cmd, "error");
+    assert_eq!(props[0], ("file".to_string(), "bad.yaml".to_string()));
+}

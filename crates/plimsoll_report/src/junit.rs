@@ -5,11 +5,13 @@
 //! Each object with findings is a `<testcase>` named `Kind namespace/name` (`Kind
 //! name` when cluster-scoped), with one `<failure type="CODE">` per finding. The report does not list objects without
 //! findings, so a file without any finding is a suite with a single passing
-//! testcase, `all objects`.
+//! testcase, `all objects`. Input errors (unreadable file, YAML syntax) are
+//! `<error>` testcases in their file's suite (`input errors` when they belong to no
+//! file).
 
 use std::fmt::Write;
 
-use crate::{FindingOut, ObjectId, Report};
+use crate::{ErrorOut, FindingOut, ObjectId, Report};
 
 /// Escapes text for XML 1.0 content and attribute values. Characters XML 1.0 cannot
 /// carry at all (most C0 controls) become U+FFFD.
@@ -49,34 +51,52 @@ struct Suite<'a> {
     name: String,
     /// Objects in order of their first finding, each with its findings.
     cases: Vec<(&'a ObjectId, Vec<&'a FindingOut>)>,
+    /// Input errors (unreadable file, YAML syntax): one `<error>` testcase each.
+    errors: Vec<&'a ErrorOut>,
+}
+
+impl Suite<'_> {
+    /// A suite with neither findings nor errors has the single passing case.
+    fn tests(&self) -> usize {
+        (self.cases.len() + self.errors.len()).max(1)
+    }
+
+    fn failures(&self) -> usize {
+        self.cases.iter().map(|(_, fs)| fs.len()).sum()
+    }
+}
+
+fn suite_index<'a>(suites: &mut Vec<Suite<'a>>, name: String) -> usize {
+    match suites.iter().position(|s| s.name == name) {
+        Some(i) => i,
+        None => {
+            suites.push(Suite {
+                name,
+                cases: Vec::new(),
+                errors: Vec::new(),
+            });
+            suites.len() - 1
+        }
+    }
 }
 
 fn suites(report: &Report) -> Vec<Suite<'_>> {
-    let mut suites: Vec<Suite> = report
-        .sources
-        .iter()
-        .map(|s| Suite {
-            name: s.path.clone(),
-            cases: Vec::new(),
-        })
-        .collect();
+    let mut suites: Vec<Suite> = Vec::new();
+    for s in &report.sources {
+        suite_index(&mut suites, s.path.clone());
+    }
     for f in &report.findings {
-        let name = suite_of(f);
-        let i = match suites.iter().position(|s| s.name == name) {
-            Some(i) => i,
-            None => {
-                suites.push(Suite {
-                    name,
-                    cases: Vec::new(),
-                });
-                suites.len() - 1
-            }
-        };
+        let i = suite_index(&mut suites, suite_of(f));
         let cases = &mut suites[i].cases;
         match cases.iter_mut().find(|(o, _)| **o == f.object) {
             Some((_, fs)) => fs.push(f),
             None => cases.push((&f.object, vec![f])),
         }
+    }
+    for e in &report.errors {
+        let name = e.file.clone().unwrap_or_else(|| "input errors".to_string());
+        let i = suite_index(&mut suites, name);
+        suites[i].errors.push(e);
     }
     suites
 }
@@ -111,10 +131,8 @@ fn failure_text(f: &FindingOut) -> String {
 /// The report as JUnit XML (newline-terminated).
 pub fn render_junit(report: &Report) -> String {
     let suites = suites(report);
-    let tests = |s: &Suite| s.cases.len().max(1);
-    let failures = |s: &Suite| s.cases.iter().map(|(_, fs)| fs.len()).sum::<usize>();
-    let total_tests: usize = suites.iter().map(tests).sum::<usize>() + report.errors.len();
-    let total_failures: usize = suites.iter().map(failures).sum();
+    let total_tests: usize = suites.iter().map(Suite::tests).sum();
+    let total_failures: usize = suites.iter().map(Suite::failures).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -125,14 +143,28 @@ pub fn render_junit(report: &Report) -> String {
         let name = xml_escape(&s.name);
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
-            tests(s),
-            failures(s)
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">",
+            s.tests(),
+            s.failures(),
+            s.errors.len()
         );
-        if s.cases.is_empty() {
+        if s.cases.is_empty() && s.errors.is_empty() {
             let _ = writeln!(
                 out,
                 "    <testcase classname=\"{name}\" name=\"all objects\"/>"
+            );
+        }
+        for e in &s.errors {
+            let case = match (e.line, e.column) {
+                (Some(l), Some(c)) => format!("input error at {l}:{c}"),
+                (Some(l), None) => format!("input error at line {l}"),
+                _ => "input error".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{name}\" name=\"{case}\">\n      <error message=\"{}\" type=\"input\">{}</error>\n    </testcase>",
+                xml_escape(&e.message),
+                text_escape(&e.message)
             );
         }
         for (o, fs) in &s.cases {
@@ -151,27 +183,6 @@ pub fn render_junit(report: &Report) -> String {
                 );
             }
             out.push_str("    </testcase>\n");
-        }
-        out.push_str("  </testsuite>\n");
-    }
-    if !report.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"input errors\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\">",
-            n = report.errors.len()
-        );
-        for e in &report.errors {
-            let mut at = e.file.clone().unwrap_or_default();
-            if let Some(l) = e.line {
-                let _ = write!(at, ":{l}");
-            }
-            let at = xml_escape(&at);
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"input errors\" name=\"{at}\">\n      <error message=\"{}\" type=\"input\">{}</error>\n    </testcase>",
-                xml_escape(&e.message),
-                text_escape(&e.message)
-            );
         }
         out.push_str("  </testsuite>\n");
     }
