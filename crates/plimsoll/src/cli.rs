@@ -29,6 +29,14 @@ pub enum Command {
         /// A rule code (RES003) or name (memory-limit-missing).
         code: String,
     },
+    /// Print a shell completion script (`plimsoll completions bash > /etc/bash_completion.d/plimsoll`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line's definition.
+    Man,
     /// Questions about the RBAC objects of the input.
     #[command(subcommand)]
     Rbac(RbacCommand),

@@ -32,6 +32,23 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             print!("{s}");
             0
         }),
+        cli::Command::Completions { shell } => {
+            let mut cmd = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "plimsoll", &mut std::io::stdout());
+            Ok(0)
+        }
+        cli::Command::Man => {
+            let cmd = <cli::Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut out) {
+                Ok(()) => {
+                    use std::io::Write;
+                    let _ = std::io::stdout().write_all(&out);
+                    Ok(0)
+                }
+                Err(e) => Err(check::Fatal(format!("cannot render the man page: {e}"))),
+            }
+        }
         cli::Command::Rbac(cli::RbacCommand::WhoCan(a)) => rbac_cmd::who_can(a),
         cli::Command::Netpol(cli::NetpolCommand::Matrix(a)) => netpol_cmd::matrix(a),
         cli::Command::Netpol(cli::NetpolCommand::Reach(a)) => netpol_cmd::reach(a),

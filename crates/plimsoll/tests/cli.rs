@@ -734,3 +734,46 @@ fn the_production_example_is_clean_and_the_naive_one_is_not() {
         );
     }
 }
+
+#[test]
+fn completions_man_page_and_kubectl_plugin() {
+    let d = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run_in(d.path(), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("check") && text.contains("--select"),
+            "{shell}: {text}"
+        );
+    }
+    let out = run_in(d.path(), &["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let man = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        man.contains(".TH plimsoll 1") && man.contains(".SH SYNOPSIS"),
+        "{man}"
+    );
+    // kubectl runs a plugin as `kubectl-plimsoll ARGS...`: the same binary under that name
+    let plugin = d.path().join("kubectl-plimsoll");
+    std::fs::copy(env!("CARGO_BIN_EXE_plimsoll"), &plugin).unwrap();
+    std::fs::write(d.path().join("a.yaml"), NO_LIMIT).unwrap();
+    let out = Command::new(&plugin)
+        .current_dir(d.path())
+        .args(["check", "a.yaml", "--select", "RES003", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&json(&out)), ["RES003"]);
+}
+
+#[test]
+fn the_pre_commit_hook_points_at_the_check_command() {
+    let text = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap();
+    let stream = plimsoll_yaml::parse_stream(&text, plimsoll_yaml::Limits::default());
+    let hooks = stream.documents[0].root.as_ref().unwrap().to_json();
+    assert_eq!(hooks[0]["id"], "plimsoll");
+    assert_eq!(hooks[0]["entry"], "plimsoll check");
+    let files = hooks[0]["files"].as_str().unwrap();
+    assert!(files.contains("ya?ml") && files.contains("json"));
+}
