@@ -489,3 +489,93 @@ fn input_errors_are_junit_errors_and_github_errors() {
     assert_eq!(cmd, "error");
     assert_eq!(props[0], ("file".to_string(), "bad.yaml".to_string()));
 }
+
+/// Microsoft's SARIF multitool, from the npm registry, installed once per target dir.
+/// `None` (with a loud notice) when npm is missing outside CI; a failure in CI.
+fn sarif_multitool() -> Option<PathBuf> {
+    const VERSION: &str = "5.7.0";
+    let home =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sarif-multitool-{VERSION}"));
+    let tool = home.join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    if !tool.exists() {
+        std::fs::create_dir_all(&home).unwrap();
+        let installed = Command::new("npm")
+            .current_dir(&home)
+            .args(["install", "--no-audit", "--no-fund", "--prefix", "."])
+            .arg(format!("@microsoft/sarif-multitool-linux@{VERSION}"))
+            .output();
+        match installed {
+            Ok(o) if o.status.success() => {}
+            other => {
+                let why = match other {
+                    Ok(o) => String::from_utf8_lossy(&o.stderr).to_string(),
+                    Err(e) => e.to_string(),
+                };
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI needs npm to install Microsoft's SARIF multitool: {why}"
+                );
+                eprintln!("SKIPPED: cannot install the SARIF multitool ({why})");
+                return None;
+            }
+        }
+    }
+    Some(tool)
+}
+
+/// Validates a SARIF file with the multitool and returns its findings about it.
+fn multitool_validate(tool: &Path, sarif: &Path) -> Vec<Value> {
+    let out_path = sarif.with_extension("validation.sarif");
+    let _ = std::fs::remove_file(&out_path);
+    let out = Command::new(tool)
+        .args(["validate"])
+        .arg(sarif)
+        .arg("--json-schema")
+        .arg(tool.with_file_name("sarif-2.1.0.json"))
+        .arg("--output")
+        .arg(&out_path)
+        .output()
+        .expect("the multitool runs");
+    assert!(
+        out.status.success(),
+        "multitool failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    v["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn sarif_passes_microsofts_multitool_validation() {
+    let Some(tool) = sarif_multitool() else {
+        return;
+    };
+    // the validator is live: a broken log draws errors
+    let broken = tempfile::tempdir().unwrap();
+    let broken_path = broken.path().join("broken.sarif");
+    std::fs::write(&broken_path, r#"{"runs": "nope"}"#).unwrap();
+    assert!(
+        multitool_validate(&tool, &broken_path)
+            .iter()
+            .any(|r| r["level"] == "error"),
+        "the multitool should reject a log without version and runs"
+    );
+    let naive = naive_copy();
+    let clean = clean_dir();
+    for (dir, path) in [(naive.path(), "."), (clean.path(), ".")] {
+        let sarif_path = dir.join("report.sarif");
+        std::fs::write(&sarif_path, check(dir, path, "sarif")).unwrap();
+        let problems: Vec<Value> = multitool_validate(&tool, &sarif_path)
+            .into_iter()
+            .filter(|r| r["level"] != "note")
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "the SARIF multitool reports errors or warnings: {problems:#?}"
+        );
+    }
+}
