@@ -175,6 +175,14 @@ impl Index {
         self.namespaces.contains(ns)
     }
 
+    /// Whether the input says enough about `ns` to judge a reference from object `id`
+    /// into it: a Namespace object, or any object of the namespace besides `id` itself.
+    /// (The referring object alone does not make a namespace known: a single file
+    /// linted on its own says nothing about what else the namespace holds.)
+    pub fn knows_namespace_besides(&self, ns: &str, id: usize) -> bool {
+        self.namespace_object(ns).is_some() || self.in_namespace(ns).iter().any(|&o| o != id)
+    }
+
     /// The Namespace object, when it is in the input.
     pub fn namespace_object(&self, ns: &str) -> Option<(usize, &Object)> {
         self.get("Namespace", None, ns)

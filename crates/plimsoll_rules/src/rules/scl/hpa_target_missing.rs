@@ -1,6 +1,6 @@
 use plimsoll_model::{Object, Pointer};
 
-use super::util::{is_hpa, is_unscalable_builtin, namespace_known_besides, target_ref};
+use super::util::{is_hpa, is_unscalable_builtin, target_ref};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -89,7 +89,7 @@ impl Rule for HpaTargetMissing {
         if cx.index.get(kind, Some(ns), name).is_some() {
             return;
         }
-        if namespace_known_besides(cx.index, ns, id) {
+        if cx.index.knows_namespace_besides(ns, id) {
             out.report(
                 id,
                 Pointer::root().keys(&["spec", "scaleTargetRef", "name"]),

@@ -1,7 +1,7 @@
 //! Helpers shared by the SCL rules: reading HPAs and VPAs as their controllers do.
 //! (Candidates for the shared model: `HpaMetric`/`resource_metrics` and `VpaPolicy`.)
 
-use plimsoll_model::{Index, Node, Object, Pointer};
+use plimsoll_model::{Node, Object, Pointer};
 
 /// Whether an object is a HorizontalPodAutoscaler (any autoscaling version).
 pub fn is_hpa(obj: &Object) -> bool {
@@ -30,12 +30,6 @@ pub fn is_unscalable_builtin(kind: &str) -> bool {
             | "PodDisruptionBudget"
             | "Namespace"
     )
-}
-
-/// Whether the input says enough about `ns` to judge a reference from object `id`
-/// into it: a Namespace object, or any object of the namespace besides `id` itself.
-pub fn namespace_known_besides(index: &Index, ns: &str, id: usize) -> bool {
-    index.namespace_object(ns).is_some() || index.in_namespace(ns).iter().any(|&o| o != id)
 }
 
 /// `(kind, name)` of an HPA's `spec.scaleTargetRef` or a VPA's `spec.targetRef`.

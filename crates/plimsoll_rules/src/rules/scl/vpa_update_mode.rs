@@ -1,6 +1,6 @@
 use plimsoll_model::{Node, Object, Pointer};
 
-use super::util::{is_vpa, namespace_known_besides, target_ref, vpa_update_mode};
+use super::util::{is_vpa, target_ref, vpa_update_mode};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Severity, Sink};
 
@@ -110,7 +110,7 @@ impl Rule for VpaUpdateMode {
             return;
         };
         let Some((wid, _)) = cx.index.get(kind, Some(ns), name) else {
-            if namespace_known_besides(cx.index, ns, id) {
+            if cx.index.knows_namespace_besides(ns, id) {
                 // the target is missing: nothing to say about its evictions
                 return;
             }

@@ -1,6 +1,6 @@
 use plimsoll_model::{Node, Object, Pointer};
 
-use super::util::{is_statefulset, namespace_known_besides};
+use super::util::is_statefulset;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -105,7 +105,7 @@ impl Rule for StatefulsetServiceMissing {
                     .related(svc_id, Pointer::root().keys(&["spec", "clusterIP"]));
                 }
             }
-            _ if namespace_known_besides(cx.index, ns, id) => {
+            _ if cx.index.knows_namespace_besides(ns, id) => {
                 out.report(
                     id,
                     path,
