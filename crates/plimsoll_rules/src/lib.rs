@@ -9,6 +9,7 @@
 pub mod config;
 pub mod engine;
 pub mod input;
+pub mod reads;
 pub mod registry;
 pub mod rule;
 pub mod rules;

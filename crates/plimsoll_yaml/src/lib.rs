@@ -12,11 +12,13 @@
 //! memory, and a broken document does not prevent the following ones (after the next
 //! `---`) from being read.
 
+mod json;
 mod parse;
 mod pointer;
 mod resolve;
 
 pub use compact_str::CompactString;
+pub use json::{NodeSeed, node_from_json};
 pub use parse::{
     Document, DuplicateKey, Limits, ParseError, Stream, parse_stream, parse_stream_at,
     split_documents,

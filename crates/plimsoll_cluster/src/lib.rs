@@ -1,0 +1,341 @@
+//! Reads a live Kubernetes cluster into plimsoll's object model.
+//!
+//! - **Discovery**: one aggregated-discovery request for the core group and one for the
+//!   named groups (`apidiscovery.k8s.io/v2`), and only each group's preferred version is
+//!   listed. Resources the caller marks deprecated are never requested: the audit must not
+//!   trip the upgrade alarms it exists to prevent.
+//! - **Paged lists**: `limit=500` with `continue`; each page is read straight into trees
+//!   ([`plimsoll_yaml::NodeSeed`]), with `metadata.managedFields` dropped while reading.
+//! - **Bounded memory**: objects whose controller is already loaded (the ReplicaSets of a
+//!   Deployment, the Pods of a ReplicaSet, ...) are kept slim: only what the live rules
+//!   read (identity, labels, owners, node, container names and resources, status). The
+//!   full pod template is judged once, on the controller. Secret values are never kept.
+//! - **Permissions**: a 403 on a resource becomes an [`Unreadable`] entry, which the
+//!   report turns into "not evaluated"; it is never a silent pass.
+
+mod discovery;
+mod helm;
+mod list;
+mod progress;
+mod slim;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use plimsoll_model::{Object, ObjectRef};
+
+pub use discovery::Resource;
+pub use helm::{HelmRelease, decode_release};
+
+/// What to read and how to connect.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A kubeconfig file (`None`: `$KUBECONFIG`, `~/.kube/config`, else in-cluster).
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    /// Only this namespace for namespaced resources (`None`: all namespaces).
+    pub namespace: Option<String>,
+    /// A label selector applied to the lists of namespaced resources.
+    pub selector: Option<String>,
+    /// Read Secrets (keys only; values are dropped as they are read) and Helm releases.
+    pub secrets: bool,
+    /// Items per list request (default 500).
+    pub page_size: u32,
+    /// Show a progress bar on stderr when it is a terminal and the audit takes longer
+    /// than a second.
+    pub progress: bool,
+}
+
+/// A resource the audit could not read.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub resource: String,
+    /// Why: the API server's answer (`forbidden: ...`) or the mode (`Secrets are not read ...`).
+    pub reason: String,
+}
+
+/// A resource deliberately not listed, with the reason (deprecated, high-volume).
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub group: String,
+    pub version: String,
+    pub resource: String,
+    pub reason: String,
+}
+
+/// An object's `kubectl.kubernetes.io/last-applied-configuration` apiVersion, which is
+/// the version the last `kubectl apply` used (a weak signal: it does not say what any
+/// client uses today).
+#[derive(Debug, Clone)]
+pub struct LastApplied {
+    pub object: ObjectRef,
+    pub api_version: String,
+}
+
+/// Everything read from the cluster.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The server's version (`v1.37.2`).
+    pub server_version: String,
+    /// The context or host read (for the report).
+    pub cluster: String,
+    pub objects: Vec<Object>,
+    pub unreadable: Vec<Unreadable>,
+    pub skipped: Vec<Skipped>,
+    /// The API server's `/metrics` text, or why it could not be read.
+    pub metrics: Result<String, String>,
+    pub helm_releases: Vec<HelmRelease>,
+    pub last_applied: Vec<LastApplied>,
+    /// Whether Secrets were read (`--secrets`).
+    pub secrets_read: bool,
+    pub stats: Stats,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub requests: usize,
+    pub bytes: usize,
+    pub slimmed: usize,
+    pub seconds: f64,
+}
+
+/// A connection or discovery failure: nothing could be audited.
+#[derive(Debug)]
+pub struct Error(pub String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Decides whether a (group, version, kind) must not be requested; returns the reason.
+pub type SkipFn<'a> = &'a (dyn Fn(&str, &str, &str) -> Option<String> + Sync);
+
+async fn client(opts: &Options) -> Result<(kube::Client, String), Error> {
+    let config = match &opts.kubeconfig {
+        Some(path) => {
+            let kc = Kubeconfig::read_from(path)
+                .map_err(|e| Error(format!("{}: cannot read kubeconfig: {e}", path.display())))?;
+            let ko = KubeConfigOptions {
+                context: opts.context.clone(),
+                ..Default::default()
+            };
+            kube::Config::from_custom_kubeconfig(kc, &ko)
+                .await
+                .map_err(|e| Error(format!("{}: {e}", path.display())))?
+        }
+        None if opts.context.is_some() => {
+            let ko = KubeConfigOptions {
+                context: opts.context.clone(),
+                ..Default::default()
+            };
+            kube::Config::from_kubeconfig(&ko)
+                .await
+                .map_err(|e| Error(format!("kubeconfig: {e}")))?
+        }
+        None => kube::Config::infer().await.map_err(|e| {
+            Error(format!(
+                "no cluster to audit: no kubeconfig found and not running in a cluster ({e}); give --kubeconfig"
+            ))
+        })?,
+    };
+    let name = opts
+        .context
+        .clone()
+        .unwrap_or_else(|| config.cluster_url.to_string());
+    let client = kube::Client::try_from(config).map_err(|e| Error(format!("client: {e}")))?;
+    Ok((client, name))
+}
+
+/// Reads the cluster. Runs its own tokio runtime: callers are synchronous.
+pub fn snapshot(opts: &Options, skip: SkipFn) -> Result<Snapshot, Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(snapshot_async(opts, skip))
+}
+
+async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Error> {
+    let start = Instant::now();
+    let (client, cluster) = client(opts).await?;
+    let version = client.apiserver_version().await.map_err(|e| {
+        Error(format!(
+            "cannot reach the API server of {cluster}: {}",
+            describe(&e)
+        ))
+    })?;
+    let resources = discovery::discover(&client).await?;
+
+    let mut snap = Snapshot {
+        server_version: version.git_version.clone(),
+        cluster,
+        objects: Vec::new(),
+        unreadable: Vec::new(),
+        skipped: Vec::new(),
+        metrics: Err(String::new()),
+        helm_releases: Vec::new(),
+        last_applied: Vec::new(),
+        secrets_read: opts.secrets,
+        stats: Stats::default(),
+    };
+    let mut stats = Stats::default();
+    let progress = progress::Progress::new(opts.progress, resources.len());
+
+    // which resources to list, in phases: controllers before what they control, so
+    // that controlled objects can be kept slim
+    let mut phases: [Vec<&Resource>; 3] = Default::default();
+    for r in &resources {
+        if !r.verbs.iter().any(|v| v == "list") {
+            continue;
+        }
+        if let Some(reason) = never_listed(r) {
+            snap.skipped.push(Skipped {
+                group: r.group.clone(),
+                version: r.version.clone(),
+                resource: r.resource.clone(),
+                reason: reason.to_string(),
+            });
+            continue;
+        }
+        if let Some(reason) = skip(&r.group, &r.version, &r.kind) {
+            snap.skipped.push(Skipped {
+                group: r.group.clone(),
+                version: r.version.clone(),
+                resource: r.resource.clone(),
+                reason,
+            });
+            continue;
+        }
+        if r.group.is_empty() && r.resource == "secrets" && !opts.secrets {
+            snap.unreadable.push(Unreadable {
+                group: String::new(),
+                version: r.version.clone(),
+                kind: r.kind.clone(),
+                resource: r.resource.clone(),
+                reason: "Secrets are not read by default (RBAC has no metadata-only read); give --secrets with the secrets role to check references to them".into(),
+            });
+            continue;
+        }
+        if opts.namespace.is_some() && !r.namespaced {
+            // a namespaced audit still reads the cluster-scoped objects it can (nodes,
+            // namespaces, cluster roles): rules need them, and 403 is reported
+        }
+        phases[phase(r)].push(r);
+    }
+
+    let mut controllers: HashSet<String> = HashSet::new();
+    for phase in phases {
+        let results = list::list_all(&client, &phase, opts, &controllers, &progress).await;
+        for (r, res) in phase.iter().zip(results) {
+            match res {
+                Ok(page) => {
+                    stats.requests += page.requests;
+                    stats.bytes += page.bytes;
+                    stats.slimmed += page.slimmed;
+                    if is_controller_kind(&r.kind) {
+                        controllers.extend(page.uids);
+                    }
+                    snap.last_applied.extend(page.last_applied);
+                    snap.helm_releases.extend(page.helm_releases);
+                    snap.objects.extend(page.objects);
+                }
+                Err(list::ListError::Forbidden(msg)) => snap.unreadable.push(Unreadable {
+                    group: r.group.clone(),
+                    version: r.version.clone(),
+                    kind: r.kind.clone(),
+                    resource: r.resource.clone(),
+                    reason: msg,
+                }),
+                Err(list::ListError::Other(msg)) => {
+                    return Err(Error(format!(
+                        "listing {}: {msg}",
+                        r.path(opts.namespace.as_deref())
+                    )));
+                }
+            }
+        }
+    }
+    progress.finish();
+
+    snap.metrics = match client
+        .request_text(
+            http::Request::get("/metrics")
+                .body(Vec::new())
+                .expect("static request"),
+        )
+        .await
+    {
+        Ok(text) => {
+            stats.requests += 1;
+            Ok(text)
+        }
+        Err(e) => Err(describe(&e)),
+    };
+    stats.seconds = start.elapsed().as_secs_f64();
+    snap.stats = stats;
+    Ok(snap)
+}
+
+/// Resources never listed, whatever the permissions: high-volume streams no rule reads,
+/// and core APIs the server itself deprecates (listing them would count as a use of a
+/// deprecated API, and raise the warnings this tool warns about).
+fn never_listed(r: &Resource) -> Option<&'static str> {
+    match (r.group.as_str(), r.resource.as_str()) {
+        ("", "events") | ("events.k8s.io", "events") => {
+            Some("events: high volume, and no rule reads them")
+        }
+        ("", "componentstatuses") => Some("v1 ComponentStatus is deprecated since 1.19"),
+        ("", "endpoints") => {
+            Some("v1 Endpoints is deprecated since 1.33; EndpointSlices are read instead")
+        }
+        ("coordination.k8s.io", "leases") => {
+            Some("leases: heartbeats (one per node), and no rule reads them")
+        }
+        _ => None,
+    }
+}
+
+/// Kinds whose objects control others, listed first.
+fn is_controller_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "CronJob"
+            | "ReplicaSet"
+            | "Job"
+            | "ReplicationController"
+            | "Rollout"
+    )
+}
+
+fn phase(r: &Resource) -> usize {
+    match (r.group.as_str(), r.kind.as_str()) {
+        ("apps", "ReplicaSet") | ("batch", "Job") => 1,
+        ("", "Pod") => 2,
+        _ => 0,
+    }
+}
+
+/// A kube error as a user reads it.
+pub(crate) fn describe(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => {
+            if s.message.is_empty() {
+                format!("HTTP {}", s.code)
+            } else {
+                format!("{} (HTTP {})", s.message, s.code)
+            }
+        }
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,308 @@
+//! Paged lists read straight into trees.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use futures::StreamExt;
+use plimsoll_model::{Object, SourceRef};
+use plimsoll_yaml::{CompactString, Data, Entry, Node, NodeSeed, Scalar, Span, Style};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::discovery::Resource;
+use crate::helm::{HelmRelease, decode_release};
+use crate::progress::Progress;
+use crate::{LastApplied, Options, describe, slim};
+
+/// How many collections are read at once.
+const CONCURRENCY: usize = 4;
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+pub enum ListError {
+    /// 403 (or 404: gone since discovery): reported as not readable.
+    Forbidden(String),
+    Other(String),
+}
+
+/// What one collection gave.
+#[derive(Default)]
+pub struct Listed {
+    pub objects: Vec<Object>,
+    pub uids: Vec<String>,
+    pub last_applied: Vec<LastApplied>,
+    pub helm_releases: Vec<HelmRelease>,
+    pub requests: usize,
+    pub bytes: usize,
+    pub slimmed: usize,
+}
+
+/// Lists each resource, a few at a time; results in the order of `resources`.
+pub async fn list_all(
+    client: &kube::Client,
+    resources: &[&Resource],
+    opts: &Options,
+    controllers: &HashSet<String>,
+    progress: &Progress,
+) -> Vec<Result<Listed, ListError>> {
+    futures::stream::iter(resources.iter().map(|r| async move {
+        let res = list_one(client, r, opts, controllers, progress).await;
+        progress.resource_done();
+        res
+    }))
+    .buffered(CONCURRENCY)
+    .collect()
+    .await
+}
+
+async fn list_one(
+    client: &kube::Client,
+    r: &Resource,
+    opts: &Options,
+    controllers: &HashSet<String>,
+    progress: &Progress,
+) -> Result<Listed, ListError> {
+    let path = r.path(opts.namespace.as_deref());
+    let limit = if opts.page_size == 0 {
+        500
+    } else {
+        opts.page_size
+    };
+    let api_version = r.api_version();
+    let mut out = Listed::default();
+    let mut token: Option<String> = None;
+    loop {
+        let mut query = format!("limit={limit}");
+        if let Some(t) = &token {
+            query.push_str("&continue=");
+            query.push_str(&encode(t));
+        }
+        if let Some(sel) = &opts.selector
+            && r.namespaced
+        {
+            query.push_str("&labelSelector=");
+            query.push_str(&encode(sel));
+        }
+        let req = http::Request::get(format!("{path}?{query}"))
+            .header(http::header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .expect("valid request");
+        let text = match client.request_text(req).await {
+            Ok(t) => t,
+            Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 || s.code == 405 => {
+                let why = if s.message.is_empty() {
+                    format!("HTTP {}", s.code)
+                } else {
+                    s.message.clone()
+                };
+                return Err(ListError::Forbidden(why));
+            }
+            Err(e) => return Err(ListError::Other(describe(&e))),
+        };
+        out.requests += 1;
+        out.bytes += text.len();
+        let page = {
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let p = Page::deserialize_seed(&mut de)
+                .map_err(|e| ListError::Other(format!("{path}: {e}")))?;
+            drop(text);
+            p
+        };
+        progress.objects(page.items.len());
+        for item in page.items {
+            accept(item, r, &api_version, opts, controllers, &mut out);
+        }
+        match page.continue_token {
+            Some(t) if !t.is_empty() => token = Some(t),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+fn text_node(s: &str) -> Node {
+    Node {
+        span: Span::default(),
+        data: Data::Scalar(Scalar {
+            text: CompactString::new(s),
+            style: Style::DoubleQuoted,
+            tag: None,
+        }),
+    }
+}
+
+fn entry(key: &str, value: Node) -> Entry {
+    Entry {
+        key: CompactString::new(key),
+        key_span: Span::default(),
+        value,
+    }
+}
+
+/// Turns one list item into an object of the snapshot.
+fn accept(
+    mut root: Node,
+    r: &Resource,
+    api_version: &str,
+    opts: &Options,
+    controllers: &HashSet<String>,
+    out: &mut Listed,
+) {
+    // list items carry no apiVersion/kind: they are the collection's
+    if let Data::Map(entries) = &mut root.data {
+        entries.retain(|e| e.key != "apiVersion" && e.key != "kind");
+        entries.insert(0, entry("kind", text_node(&r.kind)));
+        entries.insert(0, entry("apiVersion", text_node(api_version)));
+    }
+    let uid = root
+        .at(&["metadata", "uid"])
+        .and_then(Node::as_text)
+        .map(str::to_string);
+    // the apiVersion kubectl last applied: a weak signal of a client's version, kept
+    // aside; the annotation itself (a whole copy of the object) is not kept
+    if let Some(text) = slim::take_annotation(&mut root, LAST_APPLIED)
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Some(av) = v.get("apiVersion").and_then(|a| a.as_str())
+        && av != api_version
+    {
+        let name = root
+            .at(&["metadata", "name"])
+            .and_then(Node::as_text)
+            .unwrap_or("");
+        let ns = root
+            .at(&["metadata", "namespace"])
+            .and_then(Node::as_text)
+            .map(str::to_string);
+        out.last_applied.push(LastApplied {
+            object: plimsoll_model::ObjectRef {
+                api_version: api_version.to_string(),
+                kind: r.kind.clone(),
+                namespace: ns,
+                name: name.to_string(),
+            },
+            api_version: av.to_string(),
+        });
+    }
+    if r.group.is_empty() && r.kind == "Secret" {
+        if opts.secrets
+            && root.get("type").and_then(Node::as_text) == Some("helm.sh/release.v1")
+            && let Some(rel) = root.at(&["data", "release"]).and_then(Node::as_text)
+            && let Some(release) = decode_release(rel)
+        {
+            out.helm_releases.push(release);
+        }
+        slim::drop_secret_values(&mut root);
+    }
+    if let Some(owner_uid) = slim::controller_uid(&root)
+        && controllers.contains(owner_uid.as_str())
+    {
+        root = slim::slim(root, &r.kind);
+        out.slimmed += 1;
+    }
+    let namespaced = r.namespaced;
+    if let Some(obj) = Object::from_node(
+        root,
+        SourceRef {
+            file: None,
+            doc: out.objects.len(),
+            item: None,
+        },
+        "default",
+        |_, _| !namespaced,
+    ) {
+        if let Some(uid) = uid {
+            out.uids.push(uid);
+        }
+        out.objects.push(obj);
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One page of a list: its continue token and its items as trees.
+struct Page {
+    continue_token: Option<String>,
+    items: Vec<Node>,
+}
+
+impl Page {
+    fn deserialize_seed<'de, D: Deserializer<'de>>(d: D) -> Result<Page, D::Error> {
+        d.deserialize_map(PageVisitor)
+    }
+}
+
+struct PageVisitor;
+
+impl<'de> Visitor<'de> for PageVisitor {
+    type Value = Page;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Kubernetes list")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page, A::Error> {
+        let mut page = Page {
+            continue_token: None,
+            items: Vec::new(),
+        };
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "items" => page.items = map.next_value_seed(ItemsSeed)?,
+                "metadata" => {
+                    let meta: ListMeta = map.next_value()?;
+                    page.continue_token = meta.continue_token;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(page)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ListMeta {
+    #[serde(default, rename = "continue")]
+    continue_token: Option<String>,
+}
+
+struct ItemsSeed;
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed {
+    type Value = Vec<Node>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Node>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed {
+    type Value = Vec<Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of objects")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<Node>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Node>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(n) = seq.next_element_seed(NodeSeed::object())? {
+            items.push(n);
+        }
+        Ok(items)
+    }
+}

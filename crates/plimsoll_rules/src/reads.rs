@@ -1,0 +1,55 @@
+//! Which kinds each rule reads, derived from the rule sources at build time (see
+//! `build.rs`). A front-end that could not read a kind (a live audit that got 403, or
+//! that does not read Secrets) does not run the rules that read it and reports them as
+//! not evaluated: a rule run on partial data would pass, or fire, for the wrong reason.
+
+include!(concat!(env!("OUT_DIR"), "/reads.rs"));
+
+/// The kinds a rule reads (its own objects and those it looks up), by kind name.
+pub fn kinds_read(code: &str) -> &'static [&'static str] {
+    READS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(&[], |(_, k)| k)
+}
+
+/// Whether the rule reads objects of this kind (`*`: rules that judge every kind).
+pub fn reads(code: &str, kind: &str) -> bool {
+    let k = kinds_read(code);
+    k.contains(&kind) || k.contains(&"*")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::all_rules;
+
+    #[test]
+    fn every_rule_has_an_entry() {
+        for r in all_rules() {
+            let code = r.meta().code;
+            assert!(
+                READS.iter().any(|(c, _)| *c == code),
+                "{code} is missing from the generated reads table"
+            );
+        }
+    }
+
+    #[test]
+    fn lookups_are_found() {
+        // REF003 looks Secrets up through the refs helpers
+        assert!(reads("REF003", "Secret"));
+        // container rules read every workload kind
+        assert!(reads("RES001", "Deployment"));
+        assert!(reads("RES001", "Pod"));
+        // missing-PDB reads PDBs; default-deny reads NetworkPolicies
+        assert!(reads("AVL002", "PodDisruptionBudget"));
+        assert!(reads("NET001", "NetworkPolicy"));
+        assert!(reads("RBAC001", "ClusterRoleBinding"));
+        assert!(!reads("RES001", "Secret"));
+        // memory-request-missing reaches the pod template through a sibling's helper
+        assert!(reads("RES002", "Deployment"));
+        assert!(reads("RES008", "LimitRange"));
+        assert!(reads("API001", "FlowSchema"));
+    }
+}
