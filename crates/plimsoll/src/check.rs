@@ -15,7 +15,7 @@ use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_te
 use plimsoll_rules::select;
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, ColorArg, FailOnArg};
+use crate::cli::{CheckArgs, ColorArg, FailOnArg, RunArgs};
 use crate::comments;
 use crate::inputs::{self, Input};
 
@@ -26,16 +26,15 @@ pub struct Fatal(pub String);
 const CONFIG_NAMES: &[&str] = &[".plimsoll.yaml", ".plimsoll.yml"];
 
 /// The configuration file for a run: `--config`, else the nearest `.plimsoll.yaml`
-/// upward from the first input (or the working directory for stdin).
-fn find_config(args: &CheckArgs) -> Option<PathBuf> {
+/// upward from the first input (or the working directory for stdin and live audits).
+fn find_config(args: &RunArgs, paths: &[PathBuf]) -> Option<PathBuf> {
     if let Some(c) = &args.config {
         return Some(c.clone());
     }
     if args.no_config {
         return None;
     }
-    let start = args
-        .paths
+    let start = paths
         .iter()
         .find(|p| p.as_os_str() != "-")
         .cloned()
@@ -58,7 +57,7 @@ fn find_config(args: &CheckArgs) -> Option<PathBuf> {
     None
 }
 
-struct Settings {
+pub(crate) struct Settings {
     config: Config,
     kube_version: KubeVersion,
     pss_version: Option<KubeVersion>,
@@ -66,8 +65,13 @@ struct Settings {
     fail_on: FailOn,
 }
 
-fn settings(args: &CheckArgs) -> Result<Settings, Fatal> {
-    let config = match find_config(args) {
+/// The settings of a run: configuration file, versions, namespace, fail-on.
+pub(crate) fn settings(
+    args: &RunArgs,
+    paths: &[PathBuf],
+    namespace: Option<&String>,
+) -> Result<Settings, Fatal> {
+    let config = match find_config(args, paths) {
         Some(path) => {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Fatal(format!("{}: cannot read: {e}", path.display())))?;
@@ -84,9 +88,8 @@ fn settings(args: &CheckArgs) -> Result<Settings, Fatal> {
         Some(v) => Some(KubeVersion::parse(v).map_err(|e| Fatal(format!("--pss-version: {e}")))?),
         None => Some(kube_version),
     };
-    let namespace = args
-        .namespace
-        .clone()
+    let namespace = namespace
+        .cloned()
         .or_else(|| config.namespace.clone())
         .unwrap_or_else(|| "default".to_string());
     let fail_on = match args.fail_on {
@@ -106,7 +109,7 @@ fn settings(args: &CheckArgs) -> Result<Settings, Fatal> {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
     Sarif,
@@ -116,7 +119,7 @@ enum Format {
 
 const AVAILABLE: &str = "text, json, sarif, junit, github";
 
-fn parse_formats(args: &CheckArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fatal> {
+pub(crate) fn parse_formats(args: &RunArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fatal> {
     let specs = if args.formats.is_empty() {
         vec!["text".to_string()]
     } else {
@@ -169,32 +172,10 @@ fn parse_formats(args: &CheckArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fat
 
 /// Runs `check` and returns the exit code.
 pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
-    let s = settings(args)?;
-    let formats = parse_formats(args)?;
+    let s = settings(&args.run, &args.paths, args.namespace.as_ref())?;
+    let formats = parse_formats(&args.run)?;
 
-    // selection: command line over configuration
-    let select_list = args.select.clone().or_else(|| s.config.select.clone());
-    let mut extend = s.config.extend_select.clone();
-    extend.extend(args.extend_select.iter().cloned());
-    let mut ignore = s.config.ignore.clone();
-    ignore.extend(args.ignore.iter().cloned());
-    let rules = select::resolve(select_list.as_deref(), &extend, &ignore).map_err(Fatal)?;
-    for sel in s.config.severity.keys() {
-        if !select::is_known(sel) {
-            return Err(Fatal(format!(
-                "configuration `severity`: unknown rule selector `{sel}`"
-            )));
-        }
-    }
-    for (i, ex) in s.config.exemptions.iter().enumerate() {
-        for r in &ex.rules {
-            if !select::is_known(r) {
-                return Err(Fatal(format!(
-                    "configuration `exemptions[{i}]`: unknown rule selector `{r}`"
-                )));
-            }
-        }
-    }
+    let rules = select_rules(&args.run, &s)?;
 
     let baseline = match &args.baseline {
         Some(p) => {
@@ -230,7 +211,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         pss_version: s.pss_version,
         facts: &facts,
         comments: &comment_exemptions,
-        strict: args.strict,
+        strict: args.run.strict,
         baseline: baseline.as_ref(),
     };
     let written_baseline;
@@ -269,55 +250,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         general_errors,
     });
 
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let mut write_failed = false;
-    for (fmt, path) in &formats {
-        let text = match fmt {
-            Format::Text => render_text(
-                &report,
-                TextOptions {
-                    color: color && path.is_none(),
-                    concise: args.concise,
-                },
-            ),
-            Format::Json => report.to_json(),
-            Format::Sarif => render_sarif(&report),
-            Format::Junit => render_junit(&report),
-            Format::Github => render_github(&report),
-        };
-        match path {
-            Some(p) => {
-                if let Err(e) = std::fs::write(p, text) {
-                    eprintln!("plimsoll: {}: cannot write report: {e}", p.display());
-                    write_failed = true;
-                }
-            }
-            None => {
-                let mut out = std::io::stdout().lock();
-                if out
-                    .write_all(text.as_bytes())
-                    .and_then(|_| out.flush())
-                    .is_err()
-                {
-                    write_failed = true;
-                }
-            }
-        }
-    }
-
-    let code = if write_failed || !report.errors.is_empty() {
-        2
-    } else if report.findings.iter().any(|f| s.fail_on.fails(f.severity))
-        || args.fail_on_not_evaluated && not_evaluated
-    {
-        1
-    } else {
-        0
-    };
+    let code = emit(&report, &formats, &args.run, &s, not_evaluated);
     // The process exits next: tearing down millions of tree nodes one by one would
     // only cost time (a tenth of a run on the benchmark corpus).
     std::mem::forget(report);
@@ -454,4 +387,96 @@ fn read_one(
         loaded,
         comments,
     )
+}
+
+/// Writes the report in every requested format and returns the exit code.
+pub(crate) fn emit(
+    report: &Report,
+    formats: &[(Format, Option<PathBuf>)],
+    args: &RunArgs,
+    s: &Settings,
+    not_evaluated: bool,
+) -> i32 {
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut write_failed = false;
+    for (fmt, path) in formats {
+        let text = match fmt {
+            Format::Text => render_text(
+                &report,
+                TextOptions {
+                    color: color && path.is_none(),
+                    concise: args.concise,
+                },
+            ),
+            Format::Json => report.to_json(),
+            Format::Sarif => render_sarif(&report),
+            Format::Junit => render_junit(&report),
+            Format::Github => render_github(&report),
+        };
+        match path {
+            Some(p) => {
+                if let Err(e) = std::fs::write(p, text) {
+                    eprintln!("plimsoll: {}: cannot write report: {e}", p.display());
+                    write_failed = true;
+                }
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                if out
+                    .write_all(text.as_bytes())
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
+                    write_failed = true;
+                }
+            }
+        }
+    }
+
+    if write_failed || !report.errors.is_empty() {
+        2
+    } else if report.findings.iter().any(|f| s.fail_on.fails(f.severity))
+        || args.fail_on_not_evaluated && not_evaluated
+    {
+        1
+    } else {
+        0
+    }
+}
+
+/// The rules of a run: command line over configuration, and the configuration's
+/// selectors validated.
+pub(crate) fn select_rules(
+    args: &RunArgs,
+    s: &Settings,
+) -> Result<Vec<&'static dyn plimsoll_rules::Rule>, Fatal> {
+    // selection: command line over configuration
+    let select_list = args.select.clone().or_else(|| s.config.select.clone());
+    let mut extend = s.config.extend_select.clone();
+    extend.extend(args.extend_select.iter().cloned());
+    let mut ignore = s.config.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let rules = select::resolve(select_list.as_deref(), &extend, &ignore).map_err(Fatal)?;
+    for sel in s.config.severity.keys() {
+        if !select::is_known(sel) {
+            return Err(Fatal(format!(
+                "configuration `severity`: unknown rule selector `{sel}`"
+            )));
+        }
+    }
+    for (i, ex) in s.config.exemptions.iter().enumerate() {
+        for r in &ex.rules {
+            if !select::is_known(r) {
+                return Err(Fatal(format!(
+                    "configuration `exemptions[{i}]`: unknown rule selector `{r}`"
+                )));
+            }
+        }
+    }
+
+    Ok(rules)
 }

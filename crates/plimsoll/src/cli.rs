@@ -22,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests (files, directories, or `-` for stdin).
     Check(Box<CheckArgs>),
+    /// Audit a live cluster through its API with the same rules, plus what only a running
+    /// cluster shows (OOMKilled containers, crash loops, unschedulable pods, node
+    /// pressure, PDBs that block drains, APIs requested through deprecated versions).
+    Audit(Box<AuditArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Print the full documentation of one rule.
@@ -193,6 +197,77 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
+    /// Namespace of namespaced objects that do not name one (as `kubectl apply -n`).
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Paths to skip (gitignore-style globs, relative to the searched directory).
+    /// Repeatable; added to the configuration's `exclude`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every current finding to this baseline file (and report none of them).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the
+    /// in-cluster service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use (default: its current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Audit only this namespace (cluster-scoped objects such as nodes are still read
+    /// where permitted). Default: all namespaces.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// Audit every namespace (the default).
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+
+    /// Only namespaced objects with these labels (a Kubernetes label selector:
+    /// `app=shop,tier!=cache`).
+    #[arg(long, short = 'l', value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Also read Secrets (keys only; values are dropped as they are read) and Helm
+    /// release records. Needs the `plimsoll-audit-secrets` role; without it, rules that
+    /// need Secrets are reported as not evaluated.
+    #[arg(long)]
+    pub secrets: bool,
+
+    /// The time "recently" is measured from (RFC 3339; default: now).
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<String>,
+
+    /// Items per list request.
+    #[arg(long, value_name = "N", default_value_t = 500, hide = true)]
+    pub page_size: u32,
+
+    /// No progress bar on stderr (it shows only on a terminal, after a second).
+    #[arg(long)]
+    pub no_progress: bool,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What `check` and `audit` share: rule selection, versions, outputs, exit codes.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Rules to run instead of the default set: codes (RES003), prefixes (RES),
     /// names (memory-limit-missing) or profiles (default, all, pss-baseline,
     /// pss-restricted). Comma-separated or repeated.
@@ -243,23 +318,6 @@ pub struct CheckArgs {
     /// Ignore any configuration file.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
-
-    /// Namespace of namespaced objects that do not name one (as `kubectl apply -n`).
-    #[arg(long, short = 'n', value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
-
-    /// Paths to skip (gitignore-style globs, relative to the searched directory).
-    /// Repeatable; added to the configuration's `exclude`.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-
-    /// Report only findings that are not in this baseline file.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-
-    /// Write every current finding to this baseline file (and report none of them).
-    #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
 
     /// Ignore exemptions written as annotations on the objects.
     #[arg(long)]

@@ -2,6 +2,7 @@
 //! done by the library crates (`plimsoll_yaml`, `plimsoll_model`, `plimsoll_rules`,
 //! `plimsoll_report`); this crate does the I/O.
 
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod comments;
@@ -24,6 +25,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     };
     let result = match &cli.command {
         cli::Command::Check(a) => check::run(a),
+        cli::Command::Audit(a) => audit::run(a),
         cli::Command::Rules(a) => rules_cmd::listing(a).map(|s| {
             print!("{s}");
             0

@@ -408,6 +408,30 @@ impl Report {
         }
     }
 
+    /// Re-sorts and re-counts after a front-end added entries of its own (a live audit
+    /// adds findings on Helm release manifests, kinds it could not read and notes).
+    pub fn finish(&mut self) {
+        self.findings.sort_by(|a, b| {
+            sort_key(a)
+                .cmp(&sort_key(b))
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        self.not_evaluated
+            .sort_by(|a, b| (&a.object, a.code).cmp(&(&b.object, b.code)));
+        self.not_evaluated.dedup();
+        self.notes
+            .sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
+        self.notes.dedup();
+        let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+        self.summary.findings = self.findings.len();
+        self.summary.error = count(Severity::Error);
+        self.summary.warning = count(Severity::Warning);
+        self.summary.info = count(Severity::Info);
+        self.summary.not_evaluated = self.not_evaluated.len();
+        self.summary.errors = self.errors.len();
+    }
+
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("report serializes");
         s.push('\n');

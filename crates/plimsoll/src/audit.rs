@@ -1,0 +1,325 @@
+//! `plimsoll audit`: read a live cluster, index it, run the same rules, report.
+
+use std::collections::BTreeMap;
+
+use plimsoll_cluster::{Options, Snapshot};
+use plimsoll_model::{Index, KubeVersion, Object, SourceRef};
+use plimsoll_report::{NoteOut, NotEvaluatedOut, ObjectId, Report, RunResult};
+use plimsoll_rules::engine::{self, Run};
+use plimsoll_rules::input::YamlFacts;
+use plimsoll_rules::live::LiveFacts;
+use plimsoll_rules::reads;
+use plimsoll_rules::rules::api::table;
+
+use crate::check::{Fatal, emit, parse_formats, select_rules, settings};
+use crate::cli::AuditArgs;
+
+/// Rules about files that have no meaning for objects read from a cluster: a Secret
+/// in a cluster holds its data by design (SCR001 judges Secrets committed to git).
+const FILES_ONLY: &[&str] = &["SCR001"];
+
+/// Whether listing (group, version, kind) would use a deprecated API: those are never
+/// requested (the preferred version of a group is normally not deprecated; when it is,
+/// the resource is skipped and said so).
+fn deprecated(group: &str, version: &str, kind: &str) -> Option<String> {
+    let api_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    let api = table::lookup(&api_version, kind)?;
+    api.deprecated.map(|minor| {
+        format!("{api_version} {kind} is deprecated since 1.{minor}; listing it would count as a deprecated API request")
+    })
+}
+
+pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
+    let mut s = settings(&args.run, &[], args.namespace.as_ref())?;
+    let formats = parse_formats(&args.run)?;
+    let rules = select_rules(&args.run, &s)?;
+    let now = match &args.now {
+        Some(t) => Some(
+            LiveFacts::parse_time(t)
+                .ok_or_else(|| Fatal(format!("--now: `{t}` is not an RFC 3339 time")))?,
+        ),
+        None => None,
+    };
+
+    let opts = Options {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        selector: args.selector.clone(),
+        secrets: args.secrets,
+        page_size: args.page_size,
+        progress: !args.no_progress,
+    };
+    let snap = plimsoll_cluster::snapshot(&opts, &deprecated).map_err(|e| Fatal(e.to_string()))?;
+
+    // judged against the cluster's own version unless told otherwise
+    let server = KubeVersion::parse(&snap.server_version).ok();
+    if args.run.kube_version.is_none() && s.config.kube_version.is_none() {
+        if let Some(v) = server {
+            s.kube_version = v.min(KubeVersion::NEWEST);
+        }
+        if args.run.pss_version.is_none() && s.config.pss_version.is_none() {
+            s.pss_version = Some(s.kube_version);
+        }
+    }
+
+    let mut live = LiveFacts {
+        now,
+        ..LiveFacts::default()
+    };
+    let mut notes: Vec<NoteOut> = Vec::new();
+    let cluster = format!("cluster {}", snap.cluster);
+    match &snap.metrics {
+        Ok(text) => live.deprecated_requests = LiveFacts::parse_deprecated_metric(text),
+        Err(why) => notes.push(NoteOut {
+            file: Some(cluster.clone()),
+            message: format!(
+                "the API server's /metrics could not be read ({why}): APIs requested through deprecated versions (LIV013) are not known"
+            ),
+        }),
+    }
+    notes.push(NoteOut {
+        file: Some(cluster.clone()),
+        message: format!(
+            "audited {} objects of Kubernetes {} ({}); Secrets {}",
+            snap.objects.len(),
+            snap.server_version,
+            match &args.namespace {
+                Some(ns) => format!("namespace {ns}"),
+                None => "all namespaces".to_string(),
+            },
+            if snap.secrets_read {
+                "read (keys only) with Helm release records"
+            } else {
+                "not read (default role): rules that need them are not evaluated"
+            }
+        ),
+    });
+    for sk in &snap.skipped {
+        notes.push(NoteOut {
+            file: Some(cluster.clone()),
+            message: format!(
+                "not listed: {} ({}): {}",
+                sk.resource,
+                if sk.group.is_empty() {
+                    sk.version.clone()
+                } else {
+                    format!("{}/{}", sk.group, sk.version)
+                },
+                sk.reason
+            ),
+        });
+    }
+    for la in &snap.last_applied {
+        if let Some(api) = table::lookup(&la.api_version, &la.object.kind)
+            && (api.deprecated.is_some_and(|d| d <= s.kube_version.minor)
+                || api.removed.is_some())
+        {
+            notes.push(NoteOut {
+                file: Some(cluster.clone()),
+                message: format!(
+                    "{} {}{}: last applied with kubectl as {} (a weak signal: it says which version the last `kubectl apply` used, not what clients use today); {}",
+                    la.object.kind,
+                    la.object.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(),
+                    la.object.name,
+                    la.api_version,
+                    match (api.removed, api.replacement) {
+                        (Some(r), "") => format!("removed in 1.{r}"),
+                        (Some(r), rep) => format!("removed in 1.{r}, use {rep}"),
+                        (None, "") => "deprecated".to_string(),
+                        (None, rep) => format!("deprecated, use {rep}"),
+                    }
+                ),
+            });
+        }
+    }
+
+    // rules that read a kind the audit could not read are not run: on partial data a
+    // rule passes, or fires, for the wrong reason
+    let rules: Vec<_> = rules
+        .into_iter()
+        .filter(|r| !FILES_ONLY.contains(&r.meta().code))
+        .collect();
+    let mut blocked: BTreeMap<&'static str, Vec<&plimsoll_cluster::Unreadable>> = BTreeMap::new();
+    for u in &snap.unreadable {
+        for r in &rules {
+            if reads::reads(r.meta().code, &u.kind) {
+                blocked.entry(r.meta().code).or_default().push(u);
+            }
+        }
+    }
+    let run_rules: Vec<_> = rules
+        .iter()
+        .copied()
+        .filter(|r| !blocked.contains_key(r.meta().code))
+        .collect();
+
+    let Snapshot {
+        objects,
+        helm_releases,
+        unreadable,
+        ..
+    } = snap;
+    let index = Index::new(objects);
+    let facts = YamlFacts::default();
+    let run = Run {
+        rules: &run_rules,
+        config: &s.config,
+        settings: &s.config.settings,
+        kube_version: s.kube_version,
+        pss_version: s.pss_version,
+        facts: &facts,
+        comments: &[],
+        strict: args.run.strict,
+        baseline: None,
+        live: Some(&live),
+    };
+    let outcome = engine::run(&index, &run);
+    let mut report = Report::build(RunResult {
+        sources: Vec::new(),
+        index: &index,
+        outcome,
+        notes: Vec::new(),
+        errors: Vec::new(),
+        general_errors: Vec::new(),
+    });
+
+    for (code, kinds) in &blocked {
+        for u in kinds {
+            report.not_evaluated.push(NotEvaluatedOut {
+                code,
+                object: ObjectId {
+                    api_version: if u.group.is_empty() {
+                        u.version.clone()
+                    } else {
+                        format!("{}/{}", u.group, u.version)
+                    },
+                    kind: u.kind.clone(),
+                    namespace: args.namespace.clone(),
+                    name: String::new(),
+                },
+                reason: format!("{} could not be read: {}", u.resource, u.reason),
+            });
+        }
+    }
+    for u in &unreadable {
+        notes.push(NoteOut {
+            file: Some(cluster.clone()),
+            message: format!("{} could not be read: {}", u.resource, u.reason),
+        });
+    }
+
+    // the apiVersions Helm will send again at the next upgrade, judged by the API rules
+    let helm = helm_findings(&helm_releases, &rules, &s, &mut notes);
+    report.findings.extend(helm);
+
+    report.notes.extend(notes);
+    report.finish();
+    let not_evaluated = !report.not_evaluated.is_empty();
+    let code = emit(&report, &formats, &args.run, &s, not_evaluated);
+    std::mem::forget(report);
+    std::mem::forget(index);
+    Ok(code)
+}
+
+/// Runs the selected API rules over the objects of deployed Helm releases, as Helm
+/// will send them, and names the release in each finding.
+fn helm_findings(
+    releases: &[plimsoll_cluster::HelmRelease],
+    rules: &[&'static dyn plimsoll_rules::Rule],
+    s: &crate::check::Settings,
+    notes: &mut Vec<NoteOut>,
+) -> Vec<plimsoll_report::FindingOut> {
+    let api_rules: Vec<_> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.meta().group() == "API")
+        .collect();
+    if api_rules.is_empty() {
+        return Vec::new();
+    }
+    let mut objects = Vec::new();
+    let mut origin = Vec::new();
+    for rel in releases.iter().filter(|r| r.status == "deployed") {
+        for o in &rel.objects {
+            let text = format!(
+                "{{\"apiVersion\":{},\"kind\":{},\"metadata\":{{\"name\":{},\"namespace\":{}}}}}",
+                serde_json::Value::from(o.api_version.clone()),
+                serde_json::Value::from(o.kind.clone()),
+                serde_json::Value::from(o.name.clone()),
+                serde_json::Value::from(o.namespace.clone().unwrap_or_else(|| rel.namespace.clone())),
+            );
+            let Ok(root) = plimsoll_yaml::node_from_json(&text) else {
+                continue;
+            };
+            if let Some(obj) = Object::from_node(
+                root,
+                SourceRef {
+                    file: None,
+                    doc: objects.len(),
+                    item: None,
+                },
+                &rel.namespace,
+                plimsoll_model::is_cluster_scoped,
+            ) {
+                origin.push(format!(
+                    "Helm release {}/{} revision {} (chart {})",
+                    rel.namespace, rel.name, rel.revision, rel.chart
+                ));
+                objects.push(obj);
+            }
+        }
+    }
+    if objects.is_empty() {
+        return Vec::new();
+    }
+    let index = Index::new(objects);
+    let facts = YamlFacts::default();
+    let run = Run {
+        rules: &api_rules,
+        config: &s.config,
+        settings: &s.config.settings,
+        kube_version: s.kube_version,
+        pss_version: s.pss_version,
+        facts: &facts,
+        comments: &[],
+        strict: false,
+        baseline: None,
+        live: None,
+    };
+    let outcome = engine::run(&index, &run);
+    let mut report = Report::build(RunResult {
+        sources: Vec::new(),
+        index: &index,
+        outcome,
+        notes: Vec::new(),
+        errors: Vec::new(),
+        general_errors: Vec::new(),
+    });
+    let by_id: std::collections::BTreeMap<ObjectId, &str> = index
+        .objects()
+        .iter()
+        .zip(&origin)
+        .map(|(o, from)| (ObjectId::of(o), from.as_str()))
+        .collect();
+    for f in &mut report.findings {
+        if let Some(from) = by_id.get(&f.object) {
+            f.message = format!(
+                "{} (in {from}: the next `helm upgrade` sends it again)",
+                f.message
+            );
+        }
+    }
+    notes.push(NoteOut {
+        file: None,
+        message: format!(
+            "{} deployed Helm release(s) read; their manifests are judged by the API rules",
+            releases.iter().filter(|r| r.status == "deployed").count()
+        ),
+    });
+    std::mem::take(&mut report.findings)
+}
