@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use plimsoll_model::{Index, KubeVersion};
 use plimsoll_report::{
-    Report, RunResult, SourceFile, TextOptions, render_github, render_junit, render_sarif,
-    render_text,
+    HtmlOptions, Report, RunResult, SourceFile, TextOptions, render_github, render_html,
+    render_junit, render_sarif, render_text,
 };
 use plimsoll_rules::config::{Config, FailOn};
 use plimsoll_rules::engine::{self, Baseline, BaselineEntry, CommentExemption, Run};
@@ -112,9 +112,10 @@ enum Format {
     Sarif,
     Junit,
     Github,
+    Html,
 }
 
-const AVAILABLE: &str = "text, json, sarif, junit, github";
+const AVAILABLE: &str = "text, json, sarif, junit, github, html";
 
 fn parse_formats(args: &CheckArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fatal> {
     let specs = if args.formats.is_empty() {
@@ -134,11 +135,7 @@ fn parse_formats(args: &CheckArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fat
             "sarif" => Format::Sarif,
             "junit" => Format::Junit,
             "github" => Format::Github,
-            "html" => {
-                return Err(Fatal(format!(
-                    "--format {name}: this output format is not available in this version (available: {AVAILABLE})"
-                )));
-            }
+            "html" => Format::Html,
             _ => {
                 return Err(Fatal(format!(
                     "--format {name}: unknown format (available: {AVAILABLE})"
@@ -211,7 +208,9 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let mut excludes = s.config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
     // source texts are kept for snippets only: the other formats do not need them
-    let keep_text = formats.iter().any(|(f, _)| *f == Format::Text);
+    let keep_text = formats
+        .iter()
+        .any(|(f, _)| matches!(f, Format::Text | Format::Html));
     let Gathered {
         sources,
         objects,
@@ -288,6 +287,12 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             Format::Sarif => render_sarif(&report),
             Format::Junit => render_junit(&report),
             Format::Github => render_github(&report),
+            Format::Html => render_html(
+                &report,
+                &HtmlOptions {
+                    inputs: args.paths.iter().map(|p| p.display().to_string()).collect(),
+                },
+            ),
         };
         match path {
             Some(p) => {

@@ -228,7 +228,7 @@ pub struct CheckArgs {
 
     /// Output format, optionally with a path: `text`, `sarif=plimsoll.sarif`. Repeatable.
     /// Formats: text, json, sarif (SARIF 2.1.0, for code scanning), junit (JUnit XML),
-    /// github (GitHub Actions annotations).
+    /// github (GitHub Actions annotations), html (a self-contained page with filters).
     #[arg(long = "format", value_name = "FMT[=PATH]")]
     pub formats: Vec<String>,
 

@@ -610,8 +610,9 @@ fn multiple_formats_in_one_run() {
         serde_json::from_str(&std::fs::read_to_string(d.path().join("out/report.json")).unwrap())
             .unwrap();
     assert_valid_report(&v);
-    let out = run_in(d.path(), &["check", "a.yaml", "--format", "html"]);
+    let out = run_in(d.path(), &["check", "a.yaml", "--format", "yaml"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format"));
 }
 
 #[test]

@@ -8,6 +8,11 @@
 //! testcase, `all objects`. Input errors (unreadable file, YAML syntax) are
 //! `<error>` testcases in their file's suite (`input errors` when they belong to no
 //! file).
+//!
+//! The output follows the schema Jenkins (xunit-plugin) and GitLab read, `junit-10.xsd`:
+//! `name`, `tests`, `failures` and `errors` on every suite, `name` on every testcase, only
+//! suites under `<testsuites>`; no `time` attribute (its format is restricted), since the
+//! checks are not timed per object. The tests validate it with `xmllint`.
 
 use std::fmt::Write;
 

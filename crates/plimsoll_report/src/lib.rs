@@ -1,11 +1,12 @@
 //! The report every front-end produces, and its renderers (text, JSON, SARIF,
-//! JUnit XML, GitHub workflow commands).
+//! JUnit XML, GitHub workflow commands, HTML).
 //!
 //! [`Report`] is the public JSON contract (`version: 1`, see DESIGN.md "Contracts"):
 //! findings sorted by file, line, column and code (live objects by namespace, kind,
 //! name, code), so that output is the same whatever the parallelism.
 
 mod github;
+mod html;
 mod junit;
 mod sarif;
 mod text;
@@ -20,9 +21,28 @@ use plimsoll_yaml::Span;
 use serde::Serialize;
 
 pub use github::render_github;
+pub use html::{HtmlOptions, Score, render_html, report_score, score};
 pub use junit::render_junit;
 pub use sarif::{fingerprint, render_sarif, rule_help_uri};
 pub use text::{TextOptions, render_text};
+
+/// A rule's documentation (Markdown in the fixed sections), as `plimsoll rule CODE`
+/// prints it below the title: the doc comment without the space after `///`. `None`
+/// for an unknown code.
+pub fn rule_doc(code: &str) -> Option<String> {
+    let m = plimsoll_rules::registry::find(code)?.meta();
+    let doc: String = m
+        .doc
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(if doc.trim().is_empty() {
+        m.summary.to_string()
+    } else {
+        doc
+    })
+}
 
 /// An input of the run, for locations and snippets.
 #[derive(Debug, Clone)]
