@@ -26,7 +26,11 @@ pub enum Input {
 pub fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy();
     let s = s.trim_start_matches("./");
-    let s = s.trim_end_matches('/');
+    let s = if s.len() > 1 {
+        s.trim_end_matches('/')
+    } else {
+        s
+    };
     if s.is_empty() {
         ".".to_string()
     } else {

@@ -271,11 +271,62 @@ pub fn render_chart(dir: &Path, opts: &RenderOptions) -> Result<Rendered, String
     let text = String::from_utf8(ran.stdout)
         .map_err(|_| fail("helm template wrote output that is not UTF-8".into()))?;
     let map = helm_map(&text, dir, &chart);
-    Ok(Rendered {
-        text,
-        map,
-        notes: Vec::new(),
-    })
+    let notes = lost_template_comments(dir, &text).into_iter().collect();
+    Ok(Rendered { text, map, notes })
+}
+
+/// helm prints a template's comments as they are, so exemption comments in templates
+/// apply to the rendered objects they stand above. A note for the ones that did not
+/// reach the output (in a branch not taken, in a named template never included).
+fn lost_template_comments(dir: &Path, rendered: &str) -> Option<String> {
+    let comment_of =
+        |line: &str| crate::comments::comment_start(line).map(|i| line[i..].trim_end().to_string());
+    let in_output: std::collections::HashSet<String> = rendered
+        .lines()
+        .filter(|l| l.contains("plimsoll:"))
+        .filter_map(comment_of)
+        .collect();
+    let mut lost = 0usize;
+    let mut first = None;
+    for entry in ignore::WalkBuilder::new(dir)
+        .require_git(false)
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build()
+        .flatten()
+    {
+        let p = entry.path();
+        if !p
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "tpl")
+            || !p.components().any(|c| c.as_os_str() == "templates")
+        {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        if !text.contains("plimsoll:") {
+            continue;
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for c in crate::comments::scan(0, &text) {
+            let line = lines[c.comment_line as usize - 1];
+            if comment_of(line).is_some_and(|k| in_output.contains(&k)) {
+                continue;
+            }
+            lost += 1;
+            if first.is_none() {
+                first = Some(format!("{}:{}", shown(p), c.comment_line));
+            }
+        }
+    }
+    let first = first?;
+    Some(format!(
+        "{lost} comment exemption{} in the chart's templates (e.g. at {first}) {} not in helm's output, so {} not apply; exempt with the `plimsoll.dev/ignore` annotation or in .plimsoll.yaml",
+        if lost == 1 { "" } else { "s" },
+        if lost == 1 { "is" } else { "are" },
+        if lost == 1 { "it does" } else { "they do" },
+    ))
 }
 
 /// The rendered documents of helm's output, by their `# Source:` comments: (first line

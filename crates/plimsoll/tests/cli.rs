@@ -300,14 +300,7 @@ fn charts_and_overlays_are_never_parsed_raw() {
     let out = run_in(
         d.path(),
         &[
-            "check",
-            ".",
-            "--select",
-            "RES003",
-            "--format",
-            "json",
-            "--render",
-            "never",
+            "check", ".", "--select", "RES003", "--format", "json", "--render", "never",
         ],
     );
     assert_eq!(

@@ -643,3 +643,70 @@ fn a_missing_renderer_is_a_clear_error() {
             .contains("--render never")
     );
 }
+
+#[test]
+fn helm_keeps_exemption_comments_and_the_report_says_which_it_dropped() {
+    let Some(t) = tools() else { return };
+    let d = dir_with(&[
+        (
+            "web/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        ),
+        (
+            "web/templates/pod.yaml",
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-web
+spec:
+  containers:
+    - name: web
+      # plimsoll: ignore IMG001 -- pinned upstream
+      image: registry.example.com/web:1.0.0
+      # plimsoll: ignore RES003 -- sized by the vertical pod autoscaler
+      resources:
+        requests: {cpu: 100m, memory: 64Mi}
+{{- if .Values.debug }}
+    # plimsoll: ignore RES002 -- a debugging sidecar
+    - name: debug
+      image: registry.example.com/busybox:1.36
+{{- end }}
+",
+        ),
+    ]);
+    let out = plimsoll(
+        d.path(),
+        &[
+            "check",
+            "web",
+            "--helm",
+            t.helm.to_str().unwrap(),
+            "--select",
+            "RES003,IMG001",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_valid_report(&v);
+    assert!(findings(&v).is_empty(), "{v:#}");
+    assert_eq!(v["exempted"][0]["code"], "RES003");
+    assert_eq!(v["exempted"][0]["via"], "comment");
+    let unused = &v["unusedExemptions"][0];
+    assert_eq!(unused["code"], "IMG001");
+    let at = unused["where"].as_str().unwrap();
+    assert!(
+        at.starts_with("web/templates/pod.yaml (rendered line "),
+        "no template line for a template with actions: {at}"
+    );
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n["file"] == "web"
+            && n["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("1 comment exemption in the chart's templates (e.g. at web/templates/pod.yaml:14) is not in helm's output")),
+        "{notes:#?}"
+    );
+}
