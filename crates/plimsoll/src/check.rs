@@ -15,9 +15,10 @@ use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_te
 use plimsoll_rules::select;
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, ColorArg, FailOnArg};
+use crate::cli::{CheckArgs, ColorArg, FailOnArg, RenderMode};
 use crate::comments;
 use crate::inputs::{self, Input};
+use crate::render::{self, RenderOptions};
 
 /// A usage or environment problem that stops the run before any checking (exit 2).
 #[derive(Debug)]
@@ -211,6 +212,19 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let keep_text = formats
         .iter()
         .any(|(f, _)| matches!(f, Format::Text | Format::Html));
+    let render = RenderOptions {
+        mode: args.render.render,
+        helm: args.render.helm.clone(),
+        kustomize: args.render.kustomize.clone(),
+        release_name: args.render.release_name.clone(),
+        values: args.render.values.clone(),
+        set: args.render.set.clone(),
+        namespace: s.namespace.clone(),
+        kube_version: args
+            .kube_version
+            .clone()
+            .or_else(|| s.config.kube_version.clone()),
+    };
     let Gathered {
         sources,
         objects,
@@ -219,7 +233,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         mut general_errors,
         facts,
         comments: comment_exemptions,
-    } = gather(&args.paths, &excludes, &s.namespace, keep_text);
+    } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
     let index = Index::new(objects);
     let mut run = Run {
         rules: &rules,
@@ -352,13 +366,19 @@ struct Gathered {
 }
 
 /// Discovers, reads and parses the inputs in parallel (one task per file).
-fn gather(paths: &[PathBuf], excludes: &[String], namespace: &str, keep_text: bool) -> Gathered {
+fn gather(
+    paths: &[PathBuf],
+    excludes: &[String],
+    namespace: &str,
+    keep_text: bool,
+    render: &RenderOptions,
+) -> Gathered {
     let found = inputs::discover(paths, excludes);
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, namespace, keep_text))
+        .map(|(i, input)| read_one(i, input, namespace, keep_text, render))
         .collect();
     let mut g = Gathered {
         sources: Vec::with_capacity(per_file.len()),
@@ -394,7 +414,11 @@ fn gather(paths: &[PathBuf], excludes: &[String], namespace: &str, keep_text: bo
 
 /// Reads and indexes inputs (paths, `-` for stdin) for commands other than `check`.
 pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> LoadedInputs {
-    let g = gather(paths, excludes, namespace, false);
+    let render = RenderOptions {
+        namespace: namespace.to_string(),
+        ..RenderOptions::default()
+    };
+    let g = gather(paths, excludes, namespace, false, &render);
     let mut errors = g.general_errors;
     for e in &g.errors {
         let at = match (e.line, e.column) {
@@ -417,6 +441,7 @@ fn read_one(
     input: &Input,
     namespace: &str,
     keep_text: bool,
+    render: &RenderOptions,
 ) -> (SourceFile, Loaded, Vec<CommentExemption>) {
     let path = input.display();
     let fail = |line: Option<u32>, column: Option<u32>, message: String| {
@@ -424,6 +449,7 @@ fn read_one(
             SourceFile {
                 path: path.clone(),
                 text: None,
+                rendered: None,
             },
             Loaded {
                 errors: vec![InputError {
@@ -437,24 +463,65 @@ fn read_one(
             Vec::new(),
         )
     };
-    let bytes = match inputs::read(input) {
-        Ok(b) => b,
-        Err(e) => return fail(None, None, e),
+    let (rendered, bytes) = match input {
+        Input::Chart(dir) | Input::Kustomization(dir) => {
+            let chart = matches!(input, Input::Chart(_));
+            if render.mode == RenderMode::Never {
+                let kind = if chart {
+                    "Helm chart"
+                } else {
+                    "Kustomize overlay"
+                };
+                return fail(
+                    None,
+                    None,
+                    format!(
+                        "{kind} not rendered: --render never was given (its files are never read raw)"
+                    ),
+                );
+            }
+            let r = if chart {
+                render::render_chart(dir, render)
+            } else {
+                render::render_kustomization(dir, render)
+            };
+            match r {
+                Ok(r) => (Some(r), Vec::new()),
+                Err(e) => return fail(None, None, e),
+            }
+        }
+        _ => match inputs::read(input) {
+            Ok(b) => (None, b),
+            Err(e) => return fail(None, None, e),
+        },
     };
-    let text = match decode(i, &bytes) {
-        Ok(t) => t,
-        Err(e) => return fail(e.line, e.column, e.message),
+    let text = match &rendered {
+        Some(r) => r.text.as_str(),
+        None => match decode(i, &bytes) {
+            Ok(t) => t,
+            Err(e) => return fail(e.line, e.column, e.message),
+        },
     };
-    let loaded = load_text(i, text, namespace);
+    let mut loaded = load_text(i, text, namespace);
     let comments = if text.contains("plimsoll:") {
         comments::scan(i, text)
     } else {
         Vec::new()
     };
+    let text = keep_text.then(|| Arc::from(text));
+    let map = rendered.map(|r| {
+        loaded.notes.extend(r.notes.into_iter().map(|message| Note {
+            file: i,
+            line: None,
+            message,
+        }));
+        Arc::new(r.map)
+    });
     (
         SourceFile {
             path: path.clone(),
-            text: keep_text.then(|| Arc::from(text)),
+            text,
+            rendered: map,
         },
         loaded,
         comments,

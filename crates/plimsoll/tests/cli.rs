@@ -299,7 +299,9 @@ fn charts_and_overlays_are_never_parsed_raw() {
     ]);
     let out = run_in(
         d.path(),
-        &["check", ".", "--select", "RES003", "--format", "json"],
+        &[
+            "check", ".", "--select", "RES003", "--format", "json", "--render", "never",
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -307,13 +309,14 @@ fn charts_and_overlays_are_never_parsed_raw() {
         "an unrendered chart is not a silent pass"
     );
     let v = json(&out);
+    assert_valid_report(&v);
     assert_eq!(v["findings"].as_array().unwrap().len(), 1);
     assert_eq!(v["findings"][0]["location"]["file"], "plain/web.yaml");
+    assert_eq!(v["errors"][0]["file"], "chart");
+    let message = v["errors"][0]["message"].as_str().unwrap();
     assert!(
-        v["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Helm chart")
+        message.contains("Helm chart") && message.contains("--render never"),
+        "{message}"
     );
 }
 

@@ -125,6 +125,24 @@ fn failure_text(f: &FindingOut) -> String {
         }
         t.push('\n');
     }
+    if let Some(src) = &f.source {
+        match (&src.chart, &src.template, &src.kustomization) {
+            (Some(c), Some(tpl), _) => {
+                let _ = write!(t, "rendered from chart {c}, template {tpl}");
+            }
+            (Some(c), None, _) => {
+                let _ = write!(t, "rendered from chart {c}");
+            }
+            (None, _, Some(k)) => {
+                let _ = write!(t, "built from kustomization {k}");
+            }
+            _ => t.push_str("rendered"),
+        }
+        if let Some(l) = src.rendered_line {
+            let _ = write!(t, ", line {l} of the rendered output");
+        }
+        t.push('\n');
+    }
     let _ = write!(t, "object {}", f.object.display());
     if let Some(c) = &f.container {
         let _ = write!(t, ", container {c}");

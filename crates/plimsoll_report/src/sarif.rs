@@ -172,6 +172,9 @@ fn result(f: &FindingOut, rule_index: usize) -> Value {
     if let Some(c) = &f.container {
         r["properties"]["container"] = c.as_str().into();
     }
+    if let Some(src) = &f.source {
+        r["properties"]["source"] = serde_json::to_value(src).expect("source serializes");
+    }
     let related: Vec<Value> = f
         .related
         .iter()
