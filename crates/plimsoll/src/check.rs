@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use plimsoll_model::{Index, KubeVersion};
 use plimsoll_report::{
-    Report, RunResult, SourceFile, TextOptions, render_github, render_junit, render_sarif,
-    render_text,
+    HtmlOptions, Report, RunResult, SourceFile, TextOptions, render_github, render_html,
+    render_junit, render_sarif, render_text,
 };
 use plimsoll_rules::config::{Config, FailOn};
 use plimsoll_rules::engine::{self, Baseline, BaselineEntry, CommentExemption, Run};
@@ -15,9 +15,10 @@ use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_te
 use plimsoll_rules::select;
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, ColorArg, FailOnArg, RunArgs};
+use crate::cli::{CheckArgs, ColorArg, FailOnArg, RenderMode, RunArgs};
 use crate::comments;
 use crate::inputs::{self, Input};
+use crate::render::{self, RenderOptions};
 
 /// A usage or environment problem that stops the run before any checking (exit 2).
 #[derive(Debug)]
@@ -58,11 +59,11 @@ fn find_config(args: &RunArgs, paths: &[PathBuf]) -> Option<PathBuf> {
 }
 
 pub(crate) struct Settings {
-    config: Config,
-    kube_version: KubeVersion,
-    pss_version: Option<KubeVersion>,
-    namespace: String,
-    fail_on: FailOn,
+    pub(crate) config: Config,
+    pub(crate) kube_version: KubeVersion,
+    pub(crate) pss_version: Option<KubeVersion>,
+    pub(crate) namespace: String,
+    pub(crate) fail_on: FailOn,
 }
 
 /// The settings of a run: configuration file, versions, namespace, fail-on.
@@ -115,9 +116,10 @@ pub(crate) enum Format {
     Sarif,
     Junit,
     Github,
+    Html,
 }
 
-const AVAILABLE: &str = "text, json, sarif, junit, github";
+const AVAILABLE: &str = "text, json, sarif, junit, github, html";
 
 pub(crate) fn parse_formats(args: &RunArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Fatal> {
     let specs = if args.formats.is_empty() {
@@ -137,11 +139,7 @@ pub(crate) fn parse_formats(args: &RunArgs) -> Result<Vec<(Format, Option<PathBu
             "sarif" => Format::Sarif,
             "junit" => Format::Junit,
             "github" => Format::Github,
-            "html" => {
-                return Err(Fatal(format!(
-                    "--format {name}: this output format is not available in this version (available: {AVAILABLE})"
-                )));
-            }
+            "html" => Format::Html,
             _ => {
                 return Err(Fatal(format!(
                     "--format {name}: unknown format (available: {AVAILABLE})"
@@ -192,7 +190,22 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let mut excludes = s.config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
     // source texts are kept for snippets only: the other formats do not need them
-    let keep_text = formats.iter().any(|(f, _)| *f == Format::Text);
+    let keep_text = formats
+        .iter()
+        .any(|(f, _)| matches!(f, Format::Text | Format::Html));
+    let render = RenderOptions {
+        mode: args.render.render,
+        helm: args.render.helm.clone(),
+        kustomize: args.render.kustomize.clone(),
+        release_name: args.render.release_name.clone(),
+        values: args.render.values.clone(),
+        set: args.render.set.clone(),
+        namespace: s.namespace.clone(),
+        kube_version: args
+            .kube_version
+            .clone()
+            .or_else(|| s.config.kube_version.clone()),
+    };
     let Gathered {
         sources,
         objects,
@@ -201,7 +214,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         mut general_errors,
         facts,
         comments: comment_exemptions,
-    } = gather(&args.paths, &excludes, &s.namespace, keep_text);
+    } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
     let index = Index::new(objects);
     let mut run = Run {
         rules: &rules,
@@ -250,7 +263,8 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         general_errors,
     });
 
-    let code = emit(&report, &formats, &args.run, &s, not_evaluated);
+    let inputs: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let code = emit(&report, &formats, &args.run, &s, not_evaluated, &inputs);
     // The process exits next: tearing down millions of tree nodes one by one would
     // only cost time (a tenth of a run on the benchmark corpus).
     std::mem::forget(report);
@@ -280,13 +294,19 @@ struct Gathered {
 }
 
 /// Discovers, reads and parses the inputs in parallel (one task per file).
-fn gather(paths: &[PathBuf], excludes: &[String], namespace: &str, keep_text: bool) -> Gathered {
+fn gather(
+    paths: &[PathBuf],
+    excludes: &[String],
+    namespace: &str,
+    keep_text: bool,
+    render: &RenderOptions,
+) -> Gathered {
     let found = inputs::discover(paths, excludes);
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, namespace, keep_text))
+        .map(|(i, input)| read_one(i, input, namespace, keep_text, render))
         .collect();
     let mut g = Gathered {
         sources: Vec::with_capacity(per_file.len()),
@@ -322,7 +342,11 @@ fn gather(paths: &[PathBuf], excludes: &[String], namespace: &str, keep_text: bo
 
 /// Reads and indexes inputs (paths, `-` for stdin) for commands other than `check`.
 pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> LoadedInputs {
-    let g = gather(paths, excludes, namespace, false);
+    let render = RenderOptions {
+        namespace: namespace.to_string(),
+        ..RenderOptions::default()
+    };
+    let g = gather(paths, excludes, namespace, false, &render);
     let mut errors = g.general_errors;
     for e in &g.errors {
         let at = match (e.line, e.column) {
@@ -345,6 +369,7 @@ fn read_one(
     input: &Input,
     namespace: &str,
     keep_text: bool,
+    render: &RenderOptions,
 ) -> (SourceFile, Loaded, Vec<CommentExemption>) {
     let path = input.display();
     let fail = |line: Option<u32>, column: Option<u32>, message: String| {
@@ -352,6 +377,7 @@ fn read_one(
             SourceFile {
                 path: path.clone(),
                 text: None,
+                rendered: None,
             },
             Loaded {
                 errors: vec![InputError {
@@ -365,24 +391,65 @@ fn read_one(
             Vec::new(),
         )
     };
-    let bytes = match inputs::read(input) {
-        Ok(b) => b,
-        Err(e) => return fail(None, None, e),
+    let (rendered, bytes) = match input {
+        Input::Chart(dir) | Input::Kustomization(dir) => {
+            let chart = matches!(input, Input::Chart(_));
+            if render.mode == RenderMode::Never {
+                let kind = if chart {
+                    "Helm chart"
+                } else {
+                    "Kustomize overlay"
+                };
+                return fail(
+                    None,
+                    None,
+                    format!(
+                        "{kind} not rendered: --render never was given (its files are never read raw)"
+                    ),
+                );
+            }
+            let r = if chart {
+                render::render_chart(dir, render)
+            } else {
+                render::render_kustomization(dir, render)
+            };
+            match r {
+                Ok(r) => (Some(r), Vec::new()),
+                Err(e) => return fail(None, None, e),
+            }
+        }
+        _ => match inputs::read(input) {
+            Ok(b) => (None, b),
+            Err(e) => return fail(None, None, e),
+        },
     };
-    let text = match decode(i, &bytes) {
-        Ok(t) => t,
-        Err(e) => return fail(e.line, e.column, e.message),
+    let text = match &rendered {
+        Some(r) => r.text.as_str(),
+        None => match decode(i, &bytes) {
+            Ok(t) => t,
+            Err(e) => return fail(e.line, e.column, e.message),
+        },
     };
-    let loaded = load_text(i, text, namespace);
+    let mut loaded = load_text(i, text, namespace);
     let comments = if text.contains("plimsoll:") {
         comments::scan(i, text)
     } else {
         Vec::new()
     };
+    let text = keep_text.then(|| Arc::from(text));
+    let map = rendered.map(|r| {
+        loaded.notes.extend(r.notes.into_iter().map(|message| Note {
+            file: i,
+            line: None,
+            message,
+        }));
+        Arc::new(r.map)
+    });
     (
         SourceFile {
             path: path.clone(),
-            text: keep_text.then(|| Arc::from(text)),
+            text,
+            rendered: map,
         },
         loaded,
         comments,
@@ -396,6 +463,7 @@ pub(crate) fn emit(
     args: &RunArgs,
     s: &Settings,
     not_evaluated: bool,
+    inputs: &[String],
 ) -> i32 {
     let color = match args.color {
         ColorArg::Always => true,

@@ -197,7 +197,8 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Namespace of namespaced objects that do not name one (as `kubectl apply -n`).
+    /// Namespace of namespaced objects that do not name one (as `kubectl apply -n`);
+    /// also the release namespace charts are rendered in.
     #[arg(long, short = 'n', value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 
@@ -284,7 +285,8 @@ pub struct RunArgs {
 
     /// The Kubernetes version to judge against (1.30, v1.30, 1.30.2); sets API
     /// removals and the default Pod Security policy version. Default: the newest
-    /// released Kubernetes this build knows.
+    /// released Kubernetes this build knows. Charts and overlays are rendered for this
+    /// version too (`helm template --kube-version`), when it is given.
     #[arg(long, value_name = "VERSION")]
     pub kube_version: Option<String>,
 
@@ -303,7 +305,7 @@ pub struct RunArgs {
 
     /// Output format, optionally with a path: `text`, `sarif=plimsoll.sarif`. Repeatable.
     /// Formats: text, json, sarif (SARIF 2.1.0, for code scanning), junit (JUnit XML),
-    /// github (GitHub Actions annotations).
+    /// github (GitHub Actions annotations), html (a self-contained page with filters).
     #[arg(long = "format", value_name = "FMT[=PATH]")]
     pub formats: Vec<String>,
 
@@ -330,6 +332,55 @@ pub struct RunArgs {
     /// One line per finding in text output.
     #[arg(long)]
     pub concise: bool,
+
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum RenderMode {
+    /// Render charts with `helm template` and overlays with kustomize.
+    #[default]
+    Auto,
+    /// Render nothing: a chart or overlay is an input error.
+    Never,
+}
+
+/// How Helm charts and Kustomize overlays are rendered.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Helm charts and Kustomize overlays")]
+pub struct RenderArgs {
+    /// Whether to render the charts (directories with Chart.yaml) and overlays
+    /// (directories with kustomization.yaml) found among the inputs. Their files are
+    /// never read raw: with `never` each one is an input error (exit 2).
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub render: RenderMode,
+
+    /// The helm binary (default: `helm` on PATH). Charts are rendered with `helm
+    /// template`, offline, in a throw-away Helm home.
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<std::path::PathBuf>,
+
+    /// The kustomize binary, or kubectl (a file named `kubectl*` runs as `kubectl
+    /// kustomize`). Default: `kustomize` on PATH, else `kubectl` on PATH. Overlays are
+    /// built with `--enable-helm` (their helmCharts use the helm of --helm; charts are
+    /// never pulled from a repository).
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<std::path::PathBuf>,
+
+    /// The release name charts are rendered with. Default: the chart's name.
+    #[arg(long, value_name = "NAME")]
+    pub release_name: Option<String>,
+
+    /// A values file for every chart rendered (`helm template --values`). Repeatable;
+    /// later files win.
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<std::path::PathBuf>,
+
+    /// A value for every chart rendered (`helm template --set`), e.g.
+    /// `--set api.replicas=3`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

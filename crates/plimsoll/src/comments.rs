@@ -54,7 +54,7 @@ pub fn scan(file: usize, text: &str) -> Vec<CommentExemption> {
 
 /// Byte offset of a YAML comment's `#`: at the start of the line or after white space,
 /// and outside quotes.
-fn comment_start(line: &str) -> Option<usize> {
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
     let mut quote: Option<char> = None;
     let mut prev_ws = true;
     for (i, c) in line.char_indices() {

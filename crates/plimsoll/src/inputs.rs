@@ -16,12 +16,32 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// A directory holding `Chart.yaml`, rendered with `helm template`.
+    Chart(PathBuf),
+    /// A directory holding a kustomization, built with kustomize.
+    Kustomization(PathBuf),
+}
+
+/// A path as the report shows it: as given, without a leading `./`.
+pub fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    let s = s.trim_start_matches("./");
+    let s = if s.len() > 1 {
+        s.trim_end_matches('/')
+    } else {
+        s
+    };
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 impl Input {
     pub fn display(&self) -> String {
         match self {
-            Input::File(p) => p.to_string_lossy().trim_start_matches("./").to_string(),
+            Input::File(p) | Input::Chart(p) | Input::Kustomization(p) => display_path(p),
             Input::Stdin => "<stdin>".to_string(),
         }
     }
@@ -44,13 +64,21 @@ fn is_manifest(p: &Path) -> bool {
         .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e))
 }
 
+/// The kustomization file of a directory, if it has one.
+pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
+    KUSTOMIZATION_FILES
+        .iter()
+        .map(|k| dir.join(k))
+        .find(|p| p.is_file())
+}
+
 /// A directory that must be rendered rather than read: a Helm chart or a Kustomize
 /// overlay.
-fn render_kind(dir: &Path) -> Option<&'static str> {
+fn render_input(dir: &Path) -> Option<Input> {
     if dir.join("Chart.yaml").is_file() {
-        Some("Helm chart")
-    } else if KUSTOMIZATION_FILES.iter().any(|k| dir.join(k).is_file()) {
-        Some("Kustomize overlay")
+        Some(Input::Chart(dir.to_path_buf()))
+    } else if kustomization_file(dir).is_some() {
+        Some(Input::Kustomization(dir.to_path_buf()))
     } else {
         None
     }
@@ -108,14 +136,11 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
             };
             let p = entry.path();
             if entry.file_type().is_some_and(|t| t.is_dir()) {
-                if let Some(kind) = render_kind(p)
-                    && !rendered_dirs.iter().any(|d| p.starts_with(d))
+                if !rendered_dirs.iter().any(|d| p.starts_with(d))
+                    && let Some(input) = render_input(p)
                 {
                     rendered_dirs.push(p.to_path_buf());
-                    out.errors.push((
-                        p.to_string_lossy().to_string(),
-                        format!("{kind}: rendering charts and overlays is not supported by this version, so its files were not checked (they are never parsed raw); check the rendered output instead, e.g. `helm template ... | plimsoll check -`"),
-                    ));
+                    found.push(input);
                 }
                 continue;
             }
@@ -126,7 +151,34 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
         out.inputs.extend(found);
     }
     out.inputs.dedup();
+    drop_reached_through_overlays(&mut out.inputs);
     out
+}
+
+/// Bases, components and charts that an overlay among the inputs builds are checked
+/// through it, not once more on their own.
+fn drop_reached_through_overlays(inputs: &mut Vec<Input>) {
+    let overlays: Vec<&PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Kustomization(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    if overlays.is_empty() {
+        return;
+    }
+    let mut reached = Vec::new();
+    for d in overlays {
+        crate::render::reached_dirs(d, &mut reached);
+    }
+    inputs.retain(|i| match i {
+        Input::Chart(d) | Input::Kustomization(d) => {
+            let c = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
+            !reached.contains(&c)
+        }
+        _ => true,
+    });
 }
 
 /// Reads an input whole, refusing files larger than [`MAX_FILE_BYTES`].
@@ -142,6 +194,9 @@ pub fn read(input: &Input) -> Result<Vec<u8>, String> {
                 return Err(format!("input larger than {} MiB", MAX_FILE_BYTES >> 20));
             }
             Ok(buf)
+        }
+        Input::Chart(_) | Input::Kustomization(_) => {
+            Err("a chart or overlay is rendered, not read".to_string())
         }
         Input::File(p) => {
             let f = std::fs::File::open(p).map_err(|e| format!("cannot read: {e}"))?;

@@ -9,12 +9,18 @@ pub mod comments;
 pub mod inputs;
 pub mod netpol_cmd;
 pub mod rbac_cmd;
+pub mod render;
 pub mod rules_cmd;
 
 use clap::Parser;
 
 /// Runs the command line and returns the process exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    // kustomize running plimsoll as its helm (see `render::helm_for_kustomize`)
+    if let Some(real) = std::env::var_os(render::HELM_FOR_KUSTOMIZE_ENV) {
+        let args: Vec<std::ffi::OsString> = args.into_iter().skip(1).collect();
+        return render::helm_for_kustomize(std::path::Path::new(&real), &args);
+    }
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {

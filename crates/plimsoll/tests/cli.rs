@@ -299,7 +299,9 @@ fn charts_and_overlays_are_never_parsed_raw() {
     ]);
     let out = run_in(
         d.path(),
-        &["check", ".", "--select", "RES003", "--format", "json"],
+        &[
+            "check", ".", "--select", "RES003", "--format", "json", "--render", "never",
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -307,13 +309,14 @@ fn charts_and_overlays_are_never_parsed_raw() {
         "an unrendered chart is not a silent pass"
     );
     let v = json(&out);
+    assert_valid_report(&v);
     assert_eq!(v["findings"].as_array().unwrap().len(), 1);
     assert_eq!(v["findings"][0]["location"]["file"], "plain/web.yaml");
+    assert_eq!(v["errors"][0]["file"], "chart");
+    let message = v["errors"][0]["message"].as_str().unwrap();
     assert!(
-        v["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Helm chart")
+        message.contains("Helm chart") && message.contains("--render never"),
+        "{message}"
     );
 }
 
@@ -610,8 +613,9 @@ fn multiple_formats_in_one_run() {
         serde_json::from_str(&std::fs::read_to_string(d.path().join("out/report.json")).unwrap())
             .unwrap();
     assert_valid_report(&v);
-    let out = run_in(d.path(), &["check", "a.yaml", "--format", "html"]);
+    let out = run_in(d.path(), &["check", "a.yaml", "--format", "yaml"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format"));
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The report formats for other tools (`--format sarif|junit|github`), checked on
 //! the binary's real output: structure, well-formedness and agreement with the JSON
-//! report. No network-dependent validator is used.
+//! report, and validation by the real tools: Microsoft's SARIF multitool (npm) and
+//! libxml2's `xmllint` against Jenkins' JUnit schema (`junit-10.xsd`, from pytest's
+//! source distribution on the Python package index).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -577,5 +579,177 @@ fn sarif_passes_microsofts_multitool_validation() {
             problems.is_empty(),
             "the SARIF multitool reports errors or warnings: {problems:#?}"
         );
+    }
+}
+
+/// Outside CI a missing tool skips its test, loudly; in CI it fails the test.
+fn skip_or_fail(what: &str) -> Option<PathBuf> {
+    assert!(std::env::var_os("CI").is_none(), "CI needs {what}");
+    eprintln!("\n*** SKIPPED: {what} is missing; this check did NOT run ***\n");
+    None
+}
+
+/// The JUnit XML schema Jenkins (xunit-plugin) and GitLab read, `junit-10.xsd`, as
+/// pytest's source distribution ships it (`testing/example_scripts/junit-10.xsd`, used by
+/// pytest's own tests). Fetched with pip from the Python package index, once per target dir.
+fn junit_schema() -> Option<PathBuf> {
+    const PYTEST: &str = "8.3.5";
+    let home =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("junit-xsd-pytest-{PYTEST}"));
+    let xsd = home.join("junit-10.xsd");
+    if xsd.exists() {
+        return Some(xsd);
+    }
+    let sdist_dir = home.join("sdist");
+    std::fs::create_dir_all(&sdist_dir).unwrap();
+    let downloaded = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            "pytest",
+            "-d",
+        ])
+        .arg(&sdist_dir)
+        .arg(format!("pytest=={PYTEST}"))
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        // pip only downloads here (and builds the sdist's metadata in its own
+        // environment); a distribution's "externally managed" marker does not apply
+        .env("PIP_BREAK_SYSTEM_PACKAGES", "1")
+        .output();
+    match downloaded {
+        Ok(o) if o.status.success() => {}
+        other => {
+            let why = match other {
+                Ok(o) => String::from_utf8_lossy(&o.stderr).to_string(),
+                Err(e) => e.to_string(),
+            };
+            return skip_or_fail(&format!(
+                "python3 with pip, to download pytest's source distribution for junit-10.xsd ({why})"
+            ));
+        }
+    }
+    let member = format!("pytest-{PYTEST}/testing/example_scripts/junit-10.xsd");
+    let out = Command::new("tar")
+        .current_dir(&sdist_dir)
+        .args(["-xzf", &format!("pytest-{PYTEST}.tar.gz"), &member])
+        .output()
+        .expect("tar runs");
+    assert!(
+        out.status.success(),
+        "tar: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(sdist_dir.join(&member)).unwrap();
+    assert!(
+        text.contains("<xs:element name=\"testsuite\">")
+            && text.contains("<xs:simpleType name=\"SUREFIRE_TIME\">"),
+        "not the JUnit schema:\n{text}"
+    );
+    // in place only once complete
+    let partial = home.join("junit-10.xsd.partial");
+    std::fs::write(&partial, text).unwrap();
+    std::fs::rename(&partial, &xsd).unwrap();
+    Some(xsd)
+}
+
+/// `xmllint` (libxml2) validating `xml` against the schema: `Err` with its complaints.
+fn xmllint_validate(xsd: &Path, xml: &str) -> Result<(), String> {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("junit.xml");
+    std::fs::write(&path, xml).unwrap();
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(xsd)
+        .arg(&path)
+        .output()
+        .expect("xmllint runs");
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    match out.status.code() {
+        Some(0) => Ok(()),
+        // 3: does not validate, 4: schema problem, 1: not well-formed
+        _ => Err(said),
+    }
+}
+
+fn have_xmllint() -> bool {
+    Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        || skip_or_fail("xmllint (Debian package libxml2-utils)").is_some()
+}
+
+#[test]
+fn junit_validates_against_the_jenkins_junit_schema() {
+    if !have_xmllint() {
+        return;
+    }
+    let Some(xsd) = junit_schema() else {
+        return;
+    };
+    // the validator is live: the schema's constraints reject these
+    let valid = "<testsuites name=\"p\" tests=\"1\" failures=\"1\" errors=\"0\"><testsuite name=\"s\" tests=\"1\" failures=\"1\" errors=\"0\" time=\"1.5\"><testcase classname=\"c\" name=\"n\"><failure message=\"m\" type=\"T\">x</failure></testcase></testsuite></testsuites>";
+    xmllint_validate(&xsd, valid).expect("the control document validates");
+    for (broken, why) in [
+        (
+            valid.replace(" name=\"n\"", ""),
+            "The attribute 'name' is required",
+        ),
+        (
+            valid.replace(" tests=\"1\" failures=\"1\" errors=\"0\" time", " time"),
+            "The attribute 'tests' is required",
+        ),
+        (
+            valid.replace("time=\"1.5\"", "time=\"1.5s\""),
+            "attribute 'time': [facet 'pattern']",
+        ),
+        (
+            valid.replace("<failure message=\"m\" type=\"T\">x</failure>", "<failed/>"),
+            "Element 'failed': This element is not expected",
+        ),
+        (
+            valid.replace(
+                "<testsuite name=\"s\"",
+                "<testcase name=\"t\"/><testsuite name=\"s\"",
+            ),
+            "Element 'testcase': This element is not expected. Expected is ( testsuite )",
+        ),
+    ] {
+        let said = xmllint_validate(&xsd, &broken)
+            .expect_err(&format!("the schema should reject:\n{broken}"));
+        assert!(said.contains(why), "{why:?} not in: {said}");
+    }
+
+    let root = repo_root();
+    let mut checked = Vec::new();
+    checked.push(("examples/naive", check(&root, "examples/naive", "junit")));
+    checked.push((
+        "examples/production",
+        check(&root, "examples/production", "junit"),
+    ));
+    // input errors: an unreadable YAML file beside a good one
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("bad.yaml"), "a: [\n").unwrap();
+    std::fs::write(
+        d.path().join("a&b<\"c'>.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: \"p<&>\", namespace: x}\nspec:\n  containers:\n  - name: c\n    image: \"nginx:latest\"\n",
+    )
+    .unwrap();
+    let out = run_in(d.path(), &["check", ".", "--format", "junit"]);
+    assert_eq!(out.status.code(), Some(2));
+    let with_errors = String::from_utf8(out.stdout).unwrap();
+    assert!(with_errors.contains("<error "));
+    checked.push(("input errors", with_errors));
+    checked.push(("no findings", check(clean_dir().path(), ".", "junit")));
+    for (what, xml) in &checked {
+        if let Err(said) = xmllint_validate(&xsd, xml) {
+            panic!(
+                "the JUnit XML of {what} does not validate against junit-10.xsd:\n{said}\n{xml}"
+            );
+        }
     }
 }

@@ -62,12 +62,24 @@ pub fn render_github(report: &Report) -> String {
             }
         }
         props.push(("title", format!("{} {}", f.code, f.rule)));
-        let message = if f.location.is_some() {
-            f.message.clone()
-        } else {
-            // no file to annotate: say which object
-            format!("{}: {}", f.object.display(), f.message)
-        };
+        let message =
+            if let (Some(src), Some(None)) = (&f.source, f.location.as_ref().map(|l| l.line)) {
+                // a rendered input without an exact template line: say where in the output
+                let from = match (&src.chart, &src.kustomization) {
+                    (Some(c), _) => format!("chart {c}"),
+                    (None, Some(k)) => format!("kustomization {k}"),
+                    _ => "the renderer".to_string(),
+                };
+                match src.rendered_line {
+                    Some(l) => format!("{} (rendered line {l} of {from})", f.message),
+                    None => format!("{} (rendered by {from})", f.message),
+                }
+            } else if f.location.is_some() {
+                f.message.clone()
+            } else {
+                // no file to annotate: say which object
+                format!("{}: {}", f.object.display(), f.message)
+            };
         line(&mut out, command(f.severity), &props, &message);
     }
     for e in &report.errors {

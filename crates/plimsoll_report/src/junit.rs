@@ -8,6 +8,11 @@
 //! testcase, `all objects`. Input errors (unreadable file, YAML syntax) are
 //! `<error>` testcases in their file's suite (`input errors` when they belong to no
 //! file).
+//!
+//! The output follows the schema Jenkins (xunit-plugin) and GitLab read, `junit-10.xsd`:
+//! `name`, `tests`, `failures` and `errors` on every suite, `name` on every testcase, only
+//! suites under `<testsuites>`; no `time` attribute (its format is restricted), since the
+//! checks are not timed per object. The tests validate it with `xmllint`.
 
 use std::fmt::Write;
 
@@ -117,6 +122,24 @@ fn failure_text(f: &FindingOut) -> String {
             if let Some(c) = l.column {
                 let _ = write!(t, ":{c}");
             }
+        }
+        t.push('\n');
+    }
+    if let Some(src) = &f.source {
+        match (&src.chart, &src.template, &src.kustomization) {
+            (Some(c), Some(tpl), _) => {
+                let _ = write!(t, "rendered from chart {c}, template {tpl}");
+            }
+            (Some(c), None, _) => {
+                let _ = write!(t, "rendered from chart {c}");
+            }
+            (None, _, Some(k)) => {
+                let _ = write!(t, "built from kustomization {k}");
+            }
+            _ => t.push_str("rendered"),
+        }
+        if let Some(l) = src.rendered_line {
+            let _ = write!(t, ", line {l} of the rendered output");
         }
         t.push('\n');
     }

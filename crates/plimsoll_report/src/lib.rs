@@ -1,11 +1,12 @@
 //! The report every front-end produces, and its renderers (text, JSON, SARIF,
-//! JUnit XML, GitHub workflow commands).
+//! JUnit XML, GitHub workflow commands, HTML).
 //!
 //! [`Report`] is the public JSON contract (`version: 1`, see DESIGN.md "Contracts"):
 //! findings sorted by file, line, column and code (live objects by namespace, kind,
 //! name, code), so that output is the same whatever the parallelism.
 
 mod github;
+mod html;
 mod junit;
 mod sarif;
 mod text;
@@ -20,17 +21,116 @@ use plimsoll_yaml::Span;
 use serde::Serialize;
 
 pub use github::render_github;
+pub use html::{HtmlOptions, Score, render_html, report_score, score};
 pub use junit::render_junit;
 pub use sarif::{fingerprint, render_sarif, rule_help_uri};
 pub use text::{TextOptions, render_text};
+
+/// A rule's documentation (Markdown in the fixed sections), as `plimsoll rule CODE`
+/// prints it below the title: the doc comment without the space after `///`. `None`
+/// for an unknown code.
+pub fn rule_doc(code: &str) -> Option<String> {
+    let m = plimsoll_rules::registry::find(code)?.meta();
+    let doc: String = m
+        .doc
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(if doc.trim().is_empty() {
+        m.summary.to_string()
+    } else {
+        doc
+    })
+}
 
 /// An input of the run, for locations and snippets.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// As the user named it (relative where it was given relative).
     pub path: String,
-    /// The text, for snippets (`None` when it could not be read).
+    /// The text, for snippets (`None` when it could not be read). For a rendered input,
+    /// the renderer's output.
     pub text: Option<Arc<str>>,
+    /// For a rendered input (Helm chart, Kustomize overlay): where its lines came from.
+    pub rendered: Option<Arc<RenderedMap>>,
+}
+
+/// How the lines of a rendered input map back to files on disk (DESIGN.md "Rendered
+/// inputs"): a position is given in a template only where the mapping is exact.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RenderedMap {
+    /// Parts of the rendered text, by first line, not overlapping.
+    pub segments: Vec<RenderedSegment>,
+    /// For lines that no segment covers.
+    pub fallback: RenderedSegment,
+}
+
+/// A run of rendered lines that came from one file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RenderedSegment {
+    /// First and last rendered line (1-based, inclusive).
+    pub first_line: u32,
+    pub last_line: u32,
+    /// The file to name in locations (a template, a kustomization file), as paths are
+    /// shown elsewhere in the report.
+    pub file: String,
+    pub chart: Option<String>,
+    /// The template's path inside the chart (`templates/api.yaml`).
+    pub template: Option<String>,
+    /// The Kustomize directory that was built.
+    pub kustomization: Option<String>,
+    /// Set only when these rendered lines are, byte for byte, lines of `file`: the
+    /// line of `file` that rendered line `first_line` is.
+    pub exact_first_line: Option<u32>,
+}
+
+impl RenderedMap {
+    /// The segment a rendered line belongs to.
+    pub fn segment(&self, line: u32) -> &RenderedSegment {
+        let i = self.segments.partition_point(|s| s.first_line <= line);
+        match i.checked_sub(1).map(|i| &self.segments[i]) {
+            Some(s) if line <= s.last_line => s,
+            _ => &self.fallback,
+        }
+    }
+
+    /// The line of the segment's file for a rendered line, when the mapping is exact.
+    pub fn exact_line(&self, line: u32) -> Option<u32> {
+        let s = self.segment(line);
+        s.exact_first_line.map(|f| f + (line - s.first_line))
+    }
+
+    /// The source of a rendered line, as findings report it.
+    pub fn source(&self, line: u32) -> SourceOut {
+        let s = self.segment(line);
+        SourceOut {
+            chart: s.chart.clone(),
+            template: s.template.clone(),
+            kustomization: s.kustomization.clone(),
+            rendered_line: Some(line),
+        }
+    }
+
+    /// A rendered position as a file and a line to show: the line only when exact.
+    pub fn place(&self, line: u32) -> (String, Option<u32>) {
+        (self.segment(line).file.clone(), self.exact_line(line))
+    }
+}
+
+/// Where a finding on a rendered input came from (`source` in the JSON report).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chart: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kustomization: Option<String>,
+    /// The line in the renderer's output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered_line: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -103,6 +203,9 @@ pub struct FindingOut {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// For rendered inputs: the chart and template, or the kustomization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -201,19 +304,85 @@ pub struct RunResult<'a> {
 }
 
 fn location(sources: &[SourceFile], o: &Object, span: Option<Span>) -> Option<Location> {
-    let file = o.source.file?;
+    located(sources, o, span).map(|(l, _)| l)
+}
+
+/// The location of a span of an object, and for a rendered input its source. A
+/// rendered position becomes a line of a file on disk only where the mapping is exact
+/// (DESIGN.md "Rendered inputs"); otherwise the file is named without a line.
+fn located(
+    sources: &[SourceFile],
+    o: &Object,
+    span: Option<Span>,
+) -> Option<(Location, Option<SourceOut>)> {
+    let file = sources.get(o.source.file?)?;
     let span = span?;
-    Some(Location {
-        file: sources.get(file)?.path.clone(),
-        line: Some(span.start.line),
-        column: Some(span.start.col),
-        end_line: Some(span.end.line),
-        end_column: Some(span.end.col),
-    })
+    let Some(map) = &file.rendered else {
+        return Some((
+            Location {
+                file: file.path.clone(),
+                line: Some(span.start.line),
+                column: Some(span.start.col),
+                end_line: Some(span.end.line),
+                end_column: Some(span.end.col),
+            },
+            None,
+        ));
+    };
+    let seg = map.segment(span.start.line);
+    let location = match (
+        map.exact_line(span.start.line),
+        map.exact_line(span.end.line),
+    ) {
+        (Some(line), Some(end_line)) if std::ptr::eq(seg, map.segment(span.end.line)) => Location {
+            file: seg.file.clone(),
+            line: Some(line),
+            column: Some(span.start.col),
+            end_line: Some(end_line),
+            end_column: Some(span.end.col),
+        },
+        _ => Location {
+            file: seg.file.clone(),
+            line: None,
+            column: None,
+            end_line: None,
+            end_column: None,
+        },
+    };
+    Some((location, Some(map.source(span.start.line))))
+}
+
+/// A line of an input as a file and line to report: for a rendered input, the file it
+/// came from, with the line only when the mapping is exact, and a prefix naming the
+/// rendered line otherwise.
+fn place(
+    sources: &[SourceFile],
+    file: usize,
+    line: Option<u32>,
+) -> (Option<String>, Option<u32>, String) {
+    let Some(src) = sources.get(file) else {
+        return (None, line, String::new());
+    };
+    match (&src.rendered, line) {
+        (Some(map), Some(l)) => {
+            let (f, exact) = map.place(l);
+            let prefix = if exact.is_some() {
+                String::new()
+            } else {
+                format!("rendered line {l}: ")
+            };
+            (Some(f), exact, prefix)
+        }
+        _ => (Some(src.path.clone()), line, String::new()),
+    }
 }
 
 fn finding_out(sources: &[SourceFile], index: &Index, f: &Finding) -> FindingOut {
     let o = index.object(f.object);
+    let (at, source) = match located(sources, o, f.span) {
+        Some((l, s)) => (Some(l), s),
+        None => (None, None),
+    };
     FindingOut {
         code: f.rule.code,
         rule: f.rule.name,
@@ -222,7 +391,8 @@ fn finding_out(sources: &[SourceFile], index: &Index, f: &Finding) -> FindingOut
         object: ObjectId::of(o),
         container: f.container.clone(),
         path: f.path.to_string(),
-        location: location(sources, o, f.span),
+        location: at,
+        source,
         related: f
             .related
             .iter()
@@ -249,6 +419,7 @@ type SortKey = (
     String,
     u32,
     u32,
+    u32,
     Option<String>,
     String,
     String,
@@ -262,6 +433,7 @@ fn sort_key(f: &FindingOut) -> SortKey {
             l.file.clone(),
             l.line.unwrap_or(0),
             l.column.unwrap_or(0),
+            f.source.as_ref().and_then(|s| s.rendered_line).unwrap_or(0),
             None,
             String::new(),
             String::new(),
@@ -270,6 +442,7 @@ fn sort_key(f: &FindingOut) -> SortKey {
         None => (
             1,
             String::new(),
+            0,
             0,
             0,
             f.object.namespace.clone(),
@@ -339,7 +512,13 @@ impl Report {
                 code: u.selector.clone(),
                 via: u.via,
                 location: match (u.via, path_of(u.file), u.line) {
-                    (Via::Comment, Some(p), Some(l)) => format!("{p}:{l}"),
+                    (Via::Comment, Some(_), Some(l)) => {
+                        match place(&sources, u.file.unwrap_or(0), Some(l)) {
+                            (Some(p), Some(l), _) => format!("{p}:{l}"),
+                            (Some(p), None, _) => format!("{p} (rendered line {l})"),
+                            _ => String::new(),
+                        }
+                    }
                     (Via::Annotation, Some(p), _) => format!("{} ({p})", u.location),
                     (Via::Config, _, _) => format!(".plimsoll.yaml {}", u.location),
                     _ => u.location.clone(),
@@ -349,12 +528,15 @@ impl Report {
         unused.sort_by(|a, b| (&a.location, &a.code).cmp(&(&b.location, &b.code)));
         let mut notes_out: Vec<NoteOut> = notes
             .iter()
-            .map(|n| NoteOut {
-                file: path_of(Some(n.file)),
-                message: match n.line {
-                    Some(l) => format!("line {l}: {}", n.message),
-                    None => n.message.clone(),
-                },
+            .map(|n| {
+                let (file, line, prefix) = place(&sources, n.file, n.line);
+                NoteOut {
+                    file,
+                    message: match line {
+                        Some(l) => format!("line {l}: {}", n.message),
+                        None => format!("{prefix}{}", n.message),
+                    },
+                }
             })
             .chain(outcome.notes.iter().map(|(f, m)| NoteOut {
                 file: path_of(*f),
@@ -364,11 +546,14 @@ impl Report {
         notes_out.sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
         let mut errors_out: Vec<ErrorOut> = errors
             .iter()
-            .map(|e| ErrorOut {
-                file: path_of(Some(e.file)),
-                line: e.line,
-                column: e.column,
-                message: e.message.clone(),
+            .map(|e| {
+                let (file, line, prefix) = place(&sources, e.file, e.line);
+                ErrorOut {
+                    file,
+                    line,
+                    column: if line.is_some() { e.column } else { None },
+                    message: format!("{prefix}{}", e.message),
+                }
             })
             .chain(general_errors.iter().map(|m| ErrorOut {
                 file: None,
@@ -436,5 +621,44 @@ impl Report {
         let mut s = serde_json::to_string_pretty(self).expect("report serializes");
         s.push('\n');
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_lines_map_to_templates_only_where_exact() {
+        let seg = |first, last, file: &str, exact| RenderedSegment {
+            first_line: first,
+            last_line: last,
+            file: file.to_string(),
+            chart: Some("shop".into()),
+            template: Some(file.to_string()),
+            kustomization: None,
+            exact_first_line: exact,
+        };
+        let map = RenderedMap {
+            segments: vec![
+                seg(3, 10, "templates/a.yaml", None),
+                seg(13, 20, "templates/b.yaml", Some(2)),
+            ],
+            fallback: RenderedSegment {
+                file: "chart".into(),
+                chart: Some("shop".into()),
+                ..Default::default()
+            },
+        };
+        assert_eq!(map.place(5), ("templates/a.yaml".to_string(), None));
+        assert_eq!(map.place(13), ("templates/b.yaml".to_string(), Some(2)));
+        assert_eq!(map.place(20), ("templates/b.yaml".to_string(), Some(9)));
+        // between documents (the `---` and `# Source:` lines) and past the end
+        assert_eq!(map.place(11), ("chart".to_string(), None));
+        assert_eq!(map.place(21), ("chart".to_string(), None));
+        assert_eq!(map.place(1), ("chart".to_string(), None));
+        let src = map.source(14);
+        assert_eq!(src.template.as_deref(), Some("templates/b.yaml"));
+        assert_eq!(src.rendered_line, Some(14));
     }
 }

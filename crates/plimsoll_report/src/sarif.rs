@@ -132,21 +132,11 @@ fn qualified_name(o: &ObjectId) -> String {
 
 fn rule_descriptor(code: &'static str, f: &FindingOut) -> Value {
     let meta = plimsoll_rules::registry::find(code).map(|r| r.meta());
-    let (name, summary, doc, severity) = match meta {
-        Some(m) => (m.name, m.summary, m.doc, m.severity),
-        None => (f.rule, f.rule, "", f.severity),
+    let (name, summary, severity) = match meta {
+        Some(m) => (m.name, m.summary, m.severity),
+        None => (f.rule, f.rule, f.severity),
     };
-    // doc comments keep the space after `///`
-    let doc: String = doc
-        .lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let doc = if doc.trim().is_empty() {
-        summary.to_string()
-    } else {
-        doc
-    };
+    let doc = crate::rule_doc(code).unwrap_or_else(|| summary.to_string());
     json!({
         "id": code,
         "name": name,
@@ -181,6 +171,9 @@ fn result(f: &FindingOut, rule_index: usize) -> Value {
     }
     if let Some(c) = &f.container {
         r["properties"]["container"] = c.as_str().into();
+    }
+    if let Some(src) = &f.source {
+        r["properties"]["source"] = serde_json::to_value(src).expect("source serializes");
     }
     let related: Vec<Value> = f
         .related

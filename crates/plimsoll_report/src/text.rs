@@ -5,7 +5,7 @@ use std::fmt::Write;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use plimsoll_rules::rule::{Applicability, Severity};
 
-use crate::{FindingOut, Report};
+use crate::{FindingOut, Report, SourceOut};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
@@ -70,8 +70,15 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
     if let (Some(loc), Some(text)) = (&f.location, text)
         && let (Some(line), Some(col)) = (loc.line, loc.column)
     {
+        // A rendered input's text is the renderer's output: where the location is exact,
+        // the same lines stand `shift` lines further down in it.
+        let shift = f
+            .source
+            .as_ref()
+            .and_then(|s| s.rendered_line)
+            .map_or(0, |rl| rl.saturating_sub(line));
         let end_line = loc.end_line.unwrap_or(line).max(line).min(line + 4);
-        if let Some((snip, _)) = window(text, line, end_line) {
+        if let Some((snip, _)) = window(text, line + shift, end_line + shift) {
             let start = byte_at(snip, line, line, col);
             let mut end = match (loc.end_line, loc.end_column) {
                 (Some(el), Some(ec)) if el <= end_line => byte_at(snip, line, el, ec),
@@ -106,7 +113,12 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
                 }
             }
         }
+        if let Some(src) = &f.source {
+            let _ = write!(note, " ({})", rendered_from(src));
+        }
         let _ = write!(note, ", path {}", f.path);
+    } else if let Some(src) = &f.source {
+        let _ = write!(note, " ({})", rendered_from(src));
     }
     for rel in &f.related {
         let _ = write!(note, "\nrelated: {}", rel.object.display());
@@ -127,6 +139,20 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
     }
     out.push_str(&renderer.render(&groups));
     out.push_str("\n\n");
+}
+
+/// Where a finding of a rendered input came from, for people: the chart or overlay and
+/// the line of the renderer's output (never a template line that may be wrong).
+fn rendered_from(src: &SourceOut) -> String {
+    let mut s = match (&src.chart, &src.kustomization) {
+        (Some(c), _) => format!("rendered from chart {c}"),
+        (None, Some(k)) => format!("built from kustomization {k}"),
+        (None, None) => "rendered".to_string(),
+    };
+    if let Some(l) = src.rendered_line {
+        let _ = write!(s, ", line {l} of the rendered output");
+    }
+    s
 }
 
 /// Renders the whole report as text.
@@ -154,8 +180,9 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             let at = f
                 .location
                 .as_ref()
-                .map(|l| match (l.line, l.column) {
-                    (Some(li), Some(c)) => format!("{}:{li}:{c}: ", l.file),
+                .map(|l| match (l.line, l.column, &f.source) {
+                    (Some(li), Some(c), _) => format!("{}:{li}:{c}: ", l.file),
+                    (_, _, Some(src)) => format!("{} ({}): ", l.file, rendered_from(src)),
                     _ => format!("{}: ", l.file),
                 })
                 .unwrap_or_else(|| format!("{}: ", f.object.display()));

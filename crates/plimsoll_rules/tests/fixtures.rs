@@ -115,6 +115,7 @@ fn every_rule_fires_on_bad_and_not_on_good() {
                     meta.code
                 ),
                 text: Some(Arc::from(text.as_str())),
+                rendered: None,
             }],
             index: &index,
             outcome,
