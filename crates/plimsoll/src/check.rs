@@ -232,6 +232,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         comments: &comment_exemptions,
         strict: args.strict,
         baseline: baseline.as_ref(),
+        live: None,
     };
     let written_baseline;
     if let Some(path) = &args.write_baseline {

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod engine;
 pub mod input;
+pub mod live;
 pub mod registry;
 pub mod rule;
 pub mod rules;
@@ -16,5 +17,6 @@ pub mod select;
 pub mod settings;
 
 pub use config::{Config, FailOn};
+pub use live::{DeprecatedRequest, LiveFacts};
 pub use rule::{Context, Finding, Rule, RuleMeta, Severity, Sink};
 pub use settings::Settings;
