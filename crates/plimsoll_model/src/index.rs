@@ -279,11 +279,13 @@ impl Index {
     }
 
     /// Whether the object is judged through its controlling owner instead of on its own:
-    /// both run pods from a pod template and the owner is in the input (a ReplicaSet of a
-    /// Deployment, the Pods of a ReplicaSet, a Job of a CronJob). The owner's template is
-    /// what a user edits; judging the copies as well would report every finding again for
-    /// each of them. Objects without a pod template, and those whose owner has none (a
+    /// both run pods and the owner is in the input (a ReplicaSet of a Deployment, the Pods
+    /// of a ReplicaSet, a Job of a CronJob). The owner's template is what a user edits;
+    /// judging the copies as well would report every finding again for each of them.
+    /// Objects that run no pods, and those whose owner runs none of its own (a
     /// StatefulSet an operator's custom resource creates), are judged on their own.
+    /// "Runs pods" means a pod template, or a built-in controller kind: a live front-end
+    /// may hand over slimmed copies of owned ReplicaSets without their template.
     pub fn judged_through_owner(&self, id: usize) -> bool {
         self.through_owner.get(id).copied().unwrap_or(false)
     }
@@ -322,9 +324,7 @@ impl Index {
         let Some(owner) = self.owner[id] else {
             return false;
         };
-        if PodTemplate::of(&self.objects[id]).is_none()
-            || PodTemplate::of(&self.objects[owner]).is_none()
-        {
+        if !runs_pods(&self.objects[id]) || !runs_pods(&self.objects[owner]) {
             return false;
         }
         // malformed inputs may own each other in a cycle: then nothing would judge them
@@ -433,4 +433,20 @@ impl Index {
                 .unwrap_or(1),
         )
     }
+}
+
+/// Whether an object runs pods: it has a pod template, or it is of a built-in controller
+/// kind (whose template a slimmed copy may lack).
+fn runs_pods(o: &Object) -> bool {
+    PodTemplate::of(o).is_some()
+        || matches!(
+            (o.group(), o.kind.as_str()),
+            (
+                "apps" | "extensions",
+                "Deployment" | "ReplicaSet" | "DaemonSet"
+            ) | ("apps", "StatefulSet")
+                | ("batch", "Job" | "CronJob")
+                | ("", "Pod" | "ReplicationController")
+                | ("argoproj.io", "Rollout")
+        )
 }

@@ -504,6 +504,23 @@ fn owned_objects_resolve_by_uid_and_pods_are_found_through_one_level() {
 }
 
 #[test]
+fn slimmed_copies_are_judged_through_their_owner() {
+    // what a live audit keeps of owned objects: metadata, node, containers, status
+    let ix = Index::new(objects(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: s, uid: d}\nspec: {template: {spec: {containers: [{name: a}]}}}\n---\n\
+apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: api-1, namespace: s, uid: r, ownerReferences: [{kind: Deployment, name: api, uid: d, controller: true}]}\nstatus: {replicas: 1}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata: {name: api-1-x, namespace: s, ownerReferences: [{kind: ReplicaSet, name: api-1, uid: r, controller: true}]}\nspec: {nodeName: n, containers: [{name: a}]}\nstatus: {phase: Running}\n",
+    ));
+    assert!(!ix.judged_through_owner(0));
+    assert!(
+        ix.judged_through_owner(1),
+        "a ReplicaSet without its template"
+    );
+    assert!(ix.judged_through_owner(2));
+    assert_eq!(ix.pods_of(0), [2]);
+}
+
+#[test]
 fn owners_in_a_cycle_are_judged_on_their_own() {
     let ix = Index::new(objects(
         "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: a, namespace: s, ownerReferences: [{kind: ReplicaSet, name: b, controller: true}]}\nspec: {template: {spec: {containers: [{name: c}]}}}\n---\n\

@@ -443,3 +443,73 @@ apiserver_requested_deprecated_apis{group=\"batch\",removed_release=\"1.25\",res
     let (_, out) = run_with(API_SERVICES, &requested, Some(&LiveFacts::default()));
     assert!(out.findings.is_empty());
 }
+
+#[test]
+fn slimmed_copies_of_owned_objects_are_read_only_through_their_owner() {
+    // what a live audit keeps of owned ReplicaSets and Pods to bound memory: metadata,
+    // the node, container names and resources, status
+    let text = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop, uid: d-1, generation: 1}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/api:1.4.2
+          resources: {limits: {memory: 256Mi}}
+status: {observedGeneration: 1, replicas: 2, readyReplicas: 2, updatedReplicas: 2}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: api-6f7c9d8b4d
+  namespace: shop
+  uid: rs-1
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: d-1, controller: true}]
+status: {replicas: 2, readyReplicas: 2}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api-6f7c9d8b4d-x7k2p
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-6f7c9d8b4d, uid: rs-1, controller: true}]
+spec:
+  nodeName: node-a
+  containers: [{name: api, resources: {limits: {memory: 256Mi}}}]
+status:
+  phase: Running
+  containerStatuses:
+    - name: api
+      restartCount: 1
+      state: {running: {startedAt: "2024-05-01T11:40:02Z"}}
+      lastState: {terminated: {exitCode: 137, reason: OOMKilled, finishedAt: "2024-05-01T11:40:00Z"}}
+"#;
+    let rules: Vec<&'static dyn Rule> = all_rules().to_vec();
+    let (index, out) = run_with(text, &rules, None);
+    let on_copies: Vec<String> = out
+        .findings
+        .iter()
+        .filter(|f| index.judged_through_owner(f.object))
+        .map(|f| {
+            format!(
+                "{} on {}",
+                f.rule.code,
+                index.object(f.object).display_name()
+            )
+        })
+        .collect();
+    assert!(on_copies.is_empty(), "{on_copies:#?}");
+    let oom: Vec<String> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == "LIV001")
+        .map(|f| index.object(f.object).display_name())
+        .collect();
+    assert_eq!(oom, ["Deployment shop/api"]);
+}
