@@ -355,13 +355,29 @@ fn the_cluster_dns_is_sized_by_node_count() {
         assert!(out.not_evaluated.is_empty());
         !out.findings.is_empty()
     };
-    assert!(fires(1, 1), "two replicas even for one node");
+    assert!(!fires(1, 1), "a single node needs one replica");
+    assert!(fires(1, 2), "two nodes: two replicas");
     assert!(!fires(2, 32), "32 nodes: two replicas");
     assert!(fires(2, 33), "33 nodes: three replicas");
     assert!(!fires(3, 48));
     let (_, out) = run_with(&format!("{}{}", nodes(40), coredns(2)), &too_few, None);
     assert!(
         out.findings[0].message.contains("at least 3"),
+        "{}",
+        out.findings[0].message
+    );
+
+    // large nodes: one replica per 256 cores
+    let big: String = (0..4)
+        .map(|i| {
+            format!("apiVersion: v1\nkind: Node\nmetadata: {{name: big{i}}}\nstatus: {{capacity: {{cpu: \"192\", memory: 1536Gi}}}}\n---\n")
+        })
+        .collect();
+    let (_, out) = run_with(&format!("{big}{}", coredns(2)), &too_few, None);
+    assert!(
+        out.findings[0]
+            .message
+            .contains("at least 3: one per 256 CPU cores (768 in all)"),
         "{}",
         out.findings[0].message
     );

@@ -1,21 +1,26 @@
-use plimsoll_model::{Object, Pointer};
+use plimsoll_model::{Node, Object, Pointer, Quantity};
 
 use super::util::{is_cluster_dns, nodes, spec_replicas};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
-/// Nodes per DNS replica: cluster-proportional-autoscaler's default `nodesPerReplica`
-/// for kube-dns and CoreDNS.
+/// Nodes per DNS replica and CPU cores per DNS replica: the parameters the Kubernetes
+/// documentation gives cluster-proportional-autoscaler for the cluster DNS
+/// (`nodesPerReplica: 16`, `coresPerReplica: 256`, `preventSinglePointFailure: true`).
 pub const NODES_PER_REPLICA: usize = 16;
+pub const CORES_PER_REPLICA: i128 = 256;
 
 declare_rule! {
     /// ## What it does
     /// Reports the cluster DNS Deployment (in `kube-system`, labelled `k8s-app:
     /// kube-dns` or named `coredns` or `kube-dns`) when it asks for fewer replicas
-    /// (`spec.replicas`) than `max(2, ceil(nodes / 16))`: two so that one pod can fail
-    /// or move, and one more per 16 nodes, the ratio cluster-proportional-autoscaler
-    /// applies by default. The node count is that of the Node objects of the input;
-    /// without any, the Deployment is reported as not evaluated.
+    /// (`spec.replicas`) than cluster-proportional-autoscaler would run with the
+    /// parameters the Kubernetes documentation gives for the cluster DNS: one replica
+    /// per 16 nodes or per 256 CPU cores (`status.capacity.cpu` of the nodes),
+    /// whichever asks for more, and at least two in a cluster of more than one node
+    /// (`preventSinglePointFailure`). The nodes are the Node objects of the input;
+    /// without any, the Deployment is reported as not evaluated. A single-node cluster
+    /// needs one replica: a second on the same node protects against little.
     ///
     /// Not reported when something else sizes it: an HPA targets it, or a DNS
     /// autoscaler Deployment runs in `kube-system` (`dns-autoscaler`,
@@ -96,13 +101,29 @@ impl Rule for CorednsReplicasTooFew {
             );
             return;
         }
-        let needed = 2.max(n.div_ceil(NODES_PER_REPLICA)) as i64;
+        let by_nodes = n.div_ceil(NODES_PER_REPLICA) as i64;
+        let millicores: i128 = nodes(cx)
+            .filter_map(|(_, o)| o.root.at(&["status", "capacity", "cpu"]))
+            .filter_map(Node::as_text)
+            .filter_map(|c| Quantity::parse(c).ok())
+            .map(|q| q.milli_ceil().max(0))
+            .sum();
+        let cores = (millicores + 999) / 1000;
+        let by_cores = ((cores + CORES_PER_REPLICA - 1) / CORES_PER_REPLICA) as i64;
+        let floor = if n > 1 { 2 } else { 1 };
+        let needed = by_nodes.max(by_cores).max(floor);
         let replicas = spec_replicas(obj);
         if replicas >= needed {
             return;
         }
-        let why = if needed == 2 {
+        let why = if needed == 1 {
+            "one".to_string()
+        } else if needed == floor {
             "two, so that one can fail or be evicted".to_string()
+        } else if by_cores > by_nodes {
+            format!(
+                "{needed}: one per {CORES_PER_REPLICA} CPU cores ({cores} in all), as cluster-proportional-autoscaler scales it"
+            )
         } else {
             format!(
                 "{needed}: one per {NODES_PER_REPLICA} nodes, as cluster-proportional-autoscaler scales it"
