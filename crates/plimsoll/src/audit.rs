@@ -39,7 +39,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     let rules = select_rules(&args.run, &s)?;
     let now = match &args.now {
         Some(t) => Some(
-            LiveFacts::parse_time(t)
+            plimsoll_model::Timestamp::parse(t)
                 .ok_or_else(|| Fatal(format!("--now: `{t}` is not an RFC 3339 time")))?,
         ),
         None => None,
@@ -145,7 +145,8 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         .filter(|r| !FILES_ONLY.contains(&r.meta().code))
         .collect();
     let mut blocked: BTreeMap<&'static str, Vec<&plimsoll_cluster::Unreadable>> = BTreeMap::new();
-    for u in &snap.unreadable {
+    let unreadable = snap.unreadable.clone();
+    for u in &unreadable {
         for r in &rules {
             if reads::reads(r.meta().code, &u.kind) {
                 blocked.entry(r.meta().code).or_default().push(u);
@@ -161,7 +162,6 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     let Snapshot {
         objects,
         helm_releases,
-        unreadable,
         ..
     } = snap;
     let index = Index::new(objects);
@@ -220,7 +220,8 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     report.notes.extend(notes);
     report.finish();
     let not_evaluated = !report.not_evaluated.is_empty();
-    let code = emit(&report, &formats, &args.run, &s, not_evaluated);
+    let inputs = vec![cluster.clone()];
+    let code = emit(&report, &formats, &args.run, &s, not_evaluated, &inputs);
     std::mem::forget(report);
     std::mem::forget(index);
     Ok(code)

@@ -202,6 +202,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         set: args.render.set.clone(),
         namespace: s.namespace.clone(),
         kube_version: args
+            .run
             .kube_version
             .clone()
             .or_else(|| s.config.kube_version.clone()),
@@ -226,6 +227,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         comments: &comment_exemptions,
         strict: args.run.strict,
         baseline: baseline.as_ref(),
+        live: None,
     };
     let written_baseline;
     if let Some(path) = &args.write_baseline {
@@ -483,7 +485,13 @@ pub(crate) fn emit(
             Format::Json => report.to_json(),
             Format::Sarif => render_sarif(&report),
             Format::Junit => render_junit(&report),
-            Format::Github => render_github(&report),
+            Format::Github => render_github(report),
+            Format::Html => render_html(
+                report,
+                &HtmlOptions {
+                    inputs: inputs.to_vec(),
+                },
+            ),
         };
         match path {
             Some(p) => {

@@ -216,6 +216,9 @@ pub struct CheckArgs {
     pub write_baseline: Option<PathBuf>,
 
     #[command(flatten)]
+    pub render: RenderArgs,
+
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
@@ -332,9 +335,6 @@ pub struct RunArgs {
     /// One line per finding in text output.
     #[arg(long)]
     pub concise: bool,
-
-    #[command(flatten)]
-    pub render: RenderArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

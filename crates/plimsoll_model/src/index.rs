@@ -30,6 +30,12 @@ pub struct Index {
     workload_pdbs: HashMap<usize, Vec<usize>>,
     /// workload -> Services whose selector selects its pods
     workload_services: HashMap<usize, Vec<usize>>,
+    /// object -> its controlling owner, when that owner is in the input
+    owner: Vec<Option<usize>>,
+    /// owner -> the objects it controls, in input order
+    controlled: HashMap<usize, Vec<usize>>,
+    /// objects judged through their controlling owner (see `judged_through_owner`)
+    through_owner: Vec<bool>,
 }
 
 impl Index {
@@ -76,6 +82,17 @@ impl Index {
                     .push(id);
             }
         }
+        ix.owner = (0..ix.objects.len())
+            .map(|id| ix.resolve_owner(id))
+            .collect();
+        for (id, owner) in ix.owner.iter().enumerate() {
+            if let Some(o) = owner {
+                ix.controlled.entry(*o).or_default().push(id);
+            }
+        }
+        ix.through_owner = (0..ix.objects.len())
+            .map(|id| ix.compute_through_owner(id))
+            .collect();
         let services: Vec<(usize, String, LabelSelector)> = ix
             .of_kind("Service")
             .filter(|(_, s)| s.group().is_empty())
@@ -223,18 +240,103 @@ impl Index {
     /// The controlling owner of an object (its ownerReference with `controller: true`),
     /// when that owner is in the input.
     pub fn owner_of(&self, id: usize) -> Option<(usize, &Object)> {
+        self.owner
+            .get(id)
+            .copied()
+            .flatten()
+            .map(|o| (o, &self.objects[o]))
+    }
+
+    /// The objects an object controls (whose controlling ownerReference names it), in
+    /// input order.
+    pub fn controlled_by(&self, id: usize) -> &[usize] {
+        self.controlled
+            .get(&id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The Pods a workload controls, directly (StatefulSet, DaemonSet, Job, ReplicaSet,
+    /// ReplicationController) or through one level of controllers (Deployment and Argo
+    /// Rollout through ReplicaSets, CronJob through Jobs), in input order. Empty when
+    /// none are in the input (files without a cluster dump).
+    pub fn pods_of(&self, id: usize) -> Vec<usize> {
+        let is_pod = |c: usize| {
+            let o = &self.objects[c];
+            o.kind == "Pod" && o.group().is_empty()
+        };
+        let mut out = Vec::new();
+        for &c in self.controlled_by(id) {
+            if is_pod(c) {
+                out.push(c);
+            } else {
+                out.extend(self.controlled_by(c).iter().copied().filter(|&g| is_pod(g)));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether the object is judged through its controlling owner instead of on its own:
+    /// both run pods and the owner is in the input (a ReplicaSet of a Deployment, the Pods
+    /// of a ReplicaSet, a Job of a CronJob). The owner's template is what a user edits;
+    /// judging the copies as well would report every finding again for each of them.
+    /// Objects that run no pods, and those whose owner runs none of its own (a
+    /// StatefulSet an operator's custom resource creates), are judged on their own.
+    /// "Runs pods" means a pod template, or a built-in controller kind: a live front-end
+    /// may hand over slimmed copies of owned ReplicaSets without their template.
+    pub fn judged_through_owner(&self, id: usize) -> bool {
+        self.through_owner.get(id).copied().unwrap_or(false)
+    }
+
+    /// The controlling owner in the input, matched by kind and name in the object's
+    /// namespace (or cluster scope), and by uid when both the reference and the
+    /// candidate carry one (a recreated owner of the same name is another object).
+    fn resolve_owner(&self, id: usize) -> Option<usize> {
         let o = &self.objects[id];
-        let owner = o
-            .metadata()?
-            .get("ownerReferences")?
-            .items()
+        let r = o.controller_ref()?;
+        let kind = r.get("kind")?.as_text()?;
+        let name = r.get("name")?.as_text()?;
+        let uid = r
+            .get("uid")
+            .and_then(Node::as_text)
+            .filter(|u| !u.is_empty());
+        let namespaced = o
+            .namespace
+            .as_deref()
+            .map(|ns| self.all_named(kind, Some(ns), name))
+            .unwrap_or_default();
+        namespaced
             .iter()
-            .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))?;
-        let kind = owner.get("kind")?.as_text()?;
-        let name = owner.get("name")?.as_text()?;
-        // owners live in the object's namespace or are cluster-scoped
-        self.get(kind, o.namespace.as_deref(), name)
-            .or_else(|| self.get(kind, None, name))
+            .chain(self.all_named(kind, None, name))
+            .copied()
+            .find(|&c| {
+                c != id
+                    && match (uid, self.objects[c].uid()) {
+                        (Some(want), Some(have)) => want == have,
+                        _ => true,
+                    }
+            })
+    }
+
+    fn compute_through_owner(&self, id: usize) -> bool {
+        let Some(owner) = self.owner[id] else {
+            return false;
+        };
+        if !runs_pods(&self.objects[id]) || !runs_pods(&self.objects[owner]) {
+            return false;
+        }
+        // malformed inputs may own each other in a cycle: then nothing would judge them
+        let mut at = owner;
+        for _ in 0..16 {
+            match self.owner[at] {
+                Some(up) if up == id => return false,
+                Some(up) => at = up,
+                None => return true,
+            }
+        }
+        false
     }
 
     /// Services (not ExternalName, with a selector) that select a workload's pods.
@@ -331,4 +433,20 @@ impl Index {
                 .unwrap_or(1),
         )
     }
+}
+
+/// Whether an object runs pods: it has a pod template, or it is of a built-in controller
+/// kind (whose template a slimmed copy may lack).
+fn runs_pods(o: &Object) -> bool {
+    PodTemplate::of(o).is_some()
+        || matches!(
+            (o.group(), o.kind.as_str()),
+            (
+                "apps" | "extensions",
+                "Deployment" | "ReplicaSet" | "DaemonSet"
+            ) | ("apps", "StatefulSet")
+                | ("batch", "Job" | "CronJob")
+                | ("", "Pod" | "ReplicationController")
+                | ("argoproj.io", "Rollout")
+        )
 }

@@ -1,6 +1,7 @@
 //! Kubernetes semantics, modelled once: objects and their scope, the pod-template view
 //! over every workload kind, container kinds, resource quantities, QoS classes, label
-//! selectors, Kubernetes versions and the cross-object [`Index`].
+//! selectors, Kubernetes versions, the runtime state objects report in `status`, and the
+//! cross-object [`Index`].
 //!
 //! Nothing here does I/O: front-ends (files, a live cluster, admission) build
 //! [`Object`]s and hand them over.
@@ -11,6 +12,7 @@ mod object;
 mod pod;
 mod quantity;
 mod selector;
+mod status;
 mod version;
 
 pub use index::{Index, NsKey};
@@ -19,6 +21,10 @@ pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scop
 pub use pod::{Container, ContainerKind, PodTemplate, QosClass, ResourceList, Resources};
 pub use quantity::{Quantity, QuantityError};
 pub use selector::{LabelSelector, Requirement, SelectorOp};
+pub use status::{
+    Condition, ContainerState, ContainerStatus, PodStatus, Timestamp, condition, conditions,
+    format_duration, newest_timestamp, status_i64,
+};
 pub use version::KubeVersion;
 
 pub use plimsoll_yaml::{Node, Pointer, Span};

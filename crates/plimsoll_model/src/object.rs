@@ -135,15 +135,26 @@ impl Object {
         }
     }
 
+    /// `metadata.uid`, which the API server assigns (absent in hand-written files).
+    pub fn uid(&self) -> Option<&str> {
+        self.metadata()?
+            .get("uid")?
+            .as_text()
+            .filter(|u| !u.is_empty())
+    }
+
     /// True if an owner reference marks another object as this one's controller.
     pub fn has_controller(&self) -> bool {
-        self.metadata()
-            .and_then(|m| m.get("ownerReferences"))
-            .is_some_and(|refs| {
-                refs.items()
-                    .iter()
-                    .any(|r| r.get("controller").and_then(Node::as_bool) == Some(true))
-            })
+        self.controller_ref().is_some()
+    }
+
+    /// The owner reference with `controller: true`, when there is one.
+    pub fn controller_ref(&self) -> Option<&Node> {
+        self.metadata()?
+            .get("ownerReferences")?
+            .items()
+            .iter()
+            .find(|r| r.get("controller").and_then(Node::as_bool) == Some(true))
     }
 }
 

@@ -291,3 +291,318 @@ apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\ns
         "owned objects are not workloads of their own"
     );
 }
+
+#[test]
+fn timestamps_parse_and_print_as_rfc3339() {
+    let t = |s: &str| Timestamp::parse(s);
+    assert_eq!(t("1970-01-01T00:00:00Z"), Some(Timestamp::from_unix(0)));
+    assert_eq!(
+        t("2024-02-29T12:30:05Z").unwrap().unix(),
+        1_709_209_805,
+        "a leap day"
+    );
+    assert_eq!(
+        t("2024-02-29T14:30:05+02:00"),
+        t("2024-02-29T12:30:05Z"),
+        "offsets are applied"
+    );
+    assert_eq!(
+        t("2024-02-29T12:30:05.123456Z"),
+        t("2024-02-29T12:30:05Z"),
+        "MicroTime fractions are dropped"
+    );
+    assert_eq!(t("1969-12-31T23:59:59Z").unwrap().unix(), -1);
+    for bad in [
+        "",
+        "2024-02-30T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "2024-13-01T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T00:00:00",
+        "2024-01-01",
+        "2024-01-01T00:00:00.Z",
+        "2024-01-01T00:00:00+0200",
+        "yesterday at noon, roughly",
+    ] {
+        assert_eq!(t(bad), None, "{bad}");
+    }
+    for s in [
+        "2024-02-29T12:30:05Z",
+        "1999-12-31T23:59:59Z",
+        "2038-01-19T03:14:08Z",
+    ] {
+        assert_eq!(t(s).unwrap().to_string(), s);
+    }
+    assert_eq!(format_duration(45), "45s");
+    assert_eq!(format_duration(12 * 60 + 5), "12m");
+    assert_eq!(format_duration(3 * 3600), "3h");
+    assert_eq!(format_duration(3 * 3600 + 20 * 60), "3h20m");
+    assert_eq!(format_duration(2 * 86_400 + 5 * 3600 + 59), "2d5h");
+    assert_eq!(format_duration(86_400 + 30), "1d");
+}
+
+const OWNED: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop, uid: d-1}
+spec: {template: {spec: {containers: [{name: a}]}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: api-7d9
+  namespace: shop
+  uid: rs-1
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: d-1, controller: true}]
+spec: {template: {spec: {containers: [{name: a}]}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: api-5c4
+  namespace: shop
+  uid: rs-0
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: d-1, controller: true}]
+spec: {replicas: 0, template: {spec: {containers: [{name: a}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api-7d9-x1
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-7d9, uid: rs-1, controller: true}]
+spec: {nodeName: n1, containers: [{name: a}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api-5c4-x2
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-5c4, uid: rs-0, controller: true}]
+spec: {containers: [{name: a}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api-7d9-stale
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-7d9, uid: rs-old, controller: true}]
+spec: {containers: [{name: a}]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report, namespace: shop}
+spec: {schedule: '0 * * * *', jobTemplate: {spec: {template: {spec: {containers: [{name: r}]}}}}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: report-2891
+  namespace: shop
+  ownerReferences: [{apiVersion: batch/v1, kind: CronJob, name: report, controller: true}]
+spec: {template: {spec: {containers: [{name: r}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: report-2891-abcde
+  namespace: shop
+  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: report-2891, controller: true}]
+spec: {containers: [{name: r}]}
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: events, namespace: shop, uid: k-1}
+spec: {}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: events-kafka
+  namespace: shop
+  ownerReferences: [{apiVersion: kafka.strimzi.io/v1beta2, kind: Kafka, name: events, uid: k-1, controller: true}]
+spec: {template: {spec: {containers: [{name: k}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: events-kafka-0
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: events-kafka, controller: true}]
+spec: {containers: [{name: k}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: orphan-x
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: gone, controller: true}]
+spec: {containers: [{name: a}]}
+";
+
+#[test]
+fn owned_objects_resolve_by_uid_and_pods_are_found_through_one_level() {
+    let ix = Index::new(objects(OWNED));
+    let id = |k: &str, n: &str| ix.get(k, Some("shop"), n).unwrap().0;
+    let names =
+        |ids: &[usize]| -> Vec<String> { ids.iter().map(|&i| ix.object(i).name.clone()).collect() };
+    let dep = id("Deployment", "api");
+    assert_eq!(
+        names(ix.controlled_by(dep)),
+        ["api-7d9", "api-5c4"],
+        "both ReplicaSets, old and new"
+    );
+    assert_eq!(
+        names(&ix.pods_of(dep)),
+        ["api-7d9-x1", "api-5c4-x2"],
+        "the stale pod names a ReplicaSet of another uid"
+    );
+    assert!(ix.owner_of(id("Pod", "api-7d9-stale")).is_none());
+    assert_eq!(
+        names(&ix.pods_of(id("ReplicaSet", "api-7d9"))),
+        ["api-7d9-x1"]
+    );
+    assert_eq!(
+        names(&ix.pods_of(id("CronJob", "report"))),
+        ["report-2891-abcde"]
+    );
+    assert_eq!(
+        names(&ix.pods_of(id("Job", "report-2891"))),
+        ["report-2891-abcde"]
+    );
+    assert!(ix.pods_of(id("Pod", "orphan-x")).is_empty());
+
+    for (kind, name, through) in [
+        ("Deployment", "api", false),
+        ("ReplicaSet", "api-7d9", true),
+        ("Pod", "api-7d9-x1", true),
+        ("Pod", "api-7d9-stale", false),
+        ("Job", "report-2891", true),
+        ("Pod", "report-2891-abcde", true),
+        ("StatefulSet", "events-kafka", false),
+        ("Pod", "events-kafka-0", true),
+        ("Pod", "orphan-x", false),
+    ] {
+        assert_eq!(
+            ix.judged_through_owner(id(kind, name)),
+            through,
+            "{kind} {name}"
+        );
+    }
+    assert_eq!(
+        ix.owner_of(id("StatefulSet", "events-kafka"))
+            .unwrap()
+            .1
+            .kind,
+        "Kafka",
+        "an owner without a pod template is still the owner"
+    );
+    assert_eq!(
+        names(&ix.pods_of(id("StatefulSet", "events-kafka"))),
+        ["events-kafka-0"]
+    );
+}
+
+#[test]
+fn slimmed_copies_are_judged_through_their_owner() {
+    // what a live audit keeps of owned objects: metadata, node, containers, status
+    let ix = Index::new(objects(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: s, uid: d}\nspec: {template: {spec: {containers: [{name: a}]}}}\n---\n\
+apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: api-1, namespace: s, uid: r, ownerReferences: [{kind: Deployment, name: api, uid: d, controller: true}]}\nstatus: {replicas: 1}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata: {name: api-1-x, namespace: s, ownerReferences: [{kind: ReplicaSet, name: api-1, uid: r, controller: true}]}\nspec: {nodeName: n, containers: [{name: a}]}\nstatus: {phase: Running}\n",
+    ));
+    assert!(!ix.judged_through_owner(0));
+    assert!(
+        ix.judged_through_owner(1),
+        "a ReplicaSet without its template"
+    );
+    assert!(ix.judged_through_owner(2));
+    assert_eq!(ix.pods_of(0), [2]);
+}
+
+#[test]
+fn owners_in_a_cycle_are_judged_on_their_own() {
+    let ix = Index::new(objects(
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: a, namespace: s, ownerReferences: [{kind: ReplicaSet, name: b, controller: true}]}\nspec: {template: {spec: {containers: [{name: c}]}}}\n---\n\
+apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: b, namespace: s, ownerReferences: [{kind: ReplicaSet, name: a, controller: true}]}\nspec: {template: {spec: {containers: [{name: c}]}}}\n---\n\
+apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: self, namespace: s, ownerReferences: [{kind: ReplicaSet, name: self, controller: true}]}\nspec: {template: {spec: {containers: [{name: c}]}}}\n",
+    ));
+    for id in 0..ix.len() {
+        assert!(!ix.judged_through_owner(id), "{}", ix.object(id).name);
+    }
+    assert!(ix.owner_of(2).is_none(), "an object does not own itself");
+}
+
+#[test]
+fn pod_status_reads_what_the_kubelet_writes() {
+    let objs = objects(
+        r#"apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop, creationTimestamp: "2024-05-01T09:00:00Z"}
+spec:
+  nodeName: node-a
+  initContainers: [{name: init}]
+  containers: [{name: api}, {name: proxy}]
+status:
+  phase: Running
+  startTime: "2024-05-01T09:00:02Z"
+  conditions:
+    - {type: PodScheduled, status: "True", lastTransitionTime: "2024-05-01T09:00:00Z"}
+    - {type: Ready, status: "False", reason: ContainersNotReady, message: "containers with unready status: [api]", lastTransitionTime: "2024-05-01T10:14:00Z"}
+  initContainerStatuses:
+    - name: init
+      ready: true
+      restartCount: 0
+      state: {terminated: {exitCode: 0, reason: Completed, finishedAt: "2024-05-01T09:00:05Z"}}
+  containerStatuses:
+    - name: api
+      ready: false
+      restartCount: 7
+      state: {waiting: {reason: CrashLoopBackOff, message: "back-off 5m0s restarting failed container=api"}}
+      lastState: {terminated: {exitCode: 137, reason: OOMKilled, startedAt: "2024-05-01T10:13:30Z", finishedAt: "2024-05-01T10:14:00Z"}}
+    - name: proxy
+      ready: true
+      restartCount: 0
+      state: {running: {startedAt: "2024-05-01T09:00:06Z"}}
+"#,
+    );
+    let p = PodStatus::of(&objs[0]).unwrap();
+    assert_eq!(p.phase(), Some("Running"));
+    assert_eq!(p.node_name(), Some("node-a"));
+    assert!(p.is_running());
+    assert!(!p.is_ready());
+    assert_eq!(p.start_time(), Timestamp::parse("2024-05-01T09:00:02Z"));
+    let names: Vec<&str> = p.containers().map(|c| c.name).collect();
+    assert_eq!(names, ["init", "api", "proxy"]);
+    let api = p.container("api").unwrap();
+    assert_eq!(api.restart_count, 7);
+    assert_eq!(api.state.unwrap().reason(), Some("CrashLoopBackOff"));
+    assert_eq!(
+        api.last_state,
+        Some(ContainerState::Terminated {
+            reason: Some("OOMKilled"),
+            exit_code: Some(137),
+            finished_at: Timestamp::parse("2024-05-01T10:14:00Z"),
+        })
+    );
+    assert_eq!(
+        api.pointer(&["lastState", "terminated"]).to_string(),
+        "/status/containerStatuses/0/lastState/terminated"
+    );
+    assert_eq!(
+        p.container("init").unwrap().pointer(&[]).to_string(),
+        "/status/initContainerStatuses/0"
+    );
+    let ready = condition(&objs[0], "Ready").unwrap();
+    assert_eq!(ready.status, "False");
+    assert_eq!(ready.reason, Some("ContainersNotReady"));
+    assert_eq!(ready.pointer().to_string(), "/status/conditions/1");
+    assert_eq!(
+        newest_timestamp(&objs[0]),
+        Timestamp::parse("2024-05-01T10:14:00Z")
+    );
+    assert!(
+        PodStatus::of(&objects("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {}\n")[0])
+            .is_none()
+    );
+}

@@ -59,6 +59,7 @@ fn stages(c: &mut Criterion) {
                     comments: &[],
                     strict: false,
                     baseline: None,
+                    live: None,
                 },
             ))
         })

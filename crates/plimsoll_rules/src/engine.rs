@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigExemption, wildcard_match};
 use crate::input::YamlFacts;
+use crate::live::LiveFacts;
 use crate::rule::{Context, Finding, NotEvaluated, Rule, Severity, Sink};
 use crate::select;
 use crate::settings::Settings;
@@ -102,6 +103,8 @@ pub struct Run<'a> {
     /// Ignore annotation exemptions.
     pub strict: bool,
     pub baseline: Option<&'a Baseline>,
+    /// What the live front-end knows besides the objects (`None` for files).
+    pub live: Option<&'a LiveFacts>,
 }
 
 /// Everything the engine found.
@@ -129,16 +132,22 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
         kube_version: run.kube_version,
         pss_version: run.pss_version,
         yaml: run.facts,
+        live: run.live,
     };
     let objects = index.objects();
-    // per-object checks, in parallel over objects
+    // per-object checks, in parallel over objects; an object controlled by another of
+    // the input (the ReplicaSets of a Deployment, their Pods) is judged through it
     let per_object: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = (0..objects.len())
         .into_par_iter()
         .with_min_len(64)
         .map(|id| {
             let mut f = Vec::new();
             let mut n = Vec::new();
+            let owned = index.judged_through_owner(id);
             for rule in run.rules {
+                if owned && !rule.judges_owned_objects() {
+                    continue;
+                }
                 let mut sink = Sink::new(rule.meta());
                 rule.check(&cx, id, &objects[id], &mut sink);
                 f.append(&mut sink.findings);
@@ -352,9 +361,14 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
     }
 
     let selected = |s: &str| run.rules.iter().any(|r| select::matches(s, r.meta()));
-    // annotation exemptions are reported for every object, also those without findings
+    // annotation exemptions are reported for every object, also those without findings,
+    // but not for the copies a controller made (a Pod carries its template's
+    // annotations; it is judged through its owner, which reports them)
     if !run.strict {
         for (id, o) in objects.iter().enumerate() {
+            if index.judged_through_owner(id) {
+                continue;
+            }
             let cands = by_object
                 .remove(&id)
                 .unwrap_or_else(|| annotation_candidates(o));

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod engine;
 pub mod input;
+pub mod live;
 pub mod reads;
 pub mod registry;
 pub mod rule;
@@ -17,5 +18,6 @@ pub mod select;
 pub mod settings;
 
 pub use config::{Config, FailOn};
+pub use live::{DeprecatedRequest, LiveFacts};
 pub use rule::{Context, Finding, Rule, RuleMeta, Severity, Sink};
 pub use settings::Settings;

@@ -2,9 +2,10 @@
 
 use std::sync::OnceLock;
 
-use plimsoll_model::{Container, Index, KubeVersion, Object, Pointer, Span};
+use plimsoll_model::{Container, Index, KubeVersion, Object, Pointer, Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::live::LiveFacts;
 use crate::rules::net::policy::NetModel;
 use crate::rules::rbac::model::Rbac;
 use crate::settings::Settings;
@@ -66,8 +67,18 @@ pub trait Described {
 
 /// A rule. It never knows where its objects came from.
 pub trait Rule: Described + Send + Sync {
-    /// Judges one object. Called for every object of the input.
+    /// Judges one object. Called for every object of the input except those judged
+    /// through their controlling owner ([`Index::judged_through_owner`]: the
+    /// ReplicaSets of a Deployment, the Pods of a ReplicaSet), unless
+    /// [`Rule::judges_owned_objects`] says otherwise.
     fn check(&self, _cx: &Context, _id: usize, _obj: &Object, _out: &mut Sink) {}
+
+    /// Whether [`Rule::check`] also runs on objects judged through their owner. Only
+    /// rules about the text a document was written with (YAML pitfalls) need it: the
+    /// copy a controller made carries the same fields, but not the same text.
+    fn judges_owned_objects(&self) -> bool {
+        false
+    }
 
     /// Judges the input as a whole (namespaces, duplicates). Called once a run.
     fn check_all(&self, _cx: &Context, _out: &mut Sink) {}
@@ -142,6 +153,8 @@ pub struct Context<'a> {
     pub selected: &'a [&'static str],
     /// Cross-object models several rules share, built once per run on first use.
     pub cache: RunCache<'a>,
+    /// What the live front-end knows besides the objects (`None` for files).
+    pub live: Option<&'a LiveFacts>,
 }
 
 /// Models built from the whole index that several rules read: each is built at most
@@ -150,6 +163,7 @@ pub struct Context<'a> {
 pub struct RunCache<'a> {
     net: OnceLock<NetModel>,
     rbac: OnceLock<Rbac<'a>>,
+    newest: OnceLock<Option<Timestamp>>,
 }
 
 impl<'a> Context<'a> {
@@ -166,6 +180,29 @@ impl<'a> Context<'a> {
     /// The RBAC model of the input (bindings, aggregation resolved).
     pub fn rbac(&self) -> &Rbac<'a> {
         self.cache.rbac.get_or_init(|| Rbac::build(self.index))
+    }
+
+    /// What the live front-end knows besides the objects; `None` for files.
+    pub fn live(&self) -> Option<&'a LiveFacts> {
+        self.live
+    }
+
+    /// The time "now" for rules that judge how recent something is: the live
+    /// front-end's clock, else the newest timestamp recorded in the input (creation
+    /// times, condition transitions, container start and finish times, node
+    /// heartbeats), so that a dump made with `kubectl get -o yaml` is judged as of
+    /// when it was taken. `None` when the input records no time at all.
+    pub fn now(&self) -> Option<Timestamp> {
+        if let Some(now) = self.live.and_then(|l| l.now) {
+            return Some(now);
+        }
+        *self.cache.newest.get_or_init(|| {
+            self.index
+                .objects()
+                .iter()
+                .filter_map(plimsoll_model::newest_timestamp)
+                .max()
+        })
     }
 }
 

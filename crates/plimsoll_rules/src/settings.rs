@@ -30,6 +30,10 @@ pub struct Settings {
     pub allowed_registries: Vec<String>,
     /// IMG005: report namespaces whose images no signature-verification policy covers.
     pub require_image_signature_policy: bool,
+    /// LIV001: how far back an OOM kill counts as recent, in hours.
+    pub oom_killed_window_hours: u32,
+    /// LIV003: the restart count of a container from which it is reported.
+    pub restarts_high_threshold: u32,
 }
 
 impl Default for Settings {
@@ -48,6 +52,8 @@ impl Default for Settings {
             single_replica_allowed: Vec::new(),
             allowed_registries: Vec::new(),
             require_image_signature_policy: false,
+            oom_killed_window_hours: 24,
+            restarts_high_threshold: 5,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod avl;
 pub mod img;
 pub mod job;
+pub mod liv;
 pub mod meta;
 pub mod net;
 pub mod prb;
@@ -113,5 +114,10 @@ pub static GROUPS: &[Group] = &[
         prefix: "REF",
         title: "Dangling references between objects",
         rules: refs::RULES,
+    },
+    Group {
+        prefix: "LIV",
+        title: "Live cluster state: crashes, scheduling, nodes, drains, DNS, API calls",
+        rules: liv::RULES,
     },
 ];

@@ -21,6 +21,7 @@ fn run(rule: &dyn Rule, text: &str) -> Sink {
         yaml: &yaml,
         selected: &[],
         cache: Default::default(),
+        live: None,
     };
     let mut out = Sink::new(rule.meta());
     for (id, o) in index.objects().iter().enumerate() {

@@ -150,6 +150,10 @@ impl Rule for ServiceAccountTokenAutomounted {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
         let mut grants: Option<Grants> = None;
         for (id, obj) in cx.index.objects().iter().enumerate() {
+            // the copies a controller made are judged through it
+            if cx.index.judged_through_owner(id) {
+                continue;
+            }
             let Some(t) = PodTemplate::of(obj) else {
                 continue;
             };

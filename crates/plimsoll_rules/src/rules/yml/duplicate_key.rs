@@ -79,6 +79,10 @@ fn find_key(root: &Node, key_span: Span) -> Option<Pointer> {
 }
 
 impl Rule for DuplicateKey {
+    fn judges_owned_objects(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let Some(file) = obj.source.file else { return };
         let Some(dups) = cx.yaml.duplicates.get(&(file, obj.source.doc)) else {

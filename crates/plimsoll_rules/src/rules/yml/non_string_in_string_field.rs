@@ -56,6 +56,10 @@ declare_rule! {
 }
 
 impl Rule for NonStringInStringField {
+    fn judges_owned_objects(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         for f in string_fields(obj) {
             let Some(s) = f.node.scalar() else { continue };

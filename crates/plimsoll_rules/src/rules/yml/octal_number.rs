@@ -61,6 +61,10 @@ fn is_leading_zero_int(text: &str) -> bool {
 }
 
 impl Rule for OctalNumber {
+    fn judges_owned_objects(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let skip = string_field_paths(obj);
         let mut found = Vec::new();

@@ -54,6 +54,10 @@ declare_rule! {
 }
 
 impl Rule for Yaml11Boolean {
+    fn judges_owned_objects(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let skip = string_field_paths(obj);
         let mut found = Vec::new();
