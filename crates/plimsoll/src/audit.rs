@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use plimsoll_cluster::{Options, Snapshot};
 use plimsoll_model::{Index, KubeVersion, Object, SourceRef};
-use plimsoll_report::{NoteOut, NotEvaluatedOut, ObjectId, Report, RunResult};
+use plimsoll_report::{NotEvaluatedOut, NoteOut, ObjectId, Report, RunResult};
 use plimsoll_rules::engine::{self, Run};
 use plimsoll_rules::input::YamlFacts;
 use plimsoll_rules::live::LiveFacts;
@@ -116,8 +116,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     }
     for la in &snap.last_applied {
         if let Some(api) = table::lookup(&la.api_version, &la.object.kind)
-            && (api.deprecated.is_some_and(|d| d <= s.kube_version.minor)
-                || api.removed.is_some())
+            && (api.deprecated.is_some_and(|d| d <= s.kube_version.minor) || api.removed.is_some())
         {
             notes.push(NoteOut {
                 file: Some(cluster.clone()),
@@ -252,7 +251,9 @@ fn helm_findings(
                 serde_json::Value::from(o.api_version.clone()),
                 serde_json::Value::from(o.kind.clone()),
                 serde_json::Value::from(o.name.clone()),
-                serde_json::Value::from(o.namespace.clone().unwrap_or_else(|| rel.namespace.clone())),
+                serde_json::Value::from(
+                    o.namespace.clone().unwrap_or_else(|| rel.namespace.clone())
+                ),
             );
             let Ok(root) = plimsoll_yaml::node_from_json(&text) else {
                 continue;

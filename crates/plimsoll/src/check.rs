@@ -476,15 +476,15 @@ pub(crate) fn emit(
     for (fmt, path) in formats {
         let text = match fmt {
             Format::Text => render_text(
-                &report,
+                report,
                 TextOptions {
                     color: color && path.is_none(),
                     concise: args.concise,
                 },
             ),
             Format::Json => report.to_json(),
-            Format::Sarif => render_sarif(&report),
-            Format::Junit => render_junit(&report),
+            Format::Sarif => render_sarif(report),
+            Format::Junit => render_junit(report),
             Format::Github => render_github(report),
             Format::Html => render_html(
                 report,

@@ -235,7 +235,12 @@ pub struct AuditArgs {
 
     /// Audit only this namespace (cluster-scoped objects such as nodes are still read
     /// where permitted). Default: all namespaces.
-    #[arg(long, short = 'n', value_name = "NAMESPACE", conflicts_with = "all_namespaces")]
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
     pub namespace: Option<String>,
 
     /// Audit every namespace (the default).

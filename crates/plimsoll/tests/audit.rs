@@ -74,7 +74,9 @@ fn codes_on(v: &Value, kind: &str, ns: &str, name: &str) -> BTreeSet<String> {
         .unwrap()
         .iter()
         .filter(|f| {
-            f["object"]["kind"] == kind && f["object"]["namespace"] == ns && f["object"]["name"] == name
+            f["object"]["kind"] == kind
+                && f["object"]["namespace"] == ns
+                && f["object"]["name"] == name
         })
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect()
@@ -182,15 +184,28 @@ fn naive_servable() -> String {
 
 fn rfc3339(minutes_ago: i64) -> String {
     let out = Command::new("date")
-        .args(["-u", "-d", &format!("{minutes_ago} minutes ago"), "+%Y-%m-%dT%H:%M:%SZ"])
+        .args([
+            "-u",
+            "-d",
+            &format!("{minutes_ago} minutes ago"),
+            "+%Y-%m-%dT%H:%M:%SZ",
+        ])
         .output()
         .expect("date");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// A ReplicaSet of a Deployment, and pods of it, as the controllers would write them.
-fn replicaset_and_pods(c: &Cluster, ns: &str, deploy: &str, hash: &str, pods: &[(&str, Option<&str>)]) {
-    let d: Value = serde_json::from_str(&c.kubectl(&["get", "deployment", deploy, "-n", ns, "-o", "json"])).unwrap();
+fn replicaset_and_pods(
+    c: &Cluster,
+    ns: &str,
+    deploy: &str,
+    hash: &str,
+    pods: &[(&str, Option<&str>)],
+) {
+    let d: Value =
+        serde_json::from_str(&c.kubectl(&["get", "deployment", deploy, "-n", ns, "-o", "json"]))
+            .unwrap();
     let uid = d["metadata"]["uid"].as_str().unwrap();
     let mut template = d["spec"]["template"].clone();
     template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
@@ -227,21 +242,47 @@ fn load_state(c: &Cluster) {
     c.apply(&std::fs::read_to_string(repo().join("deploy/audit-secrets-rbac.yaml")).unwrap());
     c.apply(TEST_BINDINGS);
     c.apply(EXTERNAL_SECRETS_CRDS);
-    c.kubectl(&["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+    c.kubectl(&[
+        "wait",
+        "--for=condition=Established",
+        "crd",
+        "--all",
+        "--timeout=60s",
+    ]);
     c.apply(&read_dir_yaml(&repo().join("examples/production")));
-    c.apply(&naive_servable());
+    // one document at a time: the API server rejects what the naive example gets wrong
+    // at the schema level (numbers in string fields, YML003), as it would have then
+    let mut accepted = Vec::new();
+    for doc in naive_servable().split("\n---") {
+        if doc.contains("kind:") && c.kubectl_stdin_ok(&["apply", "--server-side", "-f", "-"], doc)
+        {
+            accepted.push(doc.to_string());
+        }
+    }
+    assert!(
+        accepted.len() > 15,
+        "the naive example did not load: {}",
+        accepted.len()
+    );
+    std::fs::write(
+        c.dir.path().join("naive-accepted.yaml"),
+        accepted.join("\n---"),
+    )
+    .unwrap();
     c.apply("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: naive}\n");
 
     // nodes, in three zones: one under memory pressure, one not ready
-    for (name, zone) in [("node-a", "eu-1a"), ("node-b", "eu-1b"), ("node-c", "eu-1c")] {
+    for (name, zone) in [
+        ("node-a", "eu-1a"),
+        ("node-b", "eu-1b"),
+        ("node-c", "eu-1c"),
+    ] {
         c.apply(&format!(
             "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/hostname: {name}, topology.kubernetes.io/zone: {zone}}}\n"
         ));
     }
     let hb = rfc3339(1);
-    let cond = |t: &str, s: &str, reason: &str| {
-        json!({"type": t, "status": s, "reason": reason, "lastHeartbeatTime": hb, "lastTransitionTime": hb, "message": reason})
-    };
+    let cond = |t: &str, s: &str, reason: &str| json!({"type": t, "status": s, "reason": reason, "lastHeartbeatTime": hb, "lastTransitionTime": hb, "message": reason});
     let healthy = |extra: Vec<Value>| {
         let mut v = vec![
             cond("MemoryPressure", "False", "KubeletHasSufficientMemory"),
@@ -252,15 +293,31 @@ fn load_state(c: &Cluster) {
         json!({"conditions": v, "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"},
                "allocatable": {"cpu": "3800m", "memory": "15Gi", "pods": "110"}})
     };
-    c.set_status("node", None, "node-a", &healthy(vec![cond("Ready", "True", "KubeletReady")]).to_string());
+    c.set_status(
+        "node",
+        None,
+        "node-a",
+        &healthy(vec![cond("Ready", "True", "KubeletReady")]).to_string(),
+    );
     let mut b = healthy(vec![cond("Ready", "True", "KubeletReady")]);
     b["conditions"][0] = cond("MemoryPressure", "True", "KubeletHasInsufficientMemory");
     c.set_status("node", None, "node-b", &b.to_string());
-    c.set_status("node", None, "node-c", &healthy(vec![cond("Ready", "Unknown", "NodeStatusUnknown")]).to_string());
+    c.set_status(
+        "node",
+        None,
+        "node-c",
+        &healthy(vec![cond("Ready", "Unknown", "NodeStatusUnknown")]).to_string(),
+    );
 
     // the api Deployment of the naive shop: two pods, both on node-a; one was
     // OOMKilled an hour ago, the other is crash-looping
-    replicaset_and_pods(c, "naive", "api", "5d8f7c9b4", &[("x2k4p", Some("node-a")), ("q7n2w", Some("node-a"))]);
+    replicaset_and_pods(
+        c,
+        "naive",
+        "api",
+        "5d8f7c9b4",
+        &[("x2k4p", Some("node-a")), ("q7n2w", Some("node-a"))],
+    );
     let started = rfc3339(50);
     let oom = rfc3339(60);
     c.set_status("pod", Some("naive"), "api-5d8f7c9b4-x2k4p", &json!({
@@ -283,9 +340,9 @@ fn load_state(c: &Cluster) {
         "observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 1, "availableReplicas": 1,
         "unavailableReplicas": 1
     }).to_string());
-    // the worker's pod cannot be scheduled
-    replicaset_and_pods(c, "naive", "worker", "7c5b9d8f6", &[("m4t8z", None)]);
-    c.set_status("pod", Some("naive"), "worker-7c5b9d8f6-m4t8z", &json!({
+    // the redis pod cannot be scheduled
+    replicaset_and_pods(c, "naive-data", "redis", "7c5b9d8f6", &[("m4t8z", None)]);
+    c.set_status("pod", Some("naive-data"), "redis-7c5b9d8f6-m4t8z", &json!({
         "phase": "Pending",
         "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
             "message": "0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
@@ -299,7 +356,8 @@ fn load_state(c: &Cluster) {
         }).to_string());
     }
     // cluster DNS with a single replica and no PDB
-    c.apply(r#"
+    c.apply(
+        r#"
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -317,14 +375,21 @@ spec:
         - name: coredns
           image: registry.k8s.io/coredns/coredns:v1.12.1
           resources: {requests: {cpu: 100m, memory: 70Mi}, limits: {memory: 170Mi}}
-"#);
+"#,
+    );
 }
 
 #[test]
 fn audit_against_a_real_apiserver() {
     let Some(bin) = binaries() else { return };
-    let Some(tools) = common::tools::tools() else { return };
-    let c = Cluster::start(bin, &tools.kubectl, &["--runtime-config=resource.k8s.io/v1beta1=true"]);
+    let Some(tools) = common::tools::tools() else {
+        return;
+    };
+    let c = Cluster::start(
+        bin,
+        &tools.kubectl,
+        &["--runtime-config=resource.k8s.io/v1beta1=true"],
+    );
     load_state(&c);
 
     // --- the default role: every rule group runs, Secrets are not read
@@ -340,7 +405,11 @@ fn audit_against_a_real_apiserver() {
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
-    assert_eq!(deprecated(&metrics_before), deprecated(&c.metrics()), "the audit requested a deprecated API");
+    assert_eq!(
+        deprecated(&metrics_before),
+        deprecated(&c.metrics()),
+        "the audit requested a deprecated API"
+    );
 
     // the same rules, with the same codes, as `check` on the same objects
     let check = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
@@ -350,25 +419,49 @@ fn audit_against_a_real_apiserver() {
         .spawn()
         .and_then(|mut ch| {
             use std::io::Write;
-            ch.stdin.take().unwrap().write_all(naive_servable().as_bytes())?;
+            ch.stdin
+                .take()
+                .unwrap()
+                .write_all(&std::fs::read(c.dir.path().join("naive-accepted.yaml")).unwrap())?;
             ch.wait_with_output()
         })
         .expect("check");
     let checked: Value = serde_json::from_slice(&check.stdout).unwrap();
-    for name in ["api", "frontend", "redis", "worker"] {
-        let live = codes_on(&v, "Deployment", "naive", name);
-        let files = codes_on(&checked, "Deployment", "naive", name);
+    let not_evaluated: BTreeSet<String> = v["notEvaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_string())
+        .collect();
+    for (ns, name) in [
+        ("naive", "api"),
+        ("naive", "frontend"),
+        ("naive-data", "redis"),
+        ("naive", "worker"),
+    ] {
+        if codes_on(&checked, "Deployment", ns, name).is_empty() {
+            continue; // rejected by the API server
+        }
+        let live = codes_on(&v, "Deployment", ns, name);
+        let files = codes_on(&checked, "Deployment", ns, name);
         let only_files: BTreeSet<_> = files
             .difference(&live)
-            .filter(|c| !c.starts_with("YML") && *c != "META003")
+            // YAML-text rules have no text to judge on a live object, and rules that
+            // need Secrets are not evaluated by the default role
+            .filter(|c| !c.starts_with("YML") && *c != "META003" && !not_evaluated.contains(*c))
             .collect();
-        assert!(only_files.is_empty(), "Deployment naive/{name}: check found {only_files:?} that the audit did not (live {live:?})");
+        assert!(
+            only_files.is_empty(),
+            "Deployment {ns}/{name}: check found {only_files:?} that the audit did not (live {live:?})"
+        );
         assert!(live.contains("RES001") || files.is_empty() || !files.contains("RES001"));
     }
     // owned objects are judged through their owner: no finding on ReplicaSets or Pods
     // of the Deployments for template rules
     assert!(
-        findings(&v, "RES001").iter().all(|f| f["object"]["kind"] != "Pod" && f["object"]["kind"] != "ReplicaSet"),
+        findings(&v, "RES001")
+            .iter()
+            .all(|f| f["object"]["kind"] != "Pod" && f["object"]["kind"] != "ReplicaSet"),
         "template rules ran on controlled objects"
     );
     // every rule group ran
@@ -376,44 +469,74 @@ fn audit_against_a_real_apiserver() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["code"].as_str().unwrap().trim_end_matches(|c: char| c.is_ascii_digit()).to_string())
+        .map(|f| {
+            f["code"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string()
+        })
         .collect();
-    for g in ["RES", "PRB", "AVL", "PSS", "SEC", "IMG", "NET", "RBAC", "META", "LIV"] {
-        assert!(groups.contains(g), "no {g} finding in the audit: {groups:?}");
+    for g in [
+        "RES", "PRB", "AVL", "PSS", "SEC", "IMG", "NET", "RBAC", "META", "LIV",
+    ] {
+        assert!(
+            groups.contains(g),
+            "no {g} finding in the audit: {groups:?}"
+        );
     }
 
     // live-only rules against what the API server returned
     let one = |code: &str, what: &str| -> Value {
         let fs = findings(&v, code);
         let f = fs.iter().find(|f| on(f) == what).unwrap_or_else(|| {
-            panic!("{code} not on {what}: {:?}", fs.iter().map(|f| on(f)).collect::<Vec<_>>())
+            panic!(
+                "{code} not on {what}: {:?}",
+                fs.iter().map(|f| on(f)).collect::<Vec<_>>()
+            )
         });
         (*f).clone()
     };
     let oom = one("LIV001", "Deployment naive/api");
-    assert!(oom["message"].as_str().unwrap().contains("OOMKilled"), "{oom}");
+    assert!(
+        oom["message"].as_str().unwrap().contains("OOMKilled"),
+        "{oom}"
+    );
     one("LIV002", "Deployment naive/api");
-    let unsched = one("LIV004", "Deployment naive/worker");
-    assert!(unsched["message"].as_str().unwrap().contains("Insufficient memory"), "{unsched}");
+    let unsched = one("LIV004", "Deployment naive-data/redis");
+    assert!(
+        unsched["message"]
+            .as_str()
+            .unwrap()
+            .contains("Insufficient memory"),
+        "{unsched}"
+    );
     one("LIV005", "Deployment naive/api");
     one("LIV006", "Deployment naive/api");
     one("LIV008", "Node -/node-b");
     one("LIV009", "Node -/node-c");
     one("LIV011", "Deployment kube-system/coredns");
     one("LIV012", "Deployment kube-system/coredns");
-    assert!(findings(&v, "LIV013").is_empty(), "no deprecated API was requested yet");
+    assert!(
+        findings(&v, "LIV013").is_empty(),
+        "no deprecated API was requested yet"
+    );
 
     // Secrets are not read: rules that need them are not evaluated, never passed
     let ne = v["notEvaluated"].as_array().unwrap();
     assert!(
-        ne.iter().any(|n| n["code"] == "REF003" && n["object"]["kind"] == "Secret"),
+        ne.iter()
+            .any(|n| n["code"] == "REF003" && n["object"]["kind"] == "Secret"),
         "REF003 must be not evaluated without Secrets: {ne:?}"
     );
     assert!(findings(&v, "REF003").is_empty());
     // a group outside the role: a note and not-evaluated entries, not a pass
     let notes = v["notes"].to_string();
     assert!(notes.contains("widgets could not be read"), "{notes}");
-    assert!(ne.iter().any(|n| n["object"]["kind"] == "Widget"), "Widget: 403 must be not evaluated");
+    assert!(
+        ne.iter().any(|n| n["object"]["kind"] == "Widget"),
+        "Widget: 403 must be not evaluated"
+    );
     assert!(v["objects"].is_null() && v["summary"]["objects"].as_u64().unwrap() > 100);
 
     // --- paging: two items per request gives the same report
@@ -422,21 +545,54 @@ fn audit_against_a_real_apiserver() {
 
     // --- one namespace
     let ns = report(&audit(&c, AUDIT, &["-n", "shop"]));
-    assert!(ns["findings"].as_array().unwrap().iter().all(|f| f["object"]["namespace"] == "shop" || f["object"]["namespace"].is_null()));
+    assert!(
+        ns["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["object"]["namespace"] == "shop" || f["object"]["namespace"].is_null())
+    );
 
     // --- with Secrets: references are checked and no secret value is kept
-    let secret_value = c.kubectl(&["get", "secret", "-n", "naive", "-o", "jsonpath={.items[0].data}"]);
+    let secret_value = c.kubectl(&[
+        "get",
+        "secret",
+        "-n",
+        "naive",
+        "-o",
+        "jsonpath={.items[0].data}",
+    ]);
     assert!(!secret_value.is_empty());
     let out = audit(&c, AUDIT_SECRETS, &["--secrets"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let vs = report(&out);
-    assert!(!vs["notEvaluated"].as_array().unwrap().iter().any(|n| n["object"]["kind"] == "Secret"));
-    for value in serde_json::from_str::<Value>(&secret_value).unwrap().as_object().unwrap().values() {
-        assert!(!text.contains(value.as_str().unwrap()), "a secret value reached the report");
+    assert!(
+        !vs["notEvaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["object"]["kind"] == "Secret")
+    );
+    for value in serde_json::from_str::<Value>(&secret_value)
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .values()
+    {
+        assert!(
+            !text.contains(value.as_str().unwrap()),
+            "a secret value reached the report"
+        );
     }
     // --secrets without the role: 403 on Secrets is reported as not evaluated
     let denied = report(&audit(&c, AUDIT, &["--secrets"]));
-    assert!(denied["notEvaluated"].as_array().unwrap().iter().any(|n| n["object"]["kind"] == "Secret"));
+    assert!(
+        denied["notEvaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["object"]["kind"] == "Secret")
+    );
 
     // --- a user without permissions: everything not evaluated, nothing passes
     let none = report(&audit(&c, NOBODY, &[]));
@@ -444,11 +600,18 @@ fn audit_against_a_real_apiserver() {
     assert!(none["notEvaluated"].as_array().unwrap().len() > 100);
 
     // --- a client still calls a deprecated API version: LIV013 from the metric
-    c.kubectl(&["get", "--raw", "/apis/resource.k8s.io/v1beta1/deviceclasses"]);
+    c.kubectl(&[
+        "get",
+        "--raw",
+        "/apis/resource.k8s.io/v1beta1/deviceclasses",
+    ]);
     let v2 = report(&audit(&c, AUDIT, &[]));
     let f = findings(&v2, "LIV013");
     assert!(
-        f.iter().any(|f| f["message"].as_str().unwrap().contains("resource.k8s.io/v1beta1")),
+        f.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap()
+            .contains("resource.k8s.io/v1beta1")),
         "LIV013: {f:?}"
     );
     let _ = ADMIN;

@@ -29,7 +29,10 @@ pub fn binaries() -> Option<&'static Path> {
             .stderr(Stdio::inherit())
             .output()
             .expect("run build.sh");
-        assert!(out.status.success(), "building kube-apiserver and etcd failed");
+        assert!(
+            out.status.success(),
+            "building kube-apiserver and etcd failed"
+        );
         let dir = String::from_utf8_lossy(&out.stdout)
             .lines()
             .last()
@@ -72,9 +75,7 @@ impl Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path();
         let (client, peer, secure) = (free_port(), free_port(), free_port());
-        let log = |name: &str| {
-            std::fs::File::create(d.join(name)).expect("log file")
-        };
+        let log = |name: &str| std::fs::File::create(d.join(name)).expect("log file");
         let etcd = Command::new(bin.join("etcd"))
             .args([
                 "--name=plimsoll-test",
@@ -95,7 +96,14 @@ impl Cluster {
         // a service-account signing key (required by the API server)
         let key = d.join("sa.key");
         let ok = Command::new("openssl")
-            .args(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out"])
+            .args([
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+            ])
             .arg(&key)
             .status()
             .expect("openssl");
@@ -122,6 +130,8 @@ impl Cluster {
             // no controller-manager runs to create the default ServiceAccounts
             "--disable-admission-plugins=ServiceAccount".into(),
             "--enable-priority-and-fairness=false".into(),
+            // the kubernetes Service cannot point at a loopback address
+            "--endpoint-reconciler-type=none".into(),
             "--v=0".into(),
         ];
         args.extend(extra_flags.iter().map(|s| s.to_string()));
@@ -204,7 +214,36 @@ impl Cluster {
 
     /// `kubectl apply --server-side -f -` of a YAML text, as the admin.
     pub fn apply(&self, yaml: &str) -> String {
-        self.kubectl_stdin(&["apply", "--server-side", "--force-conflicts", "-f", "-"], yaml)
+        self.kubectl_stdin(
+            &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+            yaml,
+        )
+    }
+
+    /// Runs kubectl as the admin with `input` on stdin; whether it succeeded.
+    pub fn kubectl_stdin_ok(&self, args: &[&str], input: &str) -> bool {
+        let mut child = Command::new(&self.kubectl)
+            .arg(format!("--kubeconfig={}", self.kubeconfig(ADMIN).display()))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run kubectl");
+        let _ = child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes());
+        let out = child.wait_with_output().expect("kubectl");
+        if !out.status.success() {
+            eprintln!(
+                "kubectl {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        out.status.success()
     }
 
     /// Runs kubectl as the admin with `input` on stdin; panics when it fails.
@@ -236,7 +275,14 @@ impl Cluster {
     /// Writes the status of an object through its status subresource.
     pub fn set_status(&self, kind: &str, namespace: Option<&str>, name: &str, status: &str) {
         let patch = format!("{{\"status\":{status}}}");
-        let mut args = vec!["patch", kind, name, "--subresource=status", "--type=merge", "-p"];
+        let mut args = vec![
+            "patch",
+            kind,
+            name,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+        ];
         args.push(&patch);
         if let Some(ns) = namespace {
             args.extend(["-n", ns]);

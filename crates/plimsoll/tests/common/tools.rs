@@ -111,4 +111,3 @@ fn fetch_tools() -> Result<Tools, String> {
     }
     Ok(tools)
 }
-
