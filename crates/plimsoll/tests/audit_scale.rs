@@ -183,8 +183,12 @@ async fn load(c: &Cluster, apps: usize) -> usize {
         let base = format!("/api/v1/namespaces/{ns}");
         l.create(&format!("{base}/limitranges"), json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "defaults"},
             "spec": {"limits": [{"type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi"}, "default": {"memory": "256Mi"}}]}})).await;
-        l.create(&format!("{base}/resourcequotas"), json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "compute"},
-            "spec": {"hard": {"requests.cpu": "40", "requests.memory": "80Gi"}}})).await;
+        l.create(
+            &format!("{base}/resourcequotas"),
+            json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "compute"},
+            "spec": {"hard": {"requests.cpu": "40", "requests.memory": "80Gi"}}}),
+        )
+        .await;
         l.create(&format!("/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies"), json!({"apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy", "metadata": {"name": "default-deny"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}})).await;
         count += 4;
@@ -222,34 +226,56 @@ async fn load_app(l: &Loader, ns: &str, a: usize, started: &str) -> usize {
         t["metadata"]["labels"]["pod-template-hash"] = json!(hash);
         let mut sel = labels.clone();
         sel["pod-template-hash"] = json!(hash);
-        let replicas = if r == OLD_REPLICASETS { PODS_PER_APP } else { 0 };
-        let rs = l.create(&format!("{apps}/replicasets"), json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+        let replicas = if r == OLD_REPLICASETS {
+            PODS_PER_APP
+        } else {
+            0
+        };
+        let rs = l
+            .create(
+                &format!("{apps}/replicasets"),
+                json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
             "metadata": {"name": format!("{app}-{hash}"), "labels": t["metadata"]["labels"],
                          "ownerReferences": owner("Deployment", "apps/v1", &deploy)},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": sel}, "template": t}})).await;
+            "spec": {"replicas": replicas, "selector": {"matchLabels": sel}, "template": t}}),
+            )
+            .await;
         n += 1;
         current = rs;
     }
     let rs_name = current["metadata"]["name"].as_str().unwrap().to_string();
     for p in 0..PODS_PER_APP {
         let mut t = template(&app, ns);
-        t["metadata"]["labels"]["pod-template-hash"] = current["metadata"]["labels"]["pod-template-hash"].clone();
+        t["metadata"]["labels"]["pod-template-hash"] =
+            current["metadata"]["labels"]["pod-template-hash"].clone();
         let node = (a * PODS_PER_APP + p) % NODES;
         t["spec"]["nodeName"] = json!(format!("node-{node:03}"));
         let name = format!("{rs_name}-{p:05x}");
-        l.create(&format!("{core}/pods"), json!({"apiVersion": "v1", "kind": "Pod",
+        l.create(
+            &format!("{core}/pods"),
+            json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "labels": t["metadata"]["labels"],
                          "ownerReferences": owner("ReplicaSet", "apps/v1", &current)},
-            "spec": t["spec"]})).await;
-        l.status(&format!("{core}/pods/{name}"), running_status(&name, node, started)).await;
+            "spec": t["spec"]}),
+        )
+        .await;
+        l.status(
+            &format!("{core}/pods/{name}"),
+            running_status(&name, node, started),
+        )
+        .await;
         n += 1;
     }
     l.status(&format!("{apps}/deployments/{app}"), json!({"observedGeneration": 1, "replicas": PODS_PER_APP,
         "updatedReplicas": PODS_PER_APP, "readyReplicas": PODS_PER_APP, "availableReplicas": PODS_PER_APP})).await;
     l.create(&format!("{core}/services"), json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": app, "labels": labels},
         "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}})).await;
-    l.create(&format!("{core}/serviceaccounts"), json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": app},
-        "automountServiceAccountToken": false})).await;
+    l.create(
+        &format!("{core}/serviceaccounts"),
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": app},
+        "automountServiceAccountToken": false}),
+    )
+    .await;
     l.create(&format!("/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets"), json!({"apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget", "metadata": {"name": app}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels}}})).await;
     l.create(&format!("/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers"), json!({"apiVersion": "autoscaling/v2",
@@ -291,7 +317,9 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
 #[ignore = "a benchmark: loads ~50,000 objects into the API server (minutes); run with --ignored"]
 fn audit_at_scale() {
     let Some(bin) = binaries() else { return };
-    let Some(tools) = common::tools::tools() else { return };
+    let Some(tools) = common::tools::tools() else {
+        return;
+    };
     let apps: usize = std::env::var("PLIMSOLL_SCALE_APPS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -299,7 +327,10 @@ fn audit_at_scale() {
     let c = Cluster::start(
         bin,
         &tools.kubectl,
-        &["--max-requests-inflight=800", "--max-mutating-requests-inflight=400"],
+        &[
+            "--max-requests-inflight=800",
+            "--max-mutating-requests-inflight=400",
+        ],
     );
     c.apply(&std::fs::read_to_string(repo().join("deploy/audit-rbac.yaml")).unwrap());
     c.apply(
@@ -308,8 +339,22 @@ fn audit_at_scale() {
     let t = Instant::now();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let loaded = rt.block_on(load(&c, apps));
-    eprintln!("loaded {loaded} objects in {:.0} s (not timed)", t.elapsed().as_secs_f64());
+    eprintln!(
+        "loaded {loaded} objects in {:.0} s (not timed)",
+        t.elapsed().as_secs_f64()
+    );
 
+    // PLIMSOLL_SCALE_HOLD=SECONDS keeps the loaded cluster up for experiments by hand
+    if let Some(secs) = std::env::var("PLIMSOLL_SCALE_HOLD")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        eprintln!(
+            "holding the cluster for {secs} s: --kubeconfig={}",
+            c.kubeconfig(AUDIT).display()
+        );
+        std::thread::sleep(std::time::Duration::from_secs(secs));
+    }
     // the release binary when it is built, as a user runs it
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_plimsoll"));
     let mut runs = Vec::new();
@@ -351,7 +396,10 @@ fn audit_at_scale() {
             peak / 1024,
             exe.display()
         );
-        assert!(objects as usize >= loaded, "the audit read {objects} of {loaded} objects: {pods}");
+        assert!(
+            objects as usize >= loaded,
+            "the audit read {objects} of {loaded} objects: {pods}"
+        );
         runs.push((secs, peak));
     }
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -366,6 +414,10 @@ fn audit_at_scale() {
     );
     if apps >= 1000 {
         assert!(median < 10.0, "the audit took {median:.2} s (bar: 10 s)");
-        assert!(peak < 300 * 1024, "peak RSS {} MB (bar: 300 MB)", peak / 1024);
+        assert!(
+            peak < 300 * 1024,
+            "peak RSS {} MB (bar: 300 MB)",
+            peak / 1024
+        );
     }
 }

@@ -99,18 +99,17 @@ async fn list_one(
         };
         out.requests += 1;
         out.bytes += text.len();
-        let page = {
+        // each item is turned into its (slim) object as soon as it is read: a page never
+        // holds more than one full tree
+        let before = out.objects.len();
+        let token_read = {
+            let mut each = |item: Node| accept(item, r, &api_version, opts, controllers, &mut out);
             let mut de = serde_json::Deserializer::from_str(&text);
-            let p = Page::deserialize_seed(&mut de)
-                .map_err(|e| ListError::Other(format!("{path}: {e}")))?;
-            drop(text);
-            p
+            Page::read(&mut de, &mut each).map_err(|e| ListError::Other(format!("{path}: {e}")))?
         };
-        progress.objects(page.items.len());
-        for item in page.items {
-            accept(item, r, &api_version, opts, controllers, &mut out);
-        }
-        match page.continue_token {
+        drop(text);
+        progress.objects(out.objects.len() - before);
+        match token_read {
             Some(t) if !t.is_empty() => token = Some(t),
             _ => break,
         }
@@ -197,6 +196,9 @@ fn accept(
         root = slim::slim(root, &r.kind);
         out.slimmed += 1;
     }
+    if r.group.is_empty() && r.kind == "Node" {
+        root = slim::slim_node(root);
+    }
     let namespaced = r.namespaced;
     if let Some(obj) = Object::from_node(
         root,
@@ -229,45 +231,45 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// One page of a list: its continue token and its items as trees.
-struct Page {
-    continue_token: Option<String>,
-    items: Vec<Node>,
-}
+/// One page of a list: its items are handed to a callback as they are read; the continue
+/// token is returned.
+struct Page;
 
 impl Page {
-    fn deserialize_seed<'de, D: Deserializer<'de>>(d: D) -> Result<Page, D::Error> {
-        d.deserialize_map(PageVisitor)
+    fn read<'de, D: Deserializer<'de>>(
+        d: D,
+        each: &mut dyn FnMut(Node),
+    ) -> Result<Option<String>, D::Error> {
+        d.deserialize_map(PageVisitor { each })
     }
 }
 
-struct PageVisitor;
+struct PageVisitor<'a> {
+    each: &'a mut dyn FnMut(Node),
+}
 
-impl<'de> Visitor<'de> for PageVisitor {
-    type Value = Page;
+impl<'de> Visitor<'de> for PageVisitor<'_> {
+    type Value = Option<String>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a Kubernetes list")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page, A::Error> {
-        let mut page = Page {
-            continue_token: None,
-            items: Vec::new(),
-        };
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        let mut token = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "items" => page.items = map.next_value_seed(ItemsSeed)?,
+                "items" => map.next_value_seed(ItemsSeed { each: self.each })?,
                 "metadata" => {
                     let meta: ListMeta = map.next_value()?;
-                    page.continue_token = meta.continue_token;
+                    token = meta.continue_token;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(page)
+        Ok(token)
     }
 }
 
@@ -277,32 +279,33 @@ struct ListMeta {
     continue_token: Option<String>,
 }
 
-struct ItemsSeed;
+struct ItemsSeed<'a> {
+    each: &'a mut dyn FnMut(Node),
+}
 
-impl<'de> DeserializeSeed<'de> for ItemsSeed {
-    type Value = Vec<Node>;
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Node>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ItemsSeed {
-    type Value = Vec<Node>;
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of objects")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Node>, E> {
-        Ok(Vec::new())
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Node>, A::Error> {
-        let mut items = Vec::new();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(n) = seq.next_element_seed(NodeSeed::object())? {
-            items.push(n);
+            (self.each)(n);
         }
-        Ok(items)
+        Ok(())
     }
 }

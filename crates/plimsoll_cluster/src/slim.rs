@@ -55,17 +55,22 @@ pub fn controller_uid(root: &Node) -> Option<String> {
         .map(str::to_string)
 }
 
+// Every trimmed list is shrunk: `collect` reuses the allocation of the list it came
+// from, and a slim object must not keep the capacity of the full one.
+
 fn keep(node: Node, keys: &[&str]) -> Node {
     match node.data {
-        Data::Map(entries) => Node {
-            span: node.span,
-            data: Data::Map(
-                entries
-                    .into_iter()
-                    .filter(|e| keys.contains(&e.key.as_str()))
-                    .collect(),
-            ),
-        },
+        Data::Map(entries) => {
+            let mut kept: Vec<Entry> = entries
+                .into_iter()
+                .filter(|e| keys.contains(&e.key.as_str()))
+                .collect();
+            kept.shrink_to_fit();
+            Node {
+                span: node.span,
+                data: Data::Map(kept),
+            }
+        }
         other => Node {
             span: node.span,
             data: other,
@@ -75,10 +80,35 @@ fn keep(node: Node, keys: &[&str]) -> Node {
 
 fn map_entries(node: Node, f: impl Fn(Entry) -> Option<Entry>) -> Node {
     match node.data {
-        Data::Map(entries) => Node {
+        Data::Map(entries) => {
+            let mut kept: Vec<Entry> = entries.into_iter().filter_map(f).collect();
+            kept.shrink_to_fit();
+            Node {
+                span: node.span,
+                data: Data::Map(kept),
+            }
+        }
+        other => Node {
             span: node.span,
-            data: Data::Map(entries.into_iter().filter_map(f).collect()),
+            data: other,
         },
+    }
+}
+
+fn filter_items(node: Node, f: impl Fn(&Node) -> bool) -> Node {
+    match node.data {
+        Data::Seq(items) => {
+            let mut kept: Vec<Node> = items
+                .into_iter()
+                .filter(|n| f(n))
+                .map(|c| keep(c, CONDITION))
+                .collect();
+            kept.shrink_to_fit();
+            Node {
+                span: node.span,
+                data: Data::Seq(kept),
+            }
+        }
         other => Node {
             span: node.span,
             data: other,
@@ -110,6 +140,58 @@ const META: &[&str] = &[
     "generation",
 ];
 const CONTAINER: &[&str] = &["name", "image", "resources", "restartPolicy"];
+const POD_STATUS: &[&str] = &[
+    "phase",
+    "reason",
+    "message",
+    "startTime",
+    "conditions",
+    "containerStatuses",
+    "initContainerStatuses",
+];
+const CONDITION: &[&str] = &["type", "status", "reason", "message", "lastTransitionTime"];
+/// The pod conditions rules read (scheduling and readiness).
+const POD_CONDITIONS: &[&str] = &["PodScheduled", "Ready"];
+const CONTAINER_STATUS: &[&str] = &[
+    "name",
+    "ready",
+    "started",
+    "restartCount",
+    "state",
+    "lastState",
+];
+
+/// A Pod's status as the live rules read it: phase, conditions and the state of each
+/// container. Addresses, image digests, container ids and the resources and volume
+/// mounts the kubelet reports are dropped.
+fn slim_pod_status(status: Node) -> Node {
+    map_entries(keep(status, POD_STATUS), |e| {
+        let value = match e.key.as_str() {
+            "conditions" => filter_items(e.value, |c| {
+                c.get("type")
+                    .and_then(Node::as_text)
+                    .is_some_and(|t| POD_CONDITIONS.contains(&t))
+            }),
+            "containerStatuses" | "initContainerStatuses" => {
+                map_items(e.value, |c| keep(c, CONTAINER_STATUS))
+            }
+            _ => e.value,
+        };
+        Some(Entry { value, ..e })
+    })
+}
+
+/// A Node without the list of images it holds (often hundreds of names and digests, read
+/// by no rule).
+pub fn slim_node(root: Node) -> Node {
+    map_entries(root, |e| {
+        if e.key != "status" {
+            return Some(e);
+        }
+        let value = map_entries(e.value, |s| (s.key != "images").then_some(s));
+        Some(Entry { value, ..e })
+    })
+}
 
 /// The slim form of an object whose controller is loaded: identity, labels, owners,
 /// the node and container resources of a Pod, replicas and selector of others, and the
@@ -118,6 +200,7 @@ pub fn slim(root: Node, kind: &str) -> Node {
     let is_pod = kind == "Pod";
     map_entries(root, |e| {
         let value = match e.key.as_str() {
+            "status" if is_pod => slim_pod_status(e.value),
             "apiVersion" | "kind" | "status" => e.value,
             "metadata" => keep(e.value, META),
             "spec" if is_pod => map_entries(e.value, |s| match s.key.as_str() {
@@ -150,7 +233,9 @@ mod tests {
               "annotations":{"big":"x"},"ownerReferences":[{"kind":"ReplicaSet","name":"r","uid":"u1","controller":true}]},
               "spec":{"nodeName":"n1","volumes":[{"name":"v"}],"containers":[{"name":"c","image":"i","env":[{"name":"E"}],
               "resources":{"limits":{"memory":"1Gi"}}}]},
-              "status":{"phase":"Running","containerStatuses":[{"name":"c","restartCount":3}]}}"#,
+              "status":{"phase":"Running","podIP":"10.0.0.1","conditions":[{"type":"Initialized","status":"True"},
+                {"type":"Ready","status":"False","reason":"ContainersNotReady","lastProbeTime":null}],
+                "containerStatuses":[{"name":"c","restartCount":3,"imageID":"x","volumeMounts":[{"name":"v"}]}]}}"#,
         )
         .unwrap();
         assert_eq!(controller_uid(&pod).as_deref(), Some("u1"));
