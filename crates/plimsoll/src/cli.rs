@@ -270,6 +270,10 @@ pub struct AuditArgs {
     #[arg(long)]
     pub no_progress: bool,
 
+    /// Milliseconds before the progress bar shows.
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub progress_delay: u64,
+
     #[command(flatten)]
     pub run: RunArgs,
 }

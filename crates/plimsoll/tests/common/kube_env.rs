@@ -60,6 +60,10 @@ pub const AUDIT: &str = "plimsoll-audit";
 pub const AUDIT_SECRETS: &str = "plimsoll-audit-secrets";
 /// A user with no permissions at all.
 pub const NOBODY: &str = "nobody";
+/// A user a test binds in one namespace only (a team's view of its namespace).
+pub const NAMESPACED: &str = "plimsoll-audit-namespaced";
+
+const USERS: [&str; 5] = [ADMIN, AUDIT, AUDIT_SECRETS, NOBODY, NAMESPACED];
 
 pub struct Cluster {
     pub dir: tempfile::TempDir,
@@ -113,6 +117,7 @@ impl Cluster {
         writeln!(tokens, "{AUDIT},{AUDIT},2,").unwrap();
         writeln!(tokens, "{AUDIT_SECRETS},{AUDIT_SECRETS},3,").unwrap();
         writeln!(tokens, "{NOBODY},{NOBODY},4,").unwrap();
+        writeln!(tokens, "{NAMESPACED},{NAMESPACED},5,").unwrap();
         drop(tokens);
 
         let mut args: Vec<String> = vec![
@@ -152,7 +157,7 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if c.dir.path().join("certs/apiserver.crt").is_file() {
-                for user in [ADMIN, AUDIT, AUDIT_SECRETS, NOBODY] {
+                for user in USERS {
                     c.write_kubeconfig(user);
                 }
                 let out = c.kubectl_as(ADMIN, &["get", "--raw", "/readyz"]);
@@ -174,6 +179,11 @@ impl Cluster {
             std::thread::sleep(Duration::from_millis(250));
         }
         c
+    }
+
+    /// The CA that signed the API server's serving certificate.
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("certs/apiserver.crt")
     }
 
     /// The kubeconfig of a static user.
