@@ -762,11 +762,23 @@ fn completions_man_page_and_kubectl_plugin() {
     let plugin = d.path().join("kubectl-plimsoll");
     std::fs::copy(env!("CARGO_BIN_EXE_plimsoll"), &plugin).unwrap();
     std::fs::write(d.path().join("a.yaml"), NO_LIMIT).unwrap();
-    let out = Command::new(&plugin)
-        .current_dir(d.path())
-        .args(["check", "a.yaml", "--select", "RES003", "--format", "json"])
-        .output()
-        .unwrap();
+    // a test running beside this one may fork while the copy is still open for writing
+    // (the child holds the descriptor until it execs): exec then fails with "text file
+    // busy" for a moment
+    let mut tries = 0;
+    let out = loop {
+        match Command::new(&plugin)
+            .current_dir(d.path())
+            .args(["check", "a.yaml", "--select", "RES003", "--format", "json"])
+            .output()
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(codes(&json(&out)), ["RES003"]);
 }
