@@ -237,8 +237,13 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     let helm = helm_findings(&helm_releases, &rules, &s, &mut notes);
     report.findings.extend(helm);
 
-    if let (Some(sel), Some(text)) = (&selector, &args.selector) {
-        let selected = select(&index, sel, &mut report);
+    let selected = scope(
+        &index,
+        args.namespace.as_deref(),
+        selector.as_ref(),
+        &mut report,
+    );
+    if let Some(text) = &args.selector {
         notes.push(NoteOut {
             file: Some(cluster.clone()),
             message: format!(
@@ -257,37 +262,46 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     Ok(code)
 }
 
-/// Keeps in the report only what concerns the objects a label selector picks
-/// (namespaced objects with matching labels) and cluster-scoped objects; returns the
-/// number of namespaced objects selected. An entry about every object of a kind (a kind
-/// that could not be read) is kept.
-fn select(index: &Index, sel: &LabelSelector, report: &mut Report) -> usize {
-    let selected: BTreeSet<(&str, &str, &str)> = index
-        .objects()
-        .iter()
-        .filter_map(|o| {
-            let ns = o.namespace.as_deref()?;
-            sel.matches(|k| o.label(k))
-                .then_some((o.kind.as_str(), ns, o.name.as_str()))
-        })
-        .collect();
-    let in_scope = |id: &ObjectId| match &id.namespace {
-        None => true,
-        Some(_) if id.name.is_empty() => true,
-        // Helm release manifests name their objects in the apiVersion Helm sends: the
-        // live object of the same kind and name decides
-        Some(ns) => selected.contains(&(id.kind.as_str(), ns.as_str(), id.name.as_str())),
-    };
-    report.findings.retain(|f| in_scope(&f.object));
-    report.not_evaluated.retain(|n| in_scope(&n.object));
-    report.exempted.retain(|e| in_scope(&e.object));
-    report.summary.exempted = report.exempted.len();
-    report.summary.objects = selected.len()
-        + index
+/// Keeps in the report only what concerns the objects audited: in a namespaced audit
+/// (`--namespace`), no Namespace object but that one (the cluster-scoped objects read
+/// beside it, Nodes, ClusterRoles..., stay); with a label selector, the namespaced
+/// objects it picks. An entry about every object of a kind (a kind that could not be
+/// read) is kept. Returns the number of namespaced objects the selector picked.
+fn scope(
+    index: &Index,
+    namespace: Option<&str>,
+    sel: Option<&LabelSelector>,
+    report: &mut Report,
+) -> usize {
+    let selected: BTreeSet<(&str, &str, &str)> = match sel {
+        Some(sel) => index
             .objects()
             .iter()
-            .filter(|o| o.namespace.is_none())
-            .count();
+            .filter_map(|o| {
+                let ns = o.namespace.as_deref()?;
+                sel.matches(|k| o.label(k))
+                    .then_some((o.kind.as_str(), ns, o.name.as_str()))
+            })
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    let in_scope = |kind: &str, ns: Option<&str>, name: &str| match ns {
+        _ if name.is_empty() => true,
+        None => kind != "Namespace" || namespace.is_none_or(|audited| audited == name),
+        // Helm release manifests name their objects in the apiVersion Helm sends: the
+        // live object of the same kind and name decides
+        Some(ns) => sel.is_none() || selected.contains(&(kind, ns, name)),
+    };
+    let id_in_scope = |id: &ObjectId| in_scope(&id.kind, id.namespace.as_deref(), &id.name);
+    report.findings.retain(|f| id_in_scope(&f.object));
+    report.not_evaluated.retain(|n| id_in_scope(&n.object));
+    report.exempted.retain(|e| id_in_scope(&e.object));
+    report.summary.exempted = report.exempted.len();
+    report.summary.objects = index
+        .objects()
+        .iter()
+        .filter(|o| in_scope(&o.kind, o.namespace.as_deref(), &o.name))
+        .count();
     selected.len()
 }
 

@@ -394,6 +394,18 @@ spec:
     );
 }
 
+/// The finding of a rule on an object (`Kind namespace/name`, `-` for no namespace).
+fn one_of(v: &Value, code: &str, what: &str) -> Value {
+    let fs = findings(v, code);
+    let f = fs.iter().find(|f| on(f) == what).unwrap_or_else(|| {
+        panic!(
+            "{code} not on {what}: {:?}",
+            fs.iter().map(|f| on(f)).collect::<Vec<_>>()
+        )
+    });
+    (*f).clone()
+}
+
 /// The notes of a report, one text each.
 fn notes(v: &Value) -> Vec<String> {
     v["notes"]
@@ -1025,16 +1037,7 @@ fn audit_against_a_real_apiserver() {
     }
 
     // live-only rules against what the API server returned
-    let one = |code: &str, what: &str| -> Value {
-        let fs = findings(&v, code);
-        let f = fs.iter().find(|f| on(f) == what).unwrap_or_else(|| {
-            panic!(
-                "{code} not on {what}: {:?}",
-                fs.iter().map(|f| on(f)).collect::<Vec<_>>()
-            )
-        });
-        (*f).clone()
-    };
+    let one = |code: &str, what: &str| one_of(&v, code, what);
     let oom = one("LIV001", "Deployment naive/api");
     assert!(
         oom["message"].as_str().unwrap().contains("OOMKilled"),
@@ -1097,6 +1100,19 @@ fn audit_against_a_real_apiserver() {
             .iter()
             .all(|f| f["object"]["namespace"] == "shop" || f["object"]["namespace"].is_null())
     );
+    // the cluster-scoped objects read beside it are reported (Nodes), the Namespace
+    // objects of other namespaces are not
+    one_of(&ns, "LIV009", "Node -/node-c");
+    for entries in [&ns["findings"], &ns["notEvaluated"], &ns["exempted"]] {
+        for e in entries.as_array().unwrap() {
+            assert!(
+                e["object"]["kind"] != "Namespace" || e["object"]["name"] == "shop",
+                "another namespace in an audit of shop: {e}"
+            );
+        }
+    }
+    one_of(&v, "PSS201", "Namespace -/naive");
+    assert!(ns["summary"]["objects"].as_u64() < v["summary"]["objects"].as_u64());
 
     // --- with Secrets: references are checked and no secret value is kept
     let secret_value = c.kubectl(&[
