@@ -26,10 +26,18 @@ fn audit(c: &Cluster, user: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plimsoll"))
         .arg("audit")
         .arg(format!("--kubeconfig={}", c.kubeconfig(user).display()))
-        .args(["--format", "json", "--no-config"])
+        .args(["--format", "json", "--no-config", &now()])
         .args(args)
         .output()
         .expect("run plimsoll")
+}
+
+/// The clock of every audit of the test (`--now`), fixed at the first: messages that
+/// say how long ago something happened ("for 1m") are the same in every run, however
+/// slowly the test goes.
+fn now() -> String {
+    static NOW: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    format!("--now={}", NOW.get_or_init(|| rfc3339(0)))
 }
 
 /// `plimsoll audit` with exactly these arguments.
@@ -492,6 +500,7 @@ fn outputs(c: &Cluster) -> Value {
         format!("--kubeconfig={}", kubeconfig.display()),
         "--context=audit".to_string(),
         "--no-config".to_string(),
+        now(),
         "--format=json".to_string(),
     ];
     args.extend(formats);
