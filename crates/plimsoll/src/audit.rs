@@ -1,9 +1,9 @@
 //! `plimsoll audit`: read a live cluster, index it, run the same rules, report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use plimsoll_cluster::{Options, Snapshot};
-use plimsoll_model::{Index, KubeVersion, Object, SourceRef};
+use plimsoll_model::{Index, KubeVersion, LabelSelector, Object, SourceRef};
 use plimsoll_report::{NotEvaluatedOut, NoteOut, ObjectId, Report, RunResult};
 use plimsoll_rules::engine::{self, Run};
 use plimsoll_rules::input::YamlFacts;
@@ -15,8 +15,12 @@ use crate::check::{Fatal, emit, parse_formats, select_rules, settings};
 use crate::cli::AuditArgs;
 
 /// Rules about files that have no meaning for objects read from a cluster: a Secret
-/// in a cluster holds its data by design (SCR001 judges Secrets committed to git).
-const FILES_ONLY: &[&str] = &["SCR001"];
+/// in a cluster holds its data by design (SCR001 judges Secrets committed to git), and
+/// the YAML rules judge how a file's text reads, which the API server's JSON does not
+/// have.
+fn files_only(code: &str) -> bool {
+    code == "SCR001" || code.starts_with("YML")
+}
 
 /// Whether listing (group, version, kind) would use a deprecated API: those are never
 /// requested (the preferred version of a group is normally not deprecated; when it is,
@@ -45,14 +49,25 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         None => None,
     };
 
+    // the selector picks the objects to report on, after judging: every object is read,
+    // since cross-object rules must see the NetworkPolicies, PDBs, Services... that the
+    // selector would leave out (a namespace whose default-deny policy lacks the label
+    // is not without one)
+    let selector = match &args.selector {
+        Some(text) => Some(
+            LabelSelector::parse(text).map_err(|e| Fatal(format!("--selector `{text}`: {e}")))?,
+        ),
+        None => None,
+    };
     let opts = Options {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         namespace: args.namespace.clone(),
-        selector: args.selector.clone(),
+        selector: None,
         secrets: args.secrets,
         page_size: args.page_size,
         progress: !args.no_progress,
+        progress_delay: Some(std::time::Duration::from_millis(args.progress_delay)),
     };
     let snap = plimsoll_cluster::snapshot(&opts, &deprecated).map_err(|e| Fatal(e.to_string()))?;
 
@@ -92,10 +107,11 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
                 Some(ns) => format!("namespace {ns}"),
                 None => "all namespaces".to_string(),
             },
-            if snap.secrets_read {
-                "read (keys only) with Helm release records"
-            } else {
-                "not read (default role): rules that need them are not evaluated"
+            match (args.secrets, snap.secrets_read) {
+                (true, true) => "read (--secrets: keys only, values dropped) with Helm release records",
+                (true, false) =>
+                    "not read: --secrets was given but listing them was refused (bind the plimsoll-audit-secrets role): rules that need them are not evaluated",
+                (false, _) => "not read (default mode): rules that need them are not evaluated",
             }
         ),
     });
@@ -141,7 +157,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     // rule passes, or fires, for the wrong reason
     let rules: Vec<_> = rules
         .into_iter()
-        .filter(|r| !FILES_ONLY.contains(&r.meta().code))
+        .filter(|r| !files_only(r.meta().code))
         .collect();
     let mut blocked: BTreeMap<&'static str, Vec<&plimsoll_cluster::Unreadable>> = BTreeMap::new();
     let unreadable = snap.unreadable.clone();
@@ -198,7 +214,12 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
                         format!("{}/{}", u.group, u.version)
                     },
                     kind: u.kind.clone(),
-                    namespace: args.namespace.clone(),
+                    // every object of the kind, in the namespace audited
+                    namespace: if u.namespaced {
+                        args.namespace.clone()
+                    } else {
+                        None
+                    },
                     name: String::new(),
                 },
                 reason: format!("{} could not be read: {}", u.resource, u.reason),
@@ -216,6 +237,21 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     let helm = helm_findings(&helm_releases, &rules, &s, &mut notes);
     report.findings.extend(helm);
 
+    let selected = scope(
+        &index,
+        args.namespace.as_deref(),
+        selector.as_ref(),
+        &mut report,
+    );
+    if let Some(text) = &args.selector {
+        notes.push(NoteOut {
+            file: Some(cluster.clone()),
+            message: format!(
+                "--selector {text}: {selected} namespaced objects match; the report covers them and the cluster-scoped objects (every object was read, for the rules that look across objects)"
+            ),
+        });
+    }
+
     report.notes.extend(notes);
     report.finish();
     let not_evaluated = !report.not_evaluated.is_empty();
@@ -224,6 +260,49 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     std::mem::forget(report);
     std::mem::forget(index);
     Ok(code)
+}
+
+/// Keeps in the report only what concerns the objects audited: in a namespaced audit
+/// (`--namespace`), no Namespace object but that one (the cluster-scoped objects read
+/// beside it, Nodes, ClusterRoles..., stay); with a label selector, the namespaced
+/// objects it picks. An entry about every object of a kind (a kind that could not be
+/// read) is kept. Returns the number of namespaced objects the selector picked.
+fn scope(
+    index: &Index,
+    namespace: Option<&str>,
+    sel: Option<&LabelSelector>,
+    report: &mut Report,
+) -> usize {
+    let selected: BTreeSet<(&str, &str, &str)> = match sel {
+        Some(sel) => index
+            .objects()
+            .iter()
+            .filter_map(|o| {
+                let ns = o.namespace.as_deref()?;
+                sel.matches(|k| o.label(k))
+                    .then_some((o.kind.as_str(), ns, o.name.as_str()))
+            })
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    let in_scope = |kind: &str, ns: Option<&str>, name: &str| match ns {
+        _ if name.is_empty() => true,
+        None => kind != "Namespace" || namespace.is_none_or(|audited| audited == name),
+        // Helm release manifests name their objects in the apiVersion Helm sends: the
+        // live object of the same kind and name decides
+        Some(ns) => sel.is_none() || selected.contains(&(kind, ns, name)),
+    };
+    let id_in_scope = |id: &ObjectId| in_scope(&id.kind, id.namespace.as_deref(), &id.name);
+    report.findings.retain(|f| id_in_scope(&f.object));
+    report.not_evaluated.retain(|n| id_in_scope(&n.object));
+    report.exempted.retain(|e| id_in_scope(&e.object));
+    report.summary.exempted = report.exempted.len();
+    report.summary.objects = index
+        .objects()
+        .iter()
+        .filter(|o| in_scope(&o.kind, o.namespace.as_deref(), &o.name))
+        .count();
+    selected.len()
 }
 
 /// Runs the selected API rules over the objects of deployed Helm releases, as Helm

@@ -247,8 +247,10 @@ pub struct AuditArgs {
     #[arg(long, short = 'A')]
     pub all_namespaces: bool,
 
-    /// Only namespaced objects with these labels (a Kubernetes label selector:
-    /// `app=shop,tier!=cache`).
+    /// Report only on the namespaced objects with these labels (kubectl's selector
+    /// syntax: `app=shop,tier!=cache,env in (prod,staging)`). Every object is still
+    /// read, so that rules looking across objects see the whole cluster; cluster-scoped
+    /// objects are reported as without a selector.
     #[arg(long, short = 'l', value_name = "SELECTOR")]
     pub selector: Option<String>,
 
@@ -269,6 +271,10 @@ pub struct AuditArgs {
     /// No progress bar on stderr (it shows only on a terminal, after a second).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Milliseconds before the progress bar shows.
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub progress_delay: u64,
 
     #[command(flatten)]
     pub run: RunArgs,

@@ -5,11 +5,17 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
-use common::kube_env::{ADMIN, AUDIT, AUDIT_SECRETS, Cluster, NOBODY, binaries};
+use common::formats::{
+    assert_sarif_matches, count, have_xmllint, junit_schema, multitool_validate, parse_command,
+    parse_xml, sarif_multitool, xmllint_validate,
+};
+use common::kube_env::{ADMIN, AUDIT, AUDIT_SECRETS, Cluster, NAMESPACED, NOBODY, binaries};
 use serde_json::{Value, json};
 
 fn repo() -> PathBuf {
@@ -20,7 +26,24 @@ fn audit(c: &Cluster, user: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plimsoll"))
         .arg("audit")
         .arg(format!("--kubeconfig={}", c.kubeconfig(user).display()))
-        .args(["--format", "json", "--no-config"])
+        .args(["--format", "json", "--no-config", &now()])
+        .args(args)
+        .output()
+        .expect("run plimsoll")
+}
+
+/// The clock of every audit of the test (`--now`), fixed at the first: messages that
+/// say how long ago something happened ("for 1m") are the same in every run, however
+/// slowly the test goes.
+fn now() -> String {
+    static NOW: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    format!("--now={}", NOW.get_or_init(|| rfc3339(0)))
+}
+
+/// `plimsoll audit` with exactly these arguments.
+fn plimsoll_audit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .arg("audit")
         .args(args)
         .output()
         .expect("run plimsoll")
@@ -379,6 +402,542 @@ spec:
     );
 }
 
+/// The finding of a rule on an object (`Kind namespace/name`, `-` for no namespace).
+fn one_of(v: &Value, code: &str, what: &str) -> Value {
+    let fs = findings(v, code);
+    let f = fs.iter().find(|f| on(f) == what).unwrap_or_else(|| {
+        panic!(
+            "{code} not on {what}: {:?}",
+            fs.iter().map(|f| on(f)).collect::<Vec<_>>()
+        )
+    });
+    (*f).clone()
+}
+
+/// The notes of a report, one text each.
+fn notes(v: &Value) -> Vec<String> {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn has_note(v: &Value, text: &str) -> bool {
+    notes(v).iter().any(|n| n.contains(text))
+}
+
+/// A port nothing listens on.
+fn dead_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    port
+}
+
+/// A kubeconfig with two contexts: `bogus` (the current one: a server where nothing
+/// listens) and `audit` (the audit's user on the test cluster).
+fn two_contexts(c: &Cluster) -> PathBuf {
+    let path = c.dir.path().join("two-contexts.kubeconfig");
+    let text = format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster: {{server: \"{url}\", certificate-authority: \"{ca}\"}}
+- name: nowhere
+  cluster: {{server: \"https://127.0.0.1:{port}\", insecure-skip-tls-verify: true}}
+users:
+- name: audit
+  user: {{token: {AUDIT}}}
+contexts:
+- name: bogus
+  context: {{cluster: nowhere, user: audit}}
+- name: audit
+  context: {{cluster: test, user: audit}}
+current-context: bogus
+",
+        url = c.url,
+        ca = c.ca().display(),
+        port = dead_port(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A run that could not audit: exit 2, a message naming the problem, nothing on stdout.
+fn assert_fails(out: &Output, says: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit 2 expected: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "a partial report on stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.contains(says), "{says:?} not in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Every format of one audit run, through the context `--context` picks: text, SARIF,
+/// JUnit, GitHub and HTML into files, JSON on stdout.
+fn outputs(c: &Cluster) -> Value {
+    let kubeconfig = two_contexts(c);
+    let d = c.dir.path().join("outputs");
+    std::fs::create_dir_all(&d).unwrap();
+    let file = |name: &str| d.join(name).display().to_string();
+    let formats: Vec<String> = [
+        ("text", "report.txt"),
+        ("sarif", "report.sarif"),
+        ("junit", "junit.xml"),
+        ("github", "github.txt"),
+        ("html", "report.html"),
+    ]
+    .iter()
+    .map(|(f, name)| format!("--format={f}={}", file(name)))
+    .collect();
+    let mut args = vec![
+        format!("--kubeconfig={}", kubeconfig.display()),
+        "--context=audit".to_string(),
+        "--no-config".to_string(),
+        now(),
+        "--format=json".to_string(),
+    ];
+    args.extend(formats);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = plimsoll_audit(&args);
+    let v = report(&out);
+    assert_eq!(out.status.code(), Some(1));
+    // stderr is not a terminal: no progress bar, nothing at all
+    assert!(
+        out.stderr.is_empty(),
+        "stderr of an audit that went well, not on a terminal: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.len() > 50);
+    assert!(
+        findings.iter().all(|f| f["location"].is_null()),
+        "live objects have no file"
+    );
+    assert!(
+        has_note(&v, "Secrets not read (default mode)"),
+        "the report says which Secrets mode ran: {:?}",
+        notes(&v)
+    );
+    let read = |name: &str| std::fs::read_to_string(d.join(name)).unwrap();
+
+    // text: the object where a file and line would be, and no empty paths
+    let text = read("report.txt");
+    let arrows: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("--> "))
+        .collect();
+    let objects: BTreeSet<String> = findings.iter().map(on_display).collect();
+    assert_eq!(
+        arrows,
+        objects.iter().map(String::as_str).collect::<BTreeSet<_>>(),
+        "every finding names its object where a file would be"
+    );
+    assert!(text.contains("\n--> Deployment naive/api\n"), "{text}");
+    assert!(
+        !text.contains(" --> :") && !text.contains("--> \n") && !text.contains(" at :"),
+        "an empty path in the text output"
+    );
+    assert!(
+        text.contains("objects read from the cluster;"),
+        "summary: {}",
+        text.lines().last().unwrap_or("")
+    );
+    assert!(text.contains("Secrets not read (default mode)"));
+    // the kinds the role does not grant, once per kind with every rule that needs it
+    assert!(
+        text.lines().any(|l| l.starts_with("note: ")
+            && l.contains("REF003")
+            && l.contains(" not evaluated for every Secret: ")),
+        "{text}"
+    );
+
+    // SARIF: logical locations (Kind/namespace/name), no physical location without a
+    // file, and valid for Microsoft's validator
+    let log: Value = serde_json::from_str(&read("report.sarif")).unwrap();
+    assert_sarif_matches(&log, &v);
+    for r in log["runs"][0]["results"].as_array().unwrap() {
+        let loc = &r["locations"][0];
+        assert!(loc.get("physicalLocation").is_none(), "{r}");
+        assert!(
+            loc["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .count()
+                == 3
+        );
+    }
+    if let Some(tool) = sarif_multitool() {
+        let problems: Vec<Value> = multitool_validate(&tool, &d.join("report.sarif"))
+            .into_iter()
+            .filter(|r| r["level"] != "note")
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "the SARIF multitool reports errors or warnings on the audit's log: {problems:#?}"
+        );
+    }
+
+    // JUnit: a suite per namespace and one for cluster-scoped objects, a testcase per
+    // object, a failure per finding; valid against Jenkins' schema
+    let xml = read("junit.xml");
+    let elements = parse_xml(&xml);
+    assert_eq!(elements[0].0, "testsuites");
+    assert_eq!(count(&elements[0].1, "failures"), findings.len());
+    let mut suites: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let (mut suite, mut case) = (String::new(), String::new());
+    for (name, attrs) in &elements {
+        match name.as_str() {
+            "testsuite" => {
+                suite = attrs["name"].clone();
+                assert!(
+                    suites.insert(suite.clone(), BTreeMap::new()).is_none(),
+                    "suite {suite} twice"
+                );
+            }
+            "testcase" => {
+                case = attrs["name"].clone();
+                assert_eq!(attrs["classname"], suite);
+                let cases = suites.get_mut(&suite).unwrap();
+                assert!(
+                    cases.insert(case.clone(), 0).is_none(),
+                    "testcase {case} twice in {suite}"
+                );
+            }
+            "failure" => *suites.get_mut(&suite).unwrap().get_mut(&case).unwrap() += 1,
+            _ => {}
+        }
+    }
+    let mut want: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for f in findings {
+        let s = match f["object"]["namespace"].as_str() {
+            Some(ns) => format!("namespace {ns}"),
+            None => "cluster-scoped".to_string(),
+        };
+        *want.entry(s).or_default().entry(on_display(f)).or_default() += 1;
+    }
+    assert_eq!(suites, want);
+    assert!(suites.contains_key("cluster-scoped") && suites.contains_key("namespace naive"));
+    if have_xmllint()
+        && let Some(xsd) = junit_schema()
+        && let Err(said) = xmllint_validate(&xsd, &xml)
+    {
+        panic!("the audit's JUnit XML does not validate against junit-10.xsd:\n{said}");
+    }
+
+    // GitHub: no file to annotate, so annotations without `file=` (GitHub shows them on
+    // the run), each naming its object
+    let gh = read("github.txt");
+    let lines: Vec<&str> = gh.lines().collect();
+    assert_eq!(lines.len(), findings.len());
+    for (line, f) in lines.iter().zip(findings) {
+        let (cmd, props, message) = parse_command(line);
+        let want = match f["severity"].as_str().unwrap() {
+            "error" => "error",
+            "warning" => "warning",
+            _ => "notice",
+        };
+        assert_eq!(cmd, want);
+        let keys: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["title"], "{line}");
+        let unescaped = message.replace("%0A", "\n").replace("%25", "%");
+        assert_eq!(
+            unescaped,
+            format!("{}: {}", on_display(f), f["message"].as_str().unwrap())
+        );
+    }
+
+    // HTML: written, and names the context it audited (tests/html.rs drives it in a
+    // browser)
+    let html = read("report.html");
+    assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"));
+    assert!(
+        html.contains("cluster audit (https://127.0.0.1:"),
+        "the HTML report does not name the cluster"
+    );
+    v
+}
+
+/// How the formats name a finding's object.
+fn on_display(f: &Value) -> String {
+    let o = &f["object"];
+    match o["namespace"].as_str() {
+        Some(ns) => format!(
+            "{} {ns}/{}",
+            o["kind"].as_str().unwrap(),
+            o["name"].as_str().unwrap()
+        ),
+        None => format!(
+            "{} {}",
+            o["kind"].as_str().unwrap(),
+            o["name"].as_str().unwrap()
+        ),
+    }
+}
+
+/// On a terminal, the progress bar shows once the delay has passed (`script` gives the
+/// audit a terminal); not on a terminal, never (checked in `outputs`).
+fn progress_on_a_terminal(c: &Cluster) {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: no `script` (util-linux) to give the audit a terminal");
+        return;
+    }
+    let json = c.dir.path().join("progress.json");
+    let cmd = format!(
+        "'{}' audit --kubeconfig='{}' --no-config --progress-delay=0 --format=json='{}'",
+        env!("CARGO_BIN_EXE_plimsoll"),
+        c.kubeconfig(AUDIT).display(),
+        json.display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("reading the cluster") && shown.contains("resources"),
+        "no progress bar on a terminal: {shown:?}"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(!v["findings"].as_array().unwrap().is_empty());
+    // --no-progress: silent even there
+    let quiet = Command::new("script")
+        .args(["-qec", &format!("{cmd} --no-progress"), "/dev/null"])
+        .output()
+        .expect("script");
+    assert!(
+        !String::from_utf8_lossy(&quiet.stdout).contains("reading the cluster"),
+        "--no-progress"
+    );
+}
+
+/// What stops an audit before it starts: exit 2, the problem named, no report.
+fn connection_errors(c: &Cluster) {
+    let missing = c.dir.path().join("no-such.kubeconfig");
+    assert_fails(
+        &plimsoll_audit(&[&format!("--kubeconfig={}", missing.display())]),
+        "no such kubeconfig file",
+    );
+    let broken = c.dir.path().join("broken.kubeconfig");
+    std::fs::write(&broken, "clusters: [\n").unwrap();
+    assert_fails(
+        &plimsoll_audit(&[&format!("--kubeconfig={}", broken.display())]),
+        "cannot read kubeconfig",
+    );
+    // the current context of this kubeconfig is a server where nothing listens
+    let two = two_contexts(c);
+    let kc = format!("--kubeconfig={}", two.display());
+    let start = Instant::now();
+    assert_fails(
+        &plimsoll_audit(&[&kc]),
+        "cannot reach the API server of bogus",
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+    let out = plimsoll_audit(&[&kc, "--context=bogus"]);
+    assert_fails(&out, "Connection refused");
+    assert_fails(
+        &plimsoll_audit(&[&kc, "--context=elsewhere"]),
+        "no context `elsewhere` (it has: bogus, audit)",
+    );
+    assert_fails(
+        &plimsoll_audit(&[&kc, "--context=audit", "--selector=app in ("]),
+        "--selector `app in (`",
+    );
+}
+
+/// `--selector`: the report covers the namespaced objects with the labels (and the
+/// cluster-scoped ones), judged against the whole cluster: a namespace whose
+/// NetworkPolicy lacks the label still has it.
+fn selector(c: &Cluster, full: &Value) {
+    let sel = report(&audit(c, AUDIT, &["--selector", "app=api"]));
+    let labelled: BTreeSet<(String, String, String)> = c
+        .kubectl(&[
+            "get",
+            "deployments,statefulsets,daemonsets,cronjobs,jobs,replicasets,pods,services,configmaps,serviceaccounts,ingresses,networkpolicies,poddisruptionbudgets,horizontalpodautoscalers,roles,rolebindings",
+            "--all-namespaces",
+            "--selector=app=api",
+            "-o",
+            "jsonpath={range .items[*]}{.kind} {.metadata.namespace} {.metadata.name}{\"\\n\"}{end}",
+        ])
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.split(' ');
+            Some((p.next()?.into(), p.next()?.into(), p.next()?.into()))
+        })
+        .collect();
+    assert!(labelled.contains(&("Deployment".into(), "naive".into(), "api".into())));
+    let key = |f: &Value| {
+        (
+            f["code"].as_str().unwrap().to_string(),
+            on_display(f),
+            f["path"].as_str().unwrap().to_string(),
+            f["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let namespaced = |v: &Value, keep: &dyn Fn(&Value) -> bool| -> BTreeSet<_> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| keep(f))
+            .map(key)
+            .collect()
+    };
+    let is_labelled = |f: &Value| {
+        f["object"]["namespace"].as_str().is_some_and(|ns| {
+            labelled.contains(&(
+                f["object"]["kind"].as_str().unwrap().to_string(),
+                ns.to_string(),
+                f["object"]["name"].as_str().unwrap().to_string(),
+            ))
+        })
+    };
+    let got = namespaced(&sel, &|f| !f["object"]["namespace"].is_null());
+    assert!(!got.is_empty());
+    assert_eq!(
+        got,
+        namespaced(full, &is_labelled),
+        "the selected objects, and only they, with the findings of the whole audit"
+    );
+    let cluster_scoped = |f: &Value| f["object"]["namespace"].is_null();
+    assert_eq!(
+        namespaced(&sel, &cluster_scoped),
+        namespaced(full, &cluster_scoped),
+        "cluster-scoped objects are judged as without a selector"
+    );
+    assert!(sel["summary"]["objects"].as_u64() < full["summary"]["objects"].as_u64());
+    assert!(has_note(&sel, "--selector app=api: "), "{:?}", notes(&sel));
+}
+
+/// A user bound to the audit role in one namespace only: cluster-scoped kinds are
+/// forbidden, so the rules that read Nodes are not evaluated, for every Node (not for
+/// Nodes "in" the namespace), and the namespace's own objects are judged.
+fn namespaced_user(c: &Cluster) {
+    c.apply(&format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: team-audit, namespace: naive}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: plimsoll-audit}}\nsubjects:\n  - {{apiGroup: rbac.authorization.k8s.io, kind: User, name: {NAMESPACED}}}\n"
+    ));
+    let v = report(&audit(c, NAMESPACED, &["--namespace", "naive"]));
+    let ne = v["notEvaluated"].as_array().unwrap();
+    let node_blocked: Vec<&Value> = ne
+        .iter()
+        .filter(|n| n["object"]["kind"] == "Node")
+        .collect();
+    for code in ["LIV006", "LIV007", "LIV008", "LIV009", "LIV011"] {
+        let n = node_blocked
+            .iter()
+            .find(|n| n["code"] == code)
+            .unwrap_or_else(|| panic!("{code} not evaluated without Nodes: {node_blocked:?}"));
+        assert!(
+            n["object"]["namespace"].is_null(),
+            "Nodes have no namespace: {n}"
+        );
+        assert_eq!(n["object"]["name"], "");
+        assert!(n["reason"].as_str().unwrap().contains("forbidden"), "{n}");
+        assert!(findings(&v, code).is_empty(), "{code} ran without Nodes");
+    }
+    // the namespaced kinds of that namespace were read and judged
+    assert!(!codes_on(&v, "Deployment", "naive", "api").is_empty());
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["object"]["namespace"] == "naive"),
+        "only the namespace audited"
+    );
+    assert!(
+        ne.iter()
+            .filter(|n| n["object"]["kind"] == "Secret")
+            .all(|n| n["object"]["namespace"] == "naive")
+    );
+    assert!(has_note(&v, "nodes could not be read"), "{:?}", notes(&v));
+    assert!(
+        has_note(&v, "/metrics could not be read"),
+        "{:?}",
+        notes(&v)
+    );
+}
+
+/// An aggregated API whose server does not answer (metrics-server down, the most common
+/// case) is stale in discovery: the audit says so and goes on.
+fn stale_aggregated_api(c: &Cluster) {
+    c.apply(
+        r#"
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.metrics.k8s.io}
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  insecureSkipTLSVerify: true
+  service: {name: metrics-server, namespace: kube-system, port: 443}
+"#,
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = report(&audit(c, AUDIT, &[]));
+        if has_note(&v, "not listed: every resource (metrics.k8s.io/v1beta1)") {
+            assert!(has_note(
+                &v,
+                "is unavailable (its discovery document is stale)"
+            ));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no note on the unavailable metrics.k8s.io: {:?}",
+            notes(&v)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The in-cluster Job of `deploy/` is admitted by the API server into the namespace that
+/// enforces the restricted Pod Security level, without a warning; a variant that breaks
+/// the level draws one (the check is live).
+fn job_is_admitted(c: &Cluster) {
+    let job = std::fs::read_to_string(repo().join("deploy/audit-job.yaml")).unwrap();
+    let apply = |yaml: &str| {
+        let path = c.dir.path().join("job.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let out = c.kubectl_as(
+            ADMIN,
+            &[
+                "apply",
+                "--dry-run=server",
+                "-f",
+                &path.display().to_string(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let broken = job.replace(
+        "allowPrivilegeEscalation: false",
+        "allowPrivilegeEscalation: true",
+    );
+    assert_ne!(broken, job);
+    assert!(
+        apply(&broken).contains("would violate PodSecurity \"restricted:"),
+        "the API server does not warn about a template that breaks the restricted level"
+    );
+    let said = apply(&job);
+    assert!(said.trim().is_empty(), "deploy/audit-job.yaml: {said}");
+}
+
 #[test]
 fn audit_against_a_real_apiserver() {
     let Some(bin) = binaries() else { return };
@@ -487,16 +1046,7 @@ fn audit_against_a_real_apiserver() {
     }
 
     // live-only rules against what the API server returned
-    let one = |code: &str, what: &str| -> Value {
-        let fs = findings(&v, code);
-        let f = fs.iter().find(|f| on(f) == what).unwrap_or_else(|| {
-            panic!(
-                "{code} not on {what}: {:?}",
-                fs.iter().map(|f| on(f)).collect::<Vec<_>>()
-            )
-        });
-        (*f).clone()
-    };
+    let one = |code: &str, what: &str| one_of(&v, code, what);
     let oom = one("LIV001", "Deployment naive/api");
     assert!(
         oom["message"].as_str().unwrap().contains("OOMKilled"),
@@ -531,13 +1081,20 @@ fn audit_against_a_real_apiserver() {
     );
     assert!(findings(&v, "REF003").is_empty());
     // a group outside the role: a note and not-evaluated entries, not a pass
-    let notes = v["notes"].to_string();
-    assert!(notes.contains("widgets could not be read"), "{notes}");
+    assert!(has_note(&v, "widgets could not be read"), "{:?}", notes(&v));
     assert!(
         ne.iter().any(|n| n["object"]["kind"] == "Widget"),
         "Widget: 403 must be not evaluated"
     );
     assert!(v["objects"].is_null() && v["summary"]["objects"].as_u64().unwrap() > 100);
+
+    // --- every output format of one run, through --context; progress on a terminal
+    let outputs_report = outputs(&c);
+    assert_eq!(outputs_report["findings"], v["findings"]);
+    progress_on_a_terminal(&c);
+    connection_errors(&c);
+    selector(&c, &v);
+    namespaced_user(&c);
 
     // --- paging: two items per request gives the same report
     let paged = report(&audit(&c, AUDIT, &["--page-size", "2"]));
@@ -552,6 +1109,19 @@ fn audit_against_a_real_apiserver() {
             .iter()
             .all(|f| f["object"]["namespace"] == "shop" || f["object"]["namespace"].is_null())
     );
+    // the cluster-scoped objects read beside it are reported (Nodes), the Namespace
+    // objects of other namespaces are not
+    one_of(&ns, "LIV009", "Node -/node-c");
+    for entries in [&ns["findings"], &ns["notEvaluated"], &ns["exempted"]] {
+        for e in entries.as_array().unwrap() {
+            assert!(
+                e["object"]["kind"] != "Namespace" || e["object"]["name"] == "shop",
+                "another namespace in an audit of shop: {e}"
+            );
+        }
+    }
+    one_of(&v, "PSS201", "Namespace -/naive");
+    assert!(ns["summary"]["objects"].as_u64() < v["summary"]["objects"].as_u64());
 
     // --- with Secrets: references are checked and no secret value is kept
     let secret_value = c.kubectl(&[
@@ -566,6 +1136,11 @@ fn audit_against_a_real_apiserver() {
     let out = audit(&c, AUDIT_SECRETS, &["--secrets"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let vs = report(&out);
+    assert!(
+        has_note(&vs, "Secrets read (--secrets: keys only, values dropped)"),
+        "{:?}",
+        notes(&vs)
+    );
     assert!(
         !vs["notEvaluated"]
             .as_array()
@@ -586,6 +1161,11 @@ fn audit_against_a_real_apiserver() {
     }
     // --secrets without the role: 403 on Secrets is reported as not evaluated
     let denied = report(&audit(&c, AUDIT, &["--secrets"]));
+    assert!(
+        has_note(&denied, "--secrets was given but listing them was refused"),
+        "the report says the Secrets mode that actually ran: {:?}",
+        notes(&denied)
+    );
     assert!(
         denied["notEvaluated"]
             .as_array()
@@ -614,5 +1194,7 @@ fn audit_against_a_real_apiserver() {
             .contains("resource.k8s.io/v1beta1")),
         "LIV013: {f:?}"
     );
-    let _ = ADMIN;
+
+    stale_aggregated_api(&c);
+    job_is_admitted(&c);
 }

@@ -108,35 +108,70 @@ async fn fetch(client: &kube::Client, path: &str) -> Result<GroupList, Error> {
     serde_json::from_value(value).map_err(|e| Error(format!("discovery {path}: {e}")))
 }
 
+/// A group version that aggregated discovery marks stale: its aggregated API server
+/// (an `APIService` backed by a Service, such as metrics-server) did not answer, so
+/// its objects cannot be listed. `resources` are those of its last known document
+/// (often none).
+#[derive(Debug, Clone)]
+pub struct Stale {
+    pub group: String,
+    pub version: String,
+    pub resources: Vec<Resource>,
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Every resource of every group, at the group's preferred version.
+    pub resources: Vec<Resource>,
+    /// Groups none of whose versions is current: nothing of them can be read.
+    pub stale: Vec<Stale>,
+}
+
+fn resources_of(group: &str, v: &Version) -> Vec<Resource> {
+    v.resources
+        .iter()
+        // subresources are not in this list; resources of another kind's shape
+        // (no responseKind) are not objects
+        .filter_map(|r| {
+            let kind = r.response_kind.as_ref()?.kind.clone();
+            Some(Resource {
+                group: group.to_string(),
+                version: v.version.clone(),
+                resource: r.resource.clone(),
+                kind,
+                namespaced: r.scope == "Namespaced",
+                verbs: r.verbs.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Every resource of every group at the group's preferred (first-listed) version.
 /// A version whose aggregated document is stale (an unavailable aggregated API server)
-/// falls back to the next version that is current.
-pub async fn discover(client: &kube::Client) -> Result<Vec<Resource>, Error> {
-    let mut out = Vec::new();
+/// falls back to the next version that is current; a group with no current version is
+/// returned as [`Stale`], never dropped in silence.
+pub async fn discover(client: &kube::Client) -> Result<Discovered, Error> {
+    let mut out = Discovered::default();
     for path in ["/api", "/apis"] {
         let list = fetch(client, path).await?;
         for g in list.items {
-            let Some(v) = g
+            let group = g.metadata.name.as_str();
+            match g
                 .versions
                 .iter()
                 .find(|v| v.freshness.as_deref() != Some("Stale"))
-            else {
-                continue;
-            };
-            for r in &v.resources {
-                // subresources are not in this list; resources of another kind's shape
-                // (no responseKind) are not objects
-                let Some(kind) = r.response_kind.as_ref().map(|k| k.kind.clone()) else {
-                    continue;
-                };
-                out.push(Resource {
-                    group: g.metadata.name.clone(),
-                    version: v.version.clone(),
-                    resource: r.resource.clone(),
-                    kind,
-                    namespaced: r.scope == "Namespaced",
-                    verbs: r.verbs.clone(),
-                });
+            {
+                Some(v) => out.resources.extend(resources_of(group, v)),
+                None => {
+                    if let Some(v) = g.versions.first() {
+                        out.stale.push(Stale {
+                            group: group.to_string(),
+                            version: v.version.clone(),
+                            resources: resources_of(group, v),
+                        });
+                    }
+                }
             }
         }
     }

@@ -37,7 +37,10 @@ pub struct Options {
     pub context: Option<String>,
     /// Only this namespace for namespaced resources (`None`: all namespaces).
     pub namespace: Option<String>,
-    /// A label selector applied to the lists of namespaced resources.
+    /// A label selector applied (by the API server) to the lists of namespaced
+    /// resources. Cross-object rules then see only part of the cluster (a namespace's
+    /// default-deny NetworkPolicy without the label is missing), so `plimsoll audit
+    /// --selector` reads everything and selects what to report after judging.
     pub selector: Option<String>,
     /// Read Secrets (keys only; values are dropped as they are read) and Helm releases.
     pub secrets: bool,
@@ -46,6 +49,8 @@ pub struct Options {
     /// Show a progress bar on stderr when it is a terminal and the audit takes longer
     /// than a second.
     pub progress: bool,
+    /// How long the audit runs before the bar shows (`None`: one second).
+    pub progress_delay: Option<std::time::Duration>,
 }
 
 /// A resource the audit could not read.
@@ -55,6 +60,8 @@ pub struct Unreadable {
     pub version: String,
     pub kind: String,
     pub resource: String,
+    /// Whether its objects live in namespaces (Secrets) or not (Nodes).
+    pub namespaced: bool,
     /// Why: the API server's answer (`forbidden: ...`) or the mode (`Secrets are not read ...`).
     pub reason: String,
 }
@@ -91,7 +98,7 @@ pub struct Snapshot {
     pub metrics: Result<String, String>,
     pub helm_releases: Vec<HelmRelease>,
     pub last_applied: Vec<LastApplied>,
-    /// Whether Secrets were read (`--secrets`).
+    /// Whether Secrets were read: `--secrets` was given and the list was allowed.
     pub secrets_read: bool,
     pub stats: Stats,
 }
@@ -117,39 +124,98 @@ impl std::fmt::Display for Error {
 /// Decides whether a (group, version, kind) must not be requested; returns the reason.
 pub type SkipFn<'a> = &'a (dyn Fn(&str, &str, &str) -> Option<String> + Sync);
 
+/// The kubeconfig `kubectl` would read: `$KUBECONFIG` (a list of files, merged) or
+/// `~/.kube/config`; `None` when neither is there (then the in-cluster account is used).
+fn default_kubeconfig() -> Result<Option<Kubeconfig>, Error> {
+    let env = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty());
+    let home = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".kube/config"))
+        .filter(|p| p.exists());
+    if env.is_none() && home.is_none() {
+        return Ok(None);
+    }
+    let what = match &env {
+        Some(v) => format!("$KUBECONFIG ({})", v.to_string_lossy()),
+        None => "~/.kube/config".to_string(),
+    };
+    Kubeconfig::read()
+        .map(Some)
+        .map_err(|e| Error(format!("{what}: cannot read kubeconfig: {}", chain(&e))))
+}
+
+/// Connects as a kubeconfig (`--kubeconfig`, else `$KUBECONFIG` or `~/.kube/config`) or,
+/// without one, as the pod's service account. Returns the client and the name of what
+/// is audited: the context (with the server's address) or `in-cluster`.
 async fn client(opts: &Options) -> Result<(kube::Client, String), Error> {
-    let config = match &opts.kubeconfig {
+    let (kc, origin) = match &opts.kubeconfig {
         Some(path) => {
-            let kc = Kubeconfig::read_from(path)
-                .map_err(|e| Error(format!("{}: cannot read kubeconfig: {e}", path.display())))?;
+            if !path.exists() {
+                return Err(Error(format!(
+                    "{}: no such kubeconfig file",
+                    path.display()
+                )));
+            }
+            let kc = Kubeconfig::read_from(path).map_err(|e| {
+                Error(format!(
+                    "{}: cannot read kubeconfig: {}",
+                    path.display(),
+                    chain(&e)
+                ))
+            })?;
+            (Some(kc), path.display().to_string())
+        }
+        None => (default_kubeconfig()?, "kubeconfig".to_string()),
+    };
+    let (config, name) = match kc {
+        Some(kc) => {
+            let contexts: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+            let context = match opts.context.as_ref().or(kc.current_context.as_ref()) {
+                Some(c) if contexts.contains(&c.as_str()) => c.clone(),
+                Some(c) => {
+                    return Err(Error(format!(
+                        "{origin}: no context `{c}` (it has: {})",
+                        if contexts.is_empty() {
+                            "none".to_string()
+                        } else {
+                            contexts.join(", ")
+                        }
+                    )));
+                }
+                None => {
+                    return Err(Error(format!(
+                        "{origin}: no current context; name one with --context (it has: {})",
+                        contexts.join(", ")
+                    )));
+                }
+            };
             let ko = KubeConfigOptions {
-                context: opts.context.clone(),
+                context: Some(context.clone()),
                 ..Default::default()
             };
-            kube::Config::from_custom_kubeconfig(kc, &ko)
+            let config = kube::Config::from_custom_kubeconfig(kc, &ko)
                 .await
-                .map_err(|e| Error(format!("{}: {e}", path.display())))?
+                .map_err(|e| Error(format!("{origin}: context `{context}`: {}", chain(&e))))?;
+            let name = format!("{context} ({})", config.cluster_url);
+            (config, name)
         }
         None if opts.context.is_some() => {
-            let ko = KubeConfigOptions {
-                context: opts.context.clone(),
-                ..Default::default()
-            };
-            kube::Config::from_kubeconfig(&ko)
-                .await
-                .map_err(|e| Error(format!("kubeconfig: {e}")))?
+            return Err(Error(
+                "--context: no kubeconfig to find it in ($KUBECONFIG is unset and ~/.kube/config does not exist); give --kubeconfig".into(),
+            ));
         }
-        None => kube::Config::infer().await.map_err(|e| {
-            Error(format!(
-                "no cluster to audit: no kubeconfig found and not running in a cluster ({e}); give --kubeconfig"
-            ))
-        })?,
+        None => {
+            let config = kube::Config::incluster().map_err(|e| {
+                Error(format!(
+                    "no cluster to audit: no kubeconfig ($KUBECONFIG is unset and ~/.kube/config does not exist) and not running in a cluster ({}); give --kubeconfig",
+                    chain(&e)
+                ))
+            })?;
+            let name = format!("in-cluster ({})", config.cluster_url);
+            (config, name)
+        }
     };
-    let name = opts
-        .context
-        .clone()
-        .unwrap_or_else(|| config.cluster_url.to_string());
-    let client = kube::Client::try_from(config).map_err(|e| Error(format!("client: {e}")))?;
+    let client =
+        kube::Client::try_from(config).map_err(|e| Error(format!("client: {}", chain(&e))))?;
     Ok((client, name))
 }
 
@@ -165,6 +231,10 @@ pub fn snapshot(opts: &Options, skip: SkipFn) -> Result<Snapshot, Error> {
 
 async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Error> {
     let start = Instant::now();
+    let progress = progress::Progress::new(
+        opts.progress,
+        opts.progress_delay.unwrap_or(progress::DELAY),
+    );
     let (client, cluster) = client(opts).await?;
     let version = client.apiserver_version().await.map_err(|e| {
         Error(format!(
@@ -172,7 +242,7 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
             describe(&e)
         ))
     })?;
-    let resources = discovery::discover(&client).await?;
+    let discovery::Discovered { resources, stale } = discovery::discover(&client).await?;
 
     let mut snap = Snapshot {
         server_version: version.git_version.clone(),
@@ -183,11 +253,39 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
         metrics: Err(String::new()),
         helm_releases: Vec::new(),
         last_applied: Vec::new(),
-        secrets_read: opts.secrets,
+        secrets_read: false,
         stats: Stats::default(),
     };
+    for g in &stale {
+        let reason = format!(
+            "the aggregated API server of {}/{} is unavailable (its discovery document is stale)",
+            g.group, g.version
+        );
+        if g.resources.is_empty() {
+            snap.skipped.push(Skipped {
+                group: g.group.clone(),
+                version: g.version.clone(),
+                resource: "every resource".into(),
+                reason: reason.clone(),
+            });
+        }
+        for r in g
+            .resources
+            .iter()
+            .filter(|r| r.verbs.iter().any(|v| v == "list"))
+        {
+            snap.unreadable.push(Unreadable {
+                group: r.group.clone(),
+                version: r.version.clone(),
+                kind: r.kind.clone(),
+                resource: r.resource.clone(),
+                namespaced: r.namespaced,
+                reason: reason.clone(),
+            });
+        }
+    }
     let mut stats = Stats::default();
-    let progress = progress::Progress::new(opts.progress, resources.len());
+    progress.resources(resources.len());
 
     // which resources to list, in phases: controllers before what they control, so
     // that controlled objects can be kept slim
@@ -220,14 +318,13 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
                 version: r.version.clone(),
                 kind: r.kind.clone(),
                 resource: r.resource.clone(),
+                namespaced: true,
                 reason: "Secrets are not read by default (RBAC has no metadata-only read); give --secrets with the secrets role to check references to them".into(),
             });
             continue;
         }
-        if opts.namespace.is_some() && !r.namespaced {
-            // a namespaced audit still reads the cluster-scoped objects it can (nodes,
-            // namespaces, cluster roles): rules need them, and 403 is reported
-        }
+        // a namespaced audit still reads the cluster-scoped objects it can (nodes,
+        // namespaces, cluster roles): rules need them, and a 403 is reported
         phases[phase(r)].push(r);
     }
 
@@ -243,6 +340,9 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
                     if is_controller_kind(&r.kind) {
                         controllers.extend(page.uids);
                     }
+                    if r.group.is_empty() && r.resource == "secrets" {
+                        snap.secrets_read = true;
+                    }
                     snap.last_applied.extend(page.last_applied);
                     snap.helm_releases.extend(page.helm_releases);
                     snap.objects.extend(page.objects);
@@ -252,6 +352,7 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
                     version: r.version.clone(),
                     kind: r.kind.clone(),
                     resource: r.resource.clone(),
+                    namespaced: r.namespaced,
                     reason: msg,
                 }),
                 Err(list::ListError::Other(msg)) => {
@@ -336,6 +437,22 @@ pub(crate) fn describe(e: &kube::Error) -> String {
                 format!("{} (HTTP {})", s.message, s.code)
             }
         }
-        other => other.to_string(),
+        other => chain(other),
     }
+}
+
+/// An error with its causes (`client error (Connect): tcp connect error: Connection
+/// refused (os error 111)`): the outermost message alone rarely says what went wrong.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }

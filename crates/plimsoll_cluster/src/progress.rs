@@ -1,25 +1,67 @@
 //! A progress bar on stderr for audits that take longer than a second; silent when
 //! stderr is not a terminal.
+//!
+//! The bar is drawn nowhere until the delay has passed: a timer thread then shows it,
+//! so that one long request (a large list) shows it as well. `finish` clears it and
+//! stops the timer.
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// How long an audit runs before the bar shows.
+pub const DELAY: Duration = Duration::from_secs(1);
+
 pub struct Progress {
     bar: Option<ProgressBar>,
-    start: Instant,
-    shown: Mutex<bool>,
+    objects: AtomicUsize,
+    /// Set by `finish`, under the lock the timer takes to show the bar.
+    finished: Arc<Mutex<bool>>,
+    stop: Mutex<Option<mpsc::Sender<()>>>,
 }
 
-const DELAY: Duration = Duration::from_secs(1);
-
 impl Progress {
-    pub fn new(enabled: bool, resources: usize) -> Progress {
+    /// A bar that shows after `delay` when `enabled` and stderr is a terminal.
+    pub fn new(enabled: bool, delay: Duration) -> Progress {
+        let finished = Arc::new(Mutex::new(false));
+        let mut stop = None;
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let bar =
-                ProgressBar::with_draw_target(Some(resources as u64), ProgressDrawTarget::hidden());
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} connecting to the cluster")
+                    .expect("valid template"),
+            );
+            let (tx, rx) = mpsc::channel::<()>();
+            stop = Some(tx);
+            let (shown, finished) = (bar.clone(), Arc::clone(&finished));
+            std::thread::spawn(move || {
+                if rx.recv_timeout(delay) == Err(RecvTimeoutError::Timeout) {
+                    let finished = finished.lock().expect("progress lock");
+                    if !*finished {
+                        shown.set_draw_target(ProgressDrawTarget::stderr());
+                        shown.enable_steady_tick(Duration::from_millis(120));
+                        shown.tick();
+                    }
+                }
+            });
+            bar
+        });
+        Progress {
+            bar,
+            objects: AtomicUsize::new(0),
+            finished,
+            stop: Mutex::new(stop),
+        }
+    }
+
+    /// The number of resources to list, once discovery has named them.
+    pub fn resources(&self, n: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(n as u64);
             bar.set_style(
                 ProgressStyle::with_template(
                     "{spinner} reading the cluster [{bar:30}] {pos}/{len} resources, {msg}",
@@ -27,48 +69,36 @@ impl Progress {
                 .expect("valid template")
                 .progress_chars("=> "),
             );
-            bar
-        });
-        Progress {
-            bar,
-            start: Instant::now(),
-            shown: Mutex::new(false),
-        }
-    }
-
-    fn tick(&self, f: impl FnOnce(&ProgressBar)) {
-        let Some(bar) = &self.bar else { return };
-        f(bar);
-        if self.start.elapsed() >= DELAY {
-            let mut shown = self.shown.lock().expect("progress lock");
-            if !*shown {
-                bar.set_draw_target(ProgressDrawTarget::stderr());
-                bar.enable_steady_tick(Duration::from_millis(120));
-                *shown = true;
-            }
+            bar.set_message(format!("{} objects", self.objects.load(Ordering::Relaxed)));
         }
     }
 
     pub fn resource_done(&self) {
-        self.tick(|b| b.inc(1));
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
     }
 
     pub fn objects(&self, n: usize) {
-        self.tick(|b| {
-            let total = b
-                .message()
-                .split_whitespace()
-                .next()
-                .and_then(|s| s.parse::<usize>().ok())
-                .unwrap_or(0)
-                + n;
-            b.set_message(format!("{total} objects"));
-        });
+        let total = self.objects.fetch_add(n, Ordering::Relaxed) + n;
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{total} objects"));
+        }
     }
 
     pub fn finish(&self) {
+        let mut finished = self.finished.lock().expect("progress lock");
+        *finished = true;
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+        // wakes the timer, which then ends
+        self.stop.lock().expect("progress lock").take();
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }

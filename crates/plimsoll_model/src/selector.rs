@@ -106,6 +106,124 @@ impl LabelSelector {
         self.matches(|k| pairs.iter().find(|(pk, _)| *pk == k).map(|(_, v)| *v))
     }
 
+    /// Parses a label selector as `kubectl --selector` takes it:
+    /// `app=api,tier!=cache,env in (prod,staging),release notin (canary),owner,!legacy`
+    /// (`==` is `=`; an empty string selects everything). The numeric `>` and `<` of
+    /// node selection are not supported. The error says what is wrong where.
+    pub fn parse(text: &str) -> Result<LabelSelector, String> {
+        let tokens = tokenize(text);
+        let mut requirements = Vec::new();
+        let mut i = 0;
+        let at = |i: usize| tokens.get(i).map(String::as_str);
+        while i < tokens.len() {
+            let negated = at(i) == Some("!");
+            if negated {
+                i += 1;
+            }
+            let key = match at(i) {
+                Some(k) if !is_operator(k) => k.to_string(),
+                Some(t) => return Err(format!("expected a label key, found `{t}`")),
+                None => return Err("expected a label key at the end".into()),
+            };
+            valid_key(&key)?;
+            i += 1;
+            if negated {
+                requirements.push(Requirement {
+                    key,
+                    op: SelectorOp::DoesNotExist,
+                    values: Vec::new(),
+                });
+            } else {
+                match at(i) {
+                    None | Some(",") => requirements.push(Requirement {
+                        key,
+                        op: SelectorOp::Exists,
+                        values: Vec::new(),
+                    }),
+                    Some(op @ ("=" | "==" | "!=")) => {
+                        let value = match at(i + 1) {
+                            None | Some(",") => String::new(),
+                            Some(v) if !is_operator(v) => {
+                                i += 1;
+                                v.to_string()
+                            }
+                            Some(t) => {
+                                return Err(format!(
+                                    "expected a value after `{key}{op}`, found `{t}`"
+                                ));
+                            }
+                        };
+                        valid_value(&value)?;
+                        requirements.push(Requirement {
+                            key,
+                            op: if op == "!=" {
+                                SelectorOp::NotIn
+                            } else {
+                                SelectorOp::In
+                            },
+                            values: vec![value],
+                        });
+                        i += 1;
+                    }
+                    Some(op @ ("in" | "notin")) => {
+                        if at(i + 1) != Some("(") {
+                            return Err(format!("expected `(` after `{key} {op}`"));
+                        }
+                        i += 2;
+                        let mut values = Vec::new();
+                        loop {
+                            match at(i) {
+                                Some(")") if values.is_empty() => {
+                                    return Err(format!("`{key} {op} ()` names no value"));
+                                }
+                                Some(v) if !is_operator(v) => {
+                                    valid_value(v)?;
+                                    values.push(v.to_string());
+                                    i += 1;
+                                }
+                                _ => return Err(format!("expected a value in `{key} {op} (...)`")),
+                            }
+                            match at(i) {
+                                Some(",") => i += 1,
+                                Some(")") => break,
+                                _ => {
+                                    return Err(format!(
+                                        "expected `,` or `)` in `{key} {op} (...)`"
+                                    ));
+                                }
+                            }
+                        }
+                        i += 1;
+                        requirements.push(Requirement {
+                            key,
+                            op: if op == "in" {
+                                SelectorOp::In
+                            } else {
+                                SelectorOp::NotIn
+                            },
+                            values,
+                        });
+                    }
+                    Some(op @ (">" | "<")) => {
+                        return Err(format!(
+                            "`{key} {op} ...`: numeric comparisons are not supported"
+                        ));
+                    }
+                    Some(t) => {
+                        return Err(format!("expected an operator after `{key}`, found `{t}`"));
+                    }
+                }
+            }
+            match at(i) {
+                None => break,
+                Some(",") if at(i + 1).is_some() => i += 1,
+                Some(",") => return Err("a `,` ends the selector".into()),
+                Some(t) => return Err(format!("expected `,` before `{t}`")),
+            }
+        }
+        Ok(LabelSelector { requirements })
+    }
+
     /// A `key=value` requirement every match must carry, for index look-ups.
     pub fn required_pair(&self) -> Option<(&str, &str)> {
         self.requirements
@@ -129,5 +247,144 @@ impl std::fmt::Display for LabelSelector {
             })
             .collect();
         write!(f, "{}", parts.join(","))
+    }
+}
+
+/// Punctuation: never a key or a value (`in` and `notin` are operators only right
+/// after a key, where the parser asks for them).
+fn is_operator(t: &str) -> bool {
+    matches!(t, "=" | "==" | "!=" | "!" | "," | "(" | ")" | ">" | "<")
+}
+
+/// Splits a selector into words and punctuation.
+fn tokenize(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            ',' | '(' | ')' | '>' | '<' => {
+                tokens.push(c.to_string());
+                chars.next();
+            }
+            '=' | '!' => {
+                chars.next();
+                if chars.peek() == Some(&'=') {
+                    chars.next();
+                    tokens.push(format!("{c}="));
+                } else {
+                    tokens.push(c.to_string());
+                }
+            }
+            _ => {
+                let mut word = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_whitespace() || ",()<>=!".contains(c) {
+                        break;
+                    }
+                    word.push(c);
+                    chars.next();
+                }
+                tokens.push(word);
+            }
+        }
+    }
+    tokens
+}
+
+/// `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`, at most 63 characters.
+fn valid_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+fn valid_key(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let prefix_ok = prefix.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.split('.').all(|l| {
+                let b = l.as_bytes();
+                !b.is_empty()
+                    && b[0].is_ascii_alphanumeric()
+                    && b[b.len() - 1].is_ascii_alphanumeric()
+                    && b.iter()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            })
+    });
+    if prefix_ok && valid_name(name) {
+        Ok(())
+    } else {
+        Err(format!("`{key}` is not a valid label key"))
+    }
+}
+
+fn valid_value(v: &str) -> Result<(), String> {
+    if v.is_empty() || valid_name(v) {
+        Ok(())
+    } else {
+        Err(format!("`{v}` is not a valid label value"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(sel: &str, labels: &[(&str, &str)]) -> bool {
+        LabelSelector::parse(sel).unwrap().matches_pairs(labels)
+    }
+
+    #[test]
+    fn parses_what_kubectl_takes() {
+        let s = LabelSelector::parse(
+            " app = api,tier!=cache, env in (prod, staging),release notin (canary),owner,!legacy,x==y,e=",
+        )
+        .unwrap();
+        assert_eq!(
+            s.to_string(),
+            "app=api,tier notin (cache),env in (prod,staging),release notin (canary),owner,!legacy,x=y,e="
+        );
+        assert!(LabelSelector::parse("").unwrap().is_empty());
+        assert!(matches("app=api", &[("app", "api")]));
+        assert!(!matches("app=api", &[("app", "web")]));
+        assert!(matches("tier!=cache", &[]));
+        assert!(!matches("tier!=cache", &[("tier", "cache")]));
+        assert!(matches("env in (a,b)", &[("env", "b")]));
+        assert!(matches("!legacy,owner", &[("owner", "me")]));
+        assert!(!matches("!legacy", &[("legacy", "")]));
+        assert!(matches("example.com/team=x", &[("example.com/team", "x")]));
+        // `in` is a key where a key is expected
+        assert!(matches("in=x", &[("in", "x")]));
+    }
+
+    #[test]
+    fn rejects_what_kubectl_rejects() {
+        for (bad, why) in [
+            ("app in (", "expected a value"),
+            ("app in ()", "names no value"),
+            ("app in prod", "expected `(`"),
+            ("app=api,", "a `,` ends"),
+            ("app api", "expected an operator"),
+            ("=api", "expected a label key"),
+            ("app=a b", "expected `,`"),
+            ("-app=x", "not a valid label key"),
+            ("app=-x", "not a valid label value"),
+            ("Example.com/app=x", "not a valid label key"),
+            ("replicas>2", "numeric comparisons"),
+        ] {
+            let err = LabelSelector::parse(bad).expect_err(bad);
+            assert!(err.contains(why), "{bad}: {err}");
+        }
     }
 }

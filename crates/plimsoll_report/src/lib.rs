@@ -158,10 +158,15 @@ impl ObjectId {
         }
     }
 
+    /// `Kind namespace/name` (`Kind name` when cluster-scoped). An id without a name
+    /// stands for every object of its kind (a kind a live audit could not read):
+    /// `every Kind` (`every Kind in namespace NS`).
     pub fn display(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} {}/{}", self.kind, ns, self.name),
-            None => format!("{} {}", self.kind, self.name),
+        match (&self.namespace, self.name.is_empty()) {
+            (Some(ns), false) => format!("{} {}/{}", self.kind, ns, self.name),
+            (None, false) => format!("{} {}", self.kind, self.name),
+            (Some(ns), true) => format!("every {} in namespace {ns}", self.kind),
+            (None, true) => format!("every {}", self.kind),
         }
     }
 }

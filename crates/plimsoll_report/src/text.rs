@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use plimsoll_rules::rule::{Applicability, Severity};
 
 use crate::{FindingOut, Report, SourceOut};
@@ -100,9 +100,18 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
             had_snippet = true;
         }
     }
+    if f.location.is_none() {
+        // an object without a file (read from a live cluster): the object is the place
+        group = group.element(Origin::path(f.object.display()));
+    }
     let mut groups: Vec<Group> = vec![group];
     let mut note = format!("object: {}", f.object.display());
-    if !had_snippet {
+    if f.location.is_none() {
+        note = match &f.container {
+            Some(c) => format!("container {c}, path {}", f.path),
+            None => format!("path {}", f.path),
+        };
+    } else if !had_snippet {
         if let Some(loc) = &f.location {
             match loc.line {
                 Some(l) => {
@@ -208,19 +217,32 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             u.code, u.via, u.location
         );
     }
-    for n in &r.not_evaluated {
+    // rules not evaluated for the same object and reason share a line (a kind a live
+    // audit could not read blocks every rule that reads it)
+    let mut i = 0;
+    while i < r.not_evaluated.len() {
+        let n = &r.not_evaluated[i];
+        let same = r.not_evaluated[i..]
+            .iter()
+            .take_while(|m| m.object == n.object && m.reason == n.reason)
+            .count();
+        let codes: Vec<&str> = r.not_evaluated[i..i + same]
+            .iter()
+            .map(|m| m.code)
+            .collect();
         let _ = writeln!(
             out,
             "note: {} not evaluated for {}: {}",
-            n.code,
+            codes.join(", "),
             n.object.display(),
             n.reason
         );
+        i += same;
     }
     let s = &r.summary;
     let _ = writeln!(
         out,
-        "{} finding{} ({} error, {} warning, {} info) in {} object{} from {} file{}; {} exempted, {} not evaluated{}{}",
+        "{} finding{} ({} error, {} warning, {} info) in {} object{} {}; {} exempted, {} not evaluated{}{}",
         s.findings,
         if s.findings == 1 { "" } else { "s" },
         s.error,
@@ -228,8 +250,16 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
         s.info,
         s.objects,
         if s.objects == 1 { "" } else { "s" },
-        s.files,
-        if s.files == 1 { "" } else { "s" },
+        if s.files == 0 && s.objects > 0 {
+            // objects without files: a live cluster's
+            "read from the cluster".to_string()
+        } else {
+            format!(
+                "from {} file{}",
+                s.files,
+                if s.files == 1 { "" } else { "s" }
+            )
+        },
         s.exempted,
         s.not_evaluated,
         if s.baselined > 0 {
@@ -248,4 +278,88 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
         },
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NotEvaluatedOut, ObjectId, Summary, Tool};
+
+    fn live_report() -> Report {
+        let object = ObjectId {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            namespace: Some("shop".into()),
+            name: "api".into(),
+        };
+        let rule = plimsoll_rules::registry::find("LIV002").unwrap().meta();
+        Report {
+            version: 1,
+            tool: Tool {
+                name: "plimsoll",
+                version: "0",
+            },
+            findings: vec![FindingOut {
+                code: rule.code,
+                rule: rule.name,
+                severity: Severity::Error,
+                message: "container `api` is in CrashLoopBackOff".into(),
+                object,
+                container: Some("api".into()),
+                path: "/status".into(),
+                location: None,
+                source: None,
+                related: Vec::new(),
+                fix: None,
+                file_index: None,
+            }],
+            not_evaluated: ["API001", "REF003"]
+                .into_iter()
+                .map(|code| NotEvaluatedOut {
+                    code,
+                    object: ObjectId {
+                        api_version: "v1".into(),
+                        kind: "Secret".into(),
+                        namespace: None,
+                        name: String::new(),
+                    },
+                    reason: "secrets could not be read".into(),
+                })
+                .collect(),
+            exempted: Vec::new(),
+            unused_exemptions: Vec::new(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+            summary: Summary {
+                objects: 3,
+                findings: 1,
+                error: 1,
+                not_evaluated: 2,
+                ..Summary::default()
+            },
+            sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn live_objects_are_named_where_a_file_would_be() {
+        let text = render_text(&live_report(), TextOptions::default());
+        assert_eq!(
+            text,
+            "error[LIV002]: container `api` is in CrashLoopBackOff\n--> Deployment shop/api\n |\nnote: container api, path /status\n\nnote: API001, REF003 not evaluated for every Secret: secrets could not be read\n1 finding (1 error, 0 warning, 0 info) in 3 objects read from the cluster; 0 exempted, 2 not evaluated\n"
+        );
+        let concise = render_text(
+            &live_report(),
+            TextOptions {
+                concise: true,
+                color: false,
+            },
+        );
+        assert!(
+            concise.starts_with(
+                "Deployment shop/api: error[LIV002] container `api` is in CrashLoopBackOff\n"
+            ),
+            "{concise}"
+        );
+    }
 }

@@ -60,6 +60,10 @@ pub const AUDIT: &str = "plimsoll-audit";
 pub const AUDIT_SECRETS: &str = "plimsoll-audit-secrets";
 /// A user with no permissions at all.
 pub const NOBODY: &str = "nobody";
+/// A user a test binds in one namespace only (a team's view of its namespace).
+pub const NAMESPACED: &str = "plimsoll-audit-namespaced";
+
+const USERS: [&str; 5] = [ADMIN, AUDIT, AUDIT_SECRETS, NOBODY, NAMESPACED];
 
 pub struct Cluster {
     pub dir: tempfile::TempDir,
@@ -76,6 +80,30 @@ impl Cluster {
         let d = dir.path();
         let (client, peer, secure) = (free_port(), free_port(), free_port());
         let log = |name: &str| std::fs::File::create(d.join(name)).expect("log file");
+        // first what may fail, so that no process is left running when it does
+        // a service-account signing key (required by the API server)
+        let key = d.join("sa.key");
+        let ok = Command::new("openssl")
+            .args([
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+            ])
+            .arg(&key)
+            .status()
+            .expect("openssl makes the API server's service-account key: install it");
+        assert!(ok.success(), "openssl could not make a key");
+        let mut tokens = std::fs::File::create(d.join("tokens.csv")).expect("tokens");
+        writeln!(tokens, "{ADMIN},admin,1,\"system:masters\"").unwrap();
+        writeln!(tokens, "{AUDIT},{AUDIT},2,").unwrap();
+        writeln!(tokens, "{AUDIT_SECRETS},{AUDIT_SECRETS},3,").unwrap();
+        writeln!(tokens, "{NOBODY},{NOBODY},4,").unwrap();
+        writeln!(tokens, "{NAMESPACED},{NAMESPACED},5,").unwrap();
+        drop(tokens);
+
         let etcd = Command::new(bin.join("etcd"))
             .args([
                 "--name=plimsoll-test",
@@ -92,28 +120,6 @@ impl Cluster {
             .stderr(log("etcd.err"))
             .spawn()
             .expect("start etcd");
-
-        // a service-account signing key (required by the API server)
-        let key = d.join("sa.key");
-        let ok = Command::new("openssl")
-            .args([
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-            ])
-            .arg(&key)
-            .status()
-            .expect("openssl");
-        assert!(ok.success(), "openssl could not make a key");
-        let mut tokens = std::fs::File::create(d.join("tokens.csv")).expect("tokens");
-        writeln!(tokens, "{ADMIN},admin,1,\"system:masters\"").unwrap();
-        writeln!(tokens, "{AUDIT},{AUDIT},2,").unwrap();
-        writeln!(tokens, "{AUDIT_SECRETS},{AUDIT_SECRETS},3,").unwrap();
-        writeln!(tokens, "{NOBODY},{NOBODY},4,").unwrap();
-        drop(tokens);
 
         let mut args: Vec<String> = vec![
             format!("--etcd-servers=http://127.0.0.1:{client}"),
@@ -139,8 +145,16 @@ impl Cluster {
             .args(&args)
             .stdout(log("apiserver.log"))
             .stderr(log("apiserver.err"))
-            .spawn()
-            .expect("start kube-apiserver");
+            .spawn();
+        let apiserver = match apiserver {
+            Ok(a) => a,
+            Err(e) => {
+                let mut etcd = etcd;
+                let _ = etcd.kill();
+                let _ = etcd.wait();
+                panic!("cannot start kube-apiserver: {e}");
+            }
+        };
         let mut c = Cluster {
             url: format!("https://127.0.0.1:{secure}"),
             kubectl: kubectl.to_path_buf(),
@@ -152,7 +166,7 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if c.dir.path().join("certs/apiserver.crt").is_file() {
-                for user in [ADMIN, AUDIT, AUDIT_SECRETS, NOBODY] {
+                for user in USERS {
                     c.write_kubeconfig(user);
                 }
                 let out = c.kubectl_as(ADMIN, &["get", "--raw", "/readyz"]);
@@ -174,6 +188,11 @@ impl Cluster {
             std::thread::sleep(Duration::from_millis(250));
         }
         c
+    }
+
+    /// The CA that signed the API server's serving certificate.
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("certs/apiserver.crt")
     }
 
     /// The kubeconfig of a static user.

@@ -1,5 +1,6 @@
 //! Real components shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod formats;
 pub mod kube_env;
 pub mod tools;
