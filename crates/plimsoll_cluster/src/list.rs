@@ -69,6 +69,10 @@ async fn list_one(
     let api_version = r.api_version();
     let mut out = Listed::default();
     let mut token: Option<String> = None;
+    // an expired continue token (410 Gone: the list outlived etcd's compaction window)
+    // restarts the collection; a busy server (429) is retried after the time it asks for
+    let mut restarts = 0;
+    let mut busy = 0;
     loop {
         let mut query = format!("limit={limit}");
         if let Some(t) = &token {
@@ -87,6 +91,34 @@ async fn list_one(
             .expect("valid request");
         let text = match client.request_text(req).await {
             Ok(t) => t,
+            Err(kube::Error::Api(s)) if s.code == 410 && token.is_some() && restarts < 3 => {
+                restarts += 1;
+                out = Listed::default();
+                token = None;
+                continue;
+            }
+            Err(kube::Error::Api(s)) if s.code == 410 => {
+                return Err(ListError::Other(format!(
+                    "the list of {path} expired {restarts} times before it was read to its end (HTTP 410: the server keeps a list's snapshot for a few minutes); try again, or audit one namespace at a time with -n"
+                )));
+            }
+            Err(kube::Error::Api(s)) if s.code == 429 && busy < 5 => {
+                busy += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 << busy)).await;
+                continue;
+            }
+            // an aggregated API server that went away after discovery: its kinds are not
+            // evaluated, like a kind the audit may not read
+            Err(kube::Error::Api(s)) if s.code == 503 => {
+                return Err(ListError::Forbidden(format!(
+                    "the API server answered 503 Service Unavailable{}",
+                    if s.message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", s.message)
+                    }
+                )));
+            }
             Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 || s.code == 405 => {
                 let why = if s.message.is_empty() {
                     format!("HTTP {}", s.code)
