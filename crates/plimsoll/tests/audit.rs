@@ -260,6 +260,69 @@ fn replicaset_and_pods(
     }
 }
 
+/// A Helm 3 release record as Helm writes it: a Secret of type helm.sh/release.v1 whose
+/// `release` key holds base64 of gzip of the release JSON (the API adds its own base64).
+/// The release's manifest still uses policy/v1beta1, which the server no longer serves:
+/// the next `helm upgrade` of it fails.
+fn helm_release(c: &Cluster) {
+    use std::io::Write;
+    let release = json!({
+        "name": "legacy", "namespace": "legacy", "version": 2,
+        "info": {"status": "deployed"},
+        "chart": {"metadata": {"name": "legacy", "version": "0.4.1"}},
+        "manifest": "---\n# Source: legacy/templates/pdb.yaml\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: legacy\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: legacy}\n---\n# Source: legacy/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: legacy\n"
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(release.to_string().as_bytes()).unwrap();
+    let gz_path = c.dir.path().join("release.gz");
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+    let b64 = Command::new("base64")
+        .arg("-w0")
+        .arg(&gz_path)
+        .output()
+        .unwrap();
+    assert!(b64.status.success());
+    let rel_path = c.dir.path().join("release");
+    std::fs::write(&rel_path, &b64.stdout).unwrap();
+    c.kubectl(&["create", "namespace", "legacy"]);
+    c.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "sh.helm.release.v1.legacy.v2",
+        "-n",
+        "legacy",
+        "--type=helm.sh/release.v1",
+        &format!("--from-file=release={}", rel_path.display()),
+    ]);
+    c.kubectl(&[
+        "label",
+        "secret",
+        "sh.helm.release.v1.legacy.v2",
+        "-n",
+        "legacy",
+        "owner=helm",
+        "name=legacy",
+        "status=deployed",
+        "version=2",
+    ]);
+    // an object last applied by kubectl in a version that is gone (the API server
+    // converted it; only the annotation remembers: kubectl itself rewrites the annotation
+    // on create, so it is written afterwards, as an old `kubectl apply` left it)
+    c.apply(
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: legacy, namespace: legacy}\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: legacy}\n",
+    );
+    c.kubectl(&[
+        "annotate",
+        "pdb",
+        "legacy",
+        "-n",
+        "legacy",
+        "--overwrite",
+        r#"kubectl.kubernetes.io/last-applied-configuration={"apiVersion":"policy/v1beta1","kind":"PodDisruptionBudget","metadata":{"name":"legacy","namespace":"legacy"},"spec":{"minAvailable":1,"selector":{"matchLabels":{"app":"legacy"}}}}"#,
+    ]);
+}
+
 fn load_state(c: &Cluster) {
     c.apply(&std::fs::read_to_string(repo().join("deploy/audit-rbac.yaml")).unwrap());
     c.apply(&std::fs::read_to_string(repo().join("deploy/audit-secrets-rbac.yaml")).unwrap());
@@ -950,6 +1013,7 @@ fn audit_against_a_real_apiserver() {
         &["--runtime-config=resource.k8s.io/v1beta1=true"],
     );
     load_state(&c);
+    helm_release(&c);
 
     // --- the default role: every rule group runs, Secrets are not read
     let metrics_before = c.metrics();
@@ -1157,6 +1221,24 @@ fn audit_against_a_real_apiserver() {
         assert!(
             !text.contains(value.as_str().unwrap()),
             "a secret value reached the report"
+        );
+    }
+    // Helm release records: the apiVersions the next upgrade sends, judged by API001
+    let helm = findings(&vs, "API001");
+    assert!(
+        helm.iter().any(|f| {
+            let m = f["message"].as_str().unwrap();
+            m.contains("policy/v1beta1") && m.contains("Helm release legacy/legacy revision 2")
+        }),
+        "API001 on the Helm release manifest: {helm:?}"
+    );
+    // the last-applied annotation is a weak signal, said as such, in both modes
+    for r in [&v, &vs] {
+        assert!(
+            has_note(r, "last applied with kubectl as policy/v1beta1")
+                && has_note(r, "a weak signal"),
+            "{:?}",
+            notes(r)
         );
     }
     // --secrets without the role: 403 on Secrets is reported as not evaluated
