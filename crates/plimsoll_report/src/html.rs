@@ -388,6 +388,19 @@ fn split_line(line: &str, mark: Option<(usize, usize)>) -> [String; 3] {
 /// The lines around a location, each split by the span: `{"start": n, "lines": [[before,
 /// marked, after], ...]}`.
 fn snippet(text: &str, starts: &[usize], loc: &Location) -> Option<Value> {
+    snippet_at(text, starts, loc, 0, CONTEXT)
+}
+
+/// A snippet whose lines stand `shift` lines further down in `text` than the location
+/// says (a rendered input: the location is in the template, the text is the renderer's
+/// output), with `context` lines around the marked ones.
+fn snippet_at(
+    text: &str,
+    starts: &[usize],
+    loc: &Location,
+    shift: u32,
+    context: u32,
+) -> Option<Value> {
     let (line, col) = (loc.line?, loc.column.unwrap_or(1).max(1));
     let (mut end_line, mut end_col) = match (loc.end_line, loc.end_column) {
         (Some(l), Some(c)) if l >= line => (l, c),
@@ -399,11 +412,11 @@ fn snippet(text: &str, starts: &[usize], loc: &Location) -> Option<Value> {
         end_col = u32::MAX;
     }
     let last_marked = end_line.min(line + SPAN_LINES - 1);
-    let first = line.saturating_sub(CONTEXT).max(1);
-    let last = last_marked + CONTEXT;
+    let first = line.saturating_sub(context).max(1);
+    let last = last_marked + context;
     let mut lines = Vec::new();
     for n in first..=last {
-        let Some(l) = line_of(text, starts, n) else {
+        let Some(l) = line_of(text, starts, n + shift) else {
             break;
         };
         let mark = if n < line || n > last_marked {
@@ -557,7 +570,24 @@ fn data(r: &Report) -> Value {
                 .file_index
                 .and_then(|i| r.sources.get(i))
                 .and_then(|s| s.text.as_deref());
+            let rendered = f
+                .file_index
+                .and_then(|i| r.sources.get(i))
+                .is_some_and(|s| s.rendered.is_some());
             let snip = match (text, &f.location, f.file_index) {
+                // a rendered input's text is the renderer's output: where the location
+                // in the template is exact, the same lines stand `shift` lines further
+                // down in it; only the marked lines are shown, since lines around them
+                // in the output need not be the template's
+                (Some(text), Some(loc), Some(i)) if rendered => {
+                    match (loc.line, f.source.as_ref().and_then(|s| s.rendered_line)) {
+                        (Some(line), Some(rl)) if rl >= line => {
+                            let st = starts.entry(i).or_insert_with(|| line_starts(text));
+                            snippet_at(text, st, loc, rl - line, 0)
+                        }
+                        _ => None,
+                    }
+                }
                 (Some(text), Some(loc), Some(i)) => {
                     let st = starts.entry(i).or_insert_with(|| line_starts(text));
                     snippet(text, st, loc)
@@ -1094,6 +1124,16 @@ mod tests {
             end_line: Some(end_line),
             end_column: Some(end_col),
         }
+    }
+
+    #[test]
+    fn rendered_snippets_show_the_template_lines_only() {
+        // the template's line 2 is line 5 of the renderer's output
+        let rendered = "---\n# Source: c/templates/a.yaml\nkind: A\nmetadata:\n  labels:\n---\n";
+        let st = line_starts(rendered);
+        let s = snippet_at(rendered, &st, &loc(2, 3, 2, 9), 3, 0).unwrap();
+        assert_eq!(s["start"], 2);
+        assert_eq!(s["lines"], json!([["  ", "labels", ":"]]));
     }
 
     #[test]
