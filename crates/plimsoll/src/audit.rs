@@ -180,28 +180,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         ..
     } = snap;
     let index = Index::new(objects);
-    let facts = YamlFacts::default();
-    let run = Run {
-        rules: &run_rules,
-        config: &s.config,
-        settings: &s.config.settings,
-        kube_version: s.kube_version,
-        pss_version: s.pss_version,
-        facts: &facts,
-        comments: &[],
-        strict: args.run.strict,
-        baseline: None,
-        live: Some(&live),
-    };
-    let outcome = engine::run(&index, &run);
-    let mut report = Report::build(RunResult {
-        sources: Vec::new(),
-        index: &index,
-        outcome,
-        notes: Vec::new(),
-        errors: Vec::new(),
-        general_errors: Vec::new(),
-    });
+    let mut report = judge(&index, &run_rules, &s, args.run.strict, Some(&live));
 
     for (code, kinds) in &blocked {
         for u in kinds {
@@ -359,28 +338,7 @@ fn helm_findings(
         return Vec::new();
     }
     let index = Index::new(objects);
-    let facts = YamlFacts::default();
-    let run = Run {
-        rules: &api_rules,
-        config: &s.config,
-        settings: &s.config.settings,
-        kube_version: s.kube_version,
-        pss_version: s.pss_version,
-        facts: &facts,
-        comments: &[],
-        strict: false,
-        baseline: None,
-        live: None,
-    };
-    let outcome = engine::run(&index, &run);
-    let mut report = Report::build(RunResult {
-        sources: Vec::new(),
-        index: &index,
-        outcome,
-        notes: Vec::new(),
-        errors: Vec::new(),
-        general_errors: Vec::new(),
-    });
+    let mut report = judge(&index, &api_rules, s, false, None);
     let by_id: std::collections::BTreeMap<ObjectId, &str> = index
         .objects()
         .iter()
@@ -403,4 +361,36 @@ fn helm_findings(
         ),
     });
     std::mem::take(&mut report.findings)
+}
+
+/// Runs rules over objects read from a cluster (no files, no YAML facts, no comments) and
+/// builds their report.
+fn judge(
+    index: &Index,
+    rules: &[&'static dyn plimsoll_rules::Rule],
+    s: &crate::check::Settings,
+    strict: bool,
+    live: Option<&LiveFacts>,
+) -> Report {
+    let facts = YamlFacts::default();
+    let run = Run {
+        rules,
+        config: &s.config,
+        settings: &s.config.settings,
+        kube_version: s.kube_version,
+        pss_version: s.pss_version,
+        facts: &facts,
+        comments: &[],
+        strict,
+        baseline: None,
+        live,
+    };
+    Report::build(RunResult {
+        sources: Vec::new(),
+        index,
+        outcome: engine::run(index, &run),
+        notes: Vec::new(),
+        errors: Vec::new(),
+        general_errors: Vec::new(),
+    })
 }

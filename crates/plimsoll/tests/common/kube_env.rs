@@ -239,22 +239,29 @@ impl Cluster {
         )
     }
 
-    /// Runs kubectl as the admin with `input` on stdin; whether it succeeded.
-    pub fn kubectl_stdin_ok(&self, args: &[&str], input: &str) -> bool {
+    /// Runs kubectl as the admin with `input` on stdin.
+    fn kubectl_input(&self, args: &[&str], input: &str) -> std::process::Output {
         let mut child = Command::new(&self.kubectl)
             .arg(format!("--kubeconfig={}", self.kubeconfig(ADMIN).display()))
             .args(args)
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("run kubectl");
+        // kubectl may exit before reading all of it; its answer says why
         let _ = child
             .stdin
             .take()
             .expect("stdin")
             .write_all(input.as_bytes());
-        let out = child.wait_with_output().expect("kubectl");
+        child.wait_with_output().expect("kubectl")
+    }
+
+    /// Runs kubectl as the admin with `input` on stdin; whether it succeeded (the
+    /// reason it did not goes to stderr).
+    pub fn kubectl_stdin_ok(&self, args: &[&str], input: &str) -> bool {
+        let out = self.kubectl_input(args, input);
         if !out.status.success() {
             eprintln!(
                 "kubectl {}: {}",
@@ -267,21 +274,7 @@ impl Cluster {
 
     /// Runs kubectl as the admin with `input` on stdin; panics when it fails.
     pub fn kubectl_stdin(&self, args: &[&str], input: &str) -> String {
-        let mut child = Command::new(&self.kubectl)
-            .arg(format!("--kubeconfig={}", self.kubeconfig(ADMIN).display()))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run kubectl");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-        let out = child.wait_with_output().expect("kubectl");
+        let out = self.kubectl_input(args, input);
         assert!(
             out.status.success(),
             "kubectl {}: {}",
