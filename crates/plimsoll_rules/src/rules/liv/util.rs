@@ -6,7 +6,7 @@ use plimsoll_model::{
     format_duration,
 };
 
-use crate::rule::{Context, Finding};
+use crate::rule::{Context, Finding, Sink};
 
 /// At most this many pods (or nodes) go into a finding's `related` list.
 pub const MAX_RELATED: usize = 3;
@@ -190,6 +190,25 @@ pub fn relate_pods(
             f.related(p, path);
         }
     }
+}
+
+/// Reports that all running pods of a workload are packed together (`all 3 running pods
+/// of Deployment `api` are ` and `place`), on the template's
+/// `topologySpreadConstraints`, which would spread them. `None` when the object has
+/// no pod template.
+pub fn report_packed<'s>(
+    out: &'s mut Sink,
+    id: usize,
+    obj: &Object,
+    running: usize,
+    place: &str,
+) -> Option<&'s mut Finding> {
+    let t = PodTemplate::of(obj)?;
+    Some(out.report(
+        id,
+        t.spec_pointer(&["topologySpreadConstraints"]),
+        format!("all {running} running pods of {} are {place}", named(obj)),
+    ))
 }
 
 /// `spec.replicas` as Kubernetes defaults it (1).
