@@ -115,17 +115,12 @@ impl Rule for ReplicasInOneZone {
             return;
         }
         let zone = zones.first().copied().unwrap_or_default();
-        let Some(f) = report_packed(
-            out,
-            id,
-            obj,
-            running.len(),
-            &format!(
-                "in zone `{zone}` (on {} nodes), while the cluster's nodes span {} zones: a zone outage stops every replica",
-                pod_nodes.len(),
-                cluster_zones.len()
-            ),
-        ) else {
+        let place = format!(
+            "in zone `{zone}` (on {} nodes), while the cluster's nodes span {} zones: a zone outage stops every replica",
+            pod_nodes.len(),
+            cluster_zones.len()
+        );
+        let Some(f) = report_packed(out, id, obj, running.len(), &place) else {
             return;
         };
         for nid in node_ids.into_iter().take(MAX_RELATED) {

@@ -106,15 +106,10 @@ impl Rule for ReplicasOnOneNode {
         if cluster_nodes == 1 {
             return;
         }
-        let Some(f) = report_packed(
-            out,
-            id,
-            obj,
-            running.len(),
-            &format!(
-                "on node `{node}` (of {cluster_nodes} nodes): when it fails or is drained, every replica stops at once"
-            ),
-        ) else {
+        let place = format!(
+            "on node `{node}` (of {cluster_nodes} nodes): when it fails or is drained, every replica stops at once"
+        );
+        let Some(f) = report_packed(out, id, obj, running.len(), &place) else {
             return;
         };
         if let Some((n, _)) = node_named(cx, node) {
