@@ -44,6 +44,17 @@ fn shown_on<'f>(index: &Index, findings: impl IntoIterator<Item = &'f Finding>) 
         .collect()
 }
 
+/// Asserts that the rule reports exactly these objects of the input.
+#[track_caller]
+fn assert_reported_on(text: &str, code: &str, expected: &[&str]) {
+    let (index, outcome) = run_with(text, &[rule(code)], None);
+    assert_eq!(
+        shown_on(&index, &outcome.findings),
+        expected,
+        "{outcome:#?}"
+    );
+}
+
 /// The findings on copies a controller made (objects judged through their owner):
 /// `RES001 on Pod shop/api-x7k2p`.
 fn on_copies<'f>(index: &Index, findings: impl IntoIterator<Item = &'f Finding>) -> Vec<String> {
@@ -147,12 +158,7 @@ status:
 
 #[test]
 fn a_workload_is_judged_once_not_through_its_replicasets_and_pods() {
-    let (index, outcome) = run_with(DEPLOYMENT_RS_POD, &[rule("RES001")], None);
-    assert_eq!(
-        shown_on(&index, &outcome.findings),
-        ["Deployment shop/api"],
-        "{outcome:#?}"
-    );
+    assert_reported_on(DEPLOYMENT_RS_POD, "RES001", &["Deployment shop/api"]);
 }
 
 #[test]
@@ -196,11 +202,10 @@ fn no_rule_reports_the_copies_a_controller_made() {
 #[test]
 fn yaml_level_rules_still_read_every_document() {
     // `build: 0755` in the Pod's labels is a number where Kubernetes wants a string
-    let (index, outcome) = run_with(DEPLOYMENT_RS_POD, &[rule("YML003")], None);
-    assert_eq!(
-        shown_on(&index, &outcome.findings),
-        ["Pod shop/api-6f7c9d8b4d-x7k2p"],
-        "{outcome:#?}"
+    assert_reported_on(
+        DEPLOYMENT_RS_POD,
+        "YML003",
+        &["Pod shop/api-6f7c9d8b4d-x7k2p"],
     );
 }
 
