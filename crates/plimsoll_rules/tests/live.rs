@@ -7,7 +7,7 @@ use plimsoll_rules::engine::{self, Outcome, Run};
 use plimsoll_rules::input::load_text;
 use plimsoll_rules::live::LiveFacts;
 use plimsoll_rules::registry::{all_rules, find};
-use plimsoll_rules::rule::Rule;
+use plimsoll_rules::rule::{Finding, Rule};
 
 fn run_with(text: &str, rules: &[&'static dyn Rule], live: Option<&LiveFacts>) -> (Index, Outcome) {
     let loaded = load_text(0, text, "default");
@@ -34,6 +34,41 @@ fn run_with(text: &str, rules: &[&'static dyn Rule], live: Option<&LiveFacts>) -
 
 fn rule(code: &str) -> &'static dyn Rule {
     find(code).unwrap_or_else(|| panic!("{code}"))
+}
+
+/// The objects the findings are on: `Deployment shop/api`.
+fn shown_on<'f>(index: &Index, findings: impl IntoIterator<Item = &'f Finding>) -> Vec<String> {
+    findings
+        .into_iter()
+        .map(|f| index.object(f.object).display_name())
+        .collect()
+}
+
+/// Asserts that the rule reports exactly these objects of the input.
+#[track_caller]
+fn assert_reported_on(text: &str, code: &str, expected: &[&str]) {
+    let (index, outcome) = run_with(text, &[rule(code)], None);
+    assert_eq!(
+        shown_on(&index, &outcome.findings),
+        expected,
+        "{outcome:#?}"
+    );
+}
+
+/// The findings on copies a controller made (objects judged through their owner):
+/// `RES001 on Pod shop/api-x7k2p`.
+fn on_copies<'f>(index: &Index, findings: impl IntoIterator<Item = &'f Finding>) -> Vec<String> {
+    findings
+        .into_iter()
+        .filter(|f| index.judged_through_owner(f.object))
+        .map(|f| {
+            format!(
+                "{} on {}",
+                f.rule.code,
+                index.object(f.object).display_name()
+            )
+        })
+        .collect()
 }
 
 /// A Deployment, its ReplicaSet and one Pod, as `kubectl get deploy,rs,pod -o yaml`
@@ -123,33 +158,21 @@ status:
 
 #[test]
 fn a_workload_is_judged_once_not_through_its_replicasets_and_pods() {
-    let (index, outcome) = run_with(DEPLOYMENT_RS_POD, &[rule("RES001")], None);
-    let on: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| index.object(f.object).display_name())
-        .collect();
-    assert_eq!(on, ["Deployment shop/api"], "{outcome:#?}");
+    assert_reported_on(DEPLOYMENT_RS_POD, "RES001", &["Deployment shop/api"]);
 }
 
 #[test]
 fn no_rule_reports_the_copies_a_controller_made() {
     let rules: Vec<&'static dyn Rule> = all_rules().to_vec();
     let (index, outcome) = run_with(DEPLOYMENT_RS_POD, &rules, None);
-    let owned: Vec<String> = outcome
-        .findings
-        .iter()
-        .chain(outcome.exempted.iter().map(|e| &e.finding))
-        .filter(|f| index.judged_through_owner(f.object))
-        .filter(|f| f.rule.group() != "YML")
-        .map(|f| {
-            format!(
-                "{} on {}",
-                f.rule.code,
-                index.object(f.object).display_name()
-            )
-        })
-        .collect();
+    let owned = on_copies(
+        &index,
+        outcome
+            .findings
+            .iter()
+            .chain(outcome.exempted.iter().map(|e| &e.finding))
+            .filter(|f| f.rule.group() != "YML"),
+    );
     assert!(owned.is_empty(), "{owned:#?}");
     assert!(
         outcome
@@ -179,13 +202,11 @@ fn no_rule_reports_the_copies_a_controller_made() {
 #[test]
 fn yaml_level_rules_still_read_every_document() {
     // `build: 0755` in the Pod's labels is a number where Kubernetes wants a string
-    let (index, outcome) = run_with(DEPLOYMENT_RS_POD, &[rule("YML003")], None);
-    let on: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| index.object(f.object).display_name())
-        .collect();
-    assert_eq!(on, ["Pod shop/api-6f7c9d8b4d-x7k2p"], "{outcome:#?}");
+    assert_reported_on(
+        DEPLOYMENT_RS_POD,
+        "YML003",
+        &["Pod shop/api-6f7c9d8b4d-x7k2p"],
+    );
 }
 
 #[test]
@@ -508,24 +529,11 @@ status:
 "#;
     let rules: Vec<&'static dyn Rule> = all_rules().to_vec();
     let (index, out) = run_with(text, &rules, None);
-    let on_copies: Vec<String> = out
-        .findings
-        .iter()
-        .filter(|f| index.judged_through_owner(f.object))
-        .map(|f| {
-            format!(
-                "{} on {}",
-                f.rule.code,
-                index.object(f.object).display_name()
-            )
-        })
-        .collect();
-    assert!(on_copies.is_empty(), "{on_copies:#?}");
-    let oom: Vec<String> = out
-        .findings
-        .iter()
-        .filter(|f| f.rule.code == "LIV001")
-        .map(|f| index.object(f.object).display_name())
-        .collect();
+    let copies = on_copies(&index, &out.findings);
+    assert!(copies.is_empty(), "{copies:#?}");
+    let oom = shown_on(
+        &index,
+        out.findings.iter().filter(|f| f.rule.code == "LIV001"),
+    );
     assert_eq!(oom, ["Deployment shop/api"]);
 }

@@ -1,6 +1,6 @@
-use plimsoll_model::{ContainerState, Object, PodTemplate};
+use plimsoll_model::{ContainerState, Object};
 
-use super::util::{ago, last_exit, named, pods, relate_pods};
+use super::util::{ago, container_hits, last_exit, relate_pods, some_pods_of, template_and_pods};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -75,48 +75,25 @@ pub fn is_crash_looping(state: Option<ContainerState>) -> bool {
 
 impl Rule for ContainerCrashLooping {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        let Some(t) = PodTemplate::of(obj) else {
+        let Some((t, pods)) = template_and_pods(cx, id, obj) else {
             return;
         };
-        let pods = pods(cx, id, obj);
-        if pods.is_empty() {
-            return;
-        }
         let now = cx.now();
-        for c in t.containers().filter(|c| c.kind.counts_for_resources()) {
-            let mut seen = 0;
-            let mut looping = Vec::new();
-            for (p, ps) in &pods {
-                let Some(cs) = ps.container(c.name) else {
-                    continue;
-                };
-                seen += 1;
-                if is_crash_looping(cs.state) {
-                    looping.push((*p, cs));
-                }
-            }
-            if looping.is_empty() {
-                continue;
-            }
-            // the pod that restarted it most tells the story
-            looping.sort_by(|a, b| {
-                b.1.restart_count
-                    .cmp(&a.1.restart_count)
-                    .then(a.0.cmp(&b.0))
-            });
-            let restarts: i64 = looping.iter().map(|(_, cs)| cs.restart_count).sum();
-            let whose = if looping.len() == 1 && looping[0].0 == id {
+        for looping in container_hits(&t, &pods, |_, cs| is_crash_looping(cs.state).then_some(())) {
+            let (c, hits) = (looping.container, &looping.hits);
+            let restarts: i64 = hits.iter().map(|h| h.container.restart_count).sum();
+            let whose = if looping.is_own_pod(id) {
                 String::new()
             } else {
-                format!(" in {} of {seen} pods of {}", looping.len(), named(obj))
+                format!(" in {}", some_pods_of(hits.len(), looping.seen, obj))
             };
             let mut msg = format!(
                 "{} `{}` is in CrashLoopBackOff{whose} ({restarts} restarts{})",
                 c.kind.as_str(),
                 c.name,
-                if looping.len() == 1 { "" } else { " in all" }
+                if hits.len() == 1 { "" } else { " in all" }
             );
-            if let Some((how, when)) = last_exit(&looping[0].1) {
+            if let Some((how, when)) = last_exit(&hits[0].container) {
                 msg.push_str(&format!("; it last exited with {how}"));
                 if let Some(when) = when {
                     msg.push_str(&format!(" {}", ago(now, when)));
@@ -125,9 +102,8 @@ impl Rule for ContainerCrashLooping {
             let f = out.report_container(id, &c, c.pointer(), msg);
             relate_pods(
                 f,
-                looping
-                    .iter()
-                    .map(|(p, cs)| (*p, cs.pointer(&["state", "waiting"]))),
+                hits.iter()
+                    .map(|h| (h.pod, h.container.pointer(&["state", "waiting"]))),
             );
         }
     }

@@ -1,6 +1,8 @@
-use plimsoll_model::{ContainerState, Object, PodTemplate, Quantity, Timestamp};
+use plimsoll_model::{ContainerState, Object, Quantity, Timestamp};
 
-use super::util::{ago, named, pod_container, pods, relate_pods};
+use super::util::{
+    ago, container_hits, named, pod_container, relate_pods, some_pods_of, template_and_pods,
+};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -71,59 +73,39 @@ declare_rule! {
 
 impl Rule for ContainerOomKilled {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        let Some(t) = PodTemplate::of(obj) else {
+        let Some((t, pods)) = template_and_pods(cx, id, obj) else {
             return;
         };
-        let pods = pods(cx, id, obj);
-        if pods.is_empty() {
-            return;
-        }
         let now = cx.now();
         let window = i64::from(cx.settings.oom_killed_window_hours) * 3_600;
         let recent = |at: Timestamp| now.is_none_or(|n| n.unix() - at.unix() <= window);
         let pod_limit = t
             .pod_resources_at(cx.kube_version)
             .and_then(|r| r.limits.memory);
-        for c in t.containers().filter(|c| c.kind.counts_for_resources()) {
-            let mut seen = 0;
-            // (pod, pointer to the termination, when, restarts, the pod's own limit)
-            let mut kills = Vec::new();
-            for (p, ps) in &pods {
-                let Some(cs) = ps.container(c.name) else {
-                    continue;
-                };
-                seen += 1;
-                let kill = [("state", cs.state), ("lastState", cs.last_state)]
-                    .into_iter()
-                    .find_map(|(key, s)| match s {
-                        Some(ContainerState::Terminated {
-                            reason: Some("OOMKilled"),
-                            finished_at: Some(at),
-                            ..
-                        }) if recent(at) => Some((key, at)),
-                        _ => None,
-                    });
-                if let Some((key, at)) = kill {
-                    let ran_with = pod_container(ps.object, c.name)
-                        .and_then(|pc| pc.resources().limits.memory);
-                    kills.push((
-                        *p,
-                        cs.pointer(&[key, "terminated"]),
-                        at,
-                        cs.restart_count,
-                        ran_with,
-                    ));
-                }
-            }
-            if kills.is_empty() {
-                continue;
-            }
+        // the recent kill of each pod: (the state's key, when, the pod's own limit)
+        let killed = container_hits(&t, &pods, |ps, cs| {
+            let (key, at) = [("state", cs.state), ("lastState", cs.last_state)]
+                .into_iter()
+                .find_map(|(key, s)| match s {
+                    Some(ContainerState::Terminated {
+                        reason: Some("OOMKilled"),
+                        finished_at: Some(at),
+                        ..
+                    }) if recent(at) => Some((key, at)),
+                    _ => None,
+                })?;
+            let ran_with =
+                pod_container(ps.object, cs.name).and_then(|pc| pc.resources().limits.memory);
+            Some((key, at, ran_with))
+        });
+        for killed in killed {
+            let own_pod = killed.is_own_pod(id);
+            let (c, seen, mut kills) = (killed.container, killed.seen, killed.hits);
             // newest first
-            kills.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-            let newest = kills[0].2;
-            let restarts: i64 = kills.iter().map(|k| k.3).sum();
+            kills.sort_by(|a, b| b.found.1.cmp(&a.found.1).then(a.pod.cmp(&b.pod)));
+            let newest = kills[0].found.1;
+            let restarts: i64 = kills.iter().map(|k| k.container.restart_count).sum();
             let limit = c.resources().limits.memory;
-            let own_pod = kills[0].0 == id;
             let restarted = match (restarts, own_pod) {
                 (0, _) => String::new(),
                 (1, true) => "; it has restarted once".to_string(),
@@ -136,7 +118,7 @@ impl Rule for ContainerOomKilled {
             } else if seen == 1 {
                 format!(" in the only pod of {}", named(obj))
             } else {
-                format!(" in {} of {seen} pods of {}", kills.len(), named(obj))
+                format!(" in {}", some_pods_of(kills.len(), seen, obj))
             };
             let mut msg = format!(
                 "{} `{}` was OOMKilled{whose} in the last {}h, most recently {} ({newest}){restarted}",
@@ -158,7 +140,7 @@ impl Rule for ContainerOomKilled {
             // what the killed pods ran with, when a VPA or an older revision set it
             let differ: Vec<Quantity> = kills
                 .iter()
-                .filter_map(|k| k.4)
+                .filter_map(|k| k.found.2)
                 .filter(|q| Some(*q) != limit)
                 .collect();
             if !differ.is_empty() && !own_pod {
@@ -178,7 +160,12 @@ impl Rule for ContainerOomKilled {
                 c.field_pointer(&["resources", "limits", "memory"]),
                 msg,
             );
-            relate_pods(f, kills.into_iter().map(|k| (k.0, k.1)));
+            relate_pods(
+                f,
+                kills
+                    .iter()
+                    .map(|k| (k.pod, k.container.pointer(&[k.found.0, "terminated"]))),
+            );
         }
     }
 }

@@ -1,7 +1,9 @@
-use plimsoll_model::{Object, PodTemplate, format_duration};
+use plimsoll_model::Object;
 
 use super::container_crash_looping::is_crash_looping;
-use super::util::{last_exit, named, pods, relate_pods};
+use super::util::{
+    container_hits, elapsed, last_exit, relate_pods, some_pods_of, template_and_pods,
+};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -66,43 +68,21 @@ declare_rule! {
 
 impl Rule for ContainerRestartsHigh {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        let Some(t) = PodTemplate::of(obj) else {
+        let Some((t, pods)) = template_and_pods(cx, id, obj) else {
             return;
         };
-        let pods = pods(cx, id, obj);
-        if pods.is_empty() {
-            return;
-        }
         let threshold = i64::from(cx.settings.restarts_high_threshold);
         let now = cx.now();
-        for c in t.containers().filter(|c| c.kind.counts_for_resources()) {
-            let mut seen = 0;
-            let mut high = Vec::new();
-            for (p, ps) in &pods {
-                let Some(cs) = ps.container(c.name) else {
-                    continue;
-                };
-                seen += 1;
-                if cs.restart_count >= threshold && !is_crash_looping(cs.state) {
-                    high.push((*p, *ps, cs));
-                }
-            }
-            if high.is_empty() {
-                continue;
-            }
-            high.sort_by(|a, b| {
-                b.2.restart_count
-                    .cmp(&a.2.restart_count)
-                    .then(a.0.cmp(&b.0))
-            });
-            let (top, top_pod, top_cs) = high[0];
-            let age = match (now, top_pod.start_time()) {
-                (Some(now), Some(start)) if now > start => {
-                    format!(" in {}", format_duration(now.unix() - start.unix()))
-                }
-                _ => String::new(),
-            };
-            let mut msg = if high.len() == 1 && top == id {
+        let high = container_hits(&t, &pods, |_, cs| {
+            (cs.restart_count >= threshold && !is_crash_looping(cs.state)).then_some(())
+        });
+        for high in high {
+            let (c, hits) = (high.container, &high.hits);
+            let (top_pod, top_cs) = (hits[0].status, hits[0].container);
+            let age = elapsed(now, top_pod.start_time())
+                .map(|d| format!(" in {d}"))
+                .unwrap_or_default();
+            let mut msg = if high.is_own_pod(id) {
                 format!(
                     "{} `{}` restarted {} times{age}",
                     c.kind.as_str(),
@@ -111,11 +91,10 @@ impl Rule for ContainerRestartsHigh {
                 )
             } else {
                 format!(
-                    "{} `{}` restarted {threshold} times or more in {} of {seen} pods of {} (at most {} times{age}, in pod `{}`)",
+                    "{} `{}` restarted {threshold} times or more in {} (at most {} times{age}, in pod `{}`)",
                     c.kind.as_str(),
                     c.name,
-                    high.len(),
-                    named(obj),
+                    some_pods_of(hits.len(), high.seen, obj),
                     top_cs.restart_count,
                     top_pod.object.name
                 )
@@ -126,8 +105,8 @@ impl Rule for ContainerRestartsHigh {
             let f = out.report_container(id, &c, c.pointer(), msg);
             relate_pods(
                 f,
-                high.iter()
-                    .map(|(p, _, cs)| (*p, cs.pointer(&["restartCount"]))),
+                hits.iter()
+                    .map(|h| (h.pod, h.container.pointer(&["restartCount"]))),
             );
         }
     }

@@ -1,6 +1,6 @@
-use plimsoll_model::{Object, PodTemplate, condition, format_duration};
+use plimsoll_model::{Object, condition};
 
-use super::util::{named, pods, relate_pods};
+use super::util::{elapsed, named, relate_pods, some_pods_of, template_and_pods};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -63,13 +63,9 @@ declare_rule! {
 
 impl Rule for PodUnschedulable {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        let Some(t) = PodTemplate::of(obj) else {
+        let Some((t, pods)) = template_and_pods(cx, id, obj) else {
             return;
         };
-        let pods = pods(cx, id, obj);
-        if pods.is_empty() {
-            return;
-        }
         let mut waiting = Vec::new();
         for (p, ps) in &pods {
             if ps.phase() != Some("Pending") || ps.is_terminating() {
@@ -93,20 +89,15 @@ impl Rule for PodUnschedulable {
         });
         let now = cx.now();
         let oldest = waiting.iter().filter_map(|(_, c)| c.last_transition).min();
-        let since = match (now, oldest) {
-            (Some(now), Some(t)) if now > t => {
-                format!(" for {}", format_duration(now.unix() - t.unix()))
-            }
-            _ => String::new(),
-        };
+        let since = elapsed(now, oldest)
+            .map(|d| format!(" for {d}"))
+            .unwrap_or_default();
         let who = if waiting.len() == 1 && waiting[0].0 == id {
             format!("{} cannot be scheduled{since}", named(obj))
         } else {
             format!(
-                "{} of {} pods of {} cannot be scheduled{since}",
-                waiting.len(),
-                pods.len(),
-                named(obj)
+                "{} cannot be scheduled{since}",
+                some_pods_of(waiting.len(), pods.len(), obj)
             )
         };
         let quoted = waiting[0].1.message;

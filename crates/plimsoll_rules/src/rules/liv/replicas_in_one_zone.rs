@@ -1,9 +1,9 @@
 use std::collections::BTreeSet;
 
-use plimsoll_model::{Object, PodTemplate, Pointer};
+use plimsoll_model::{Object, Pointer};
 
 use super::replicas_on_one_node::running_replicas;
-use super::util::{MAX_RELATED, named, node_named, nodes, zone_of};
+use super::util::{MAX_RELATED, node_named, nodes, report_packed, zone_of};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -115,20 +115,14 @@ impl Rule for ReplicasInOneZone {
             return;
         }
         let zone = zones.first().copied().unwrap_or_default();
-        let Some(t) = PodTemplate::of(obj) else {
+        let place = format!(
+            "in zone `{zone}` (on {} nodes), while the cluster's nodes span {} zones: a zone outage stops every replica",
+            pod_nodes.len(),
+            cluster_zones.len()
+        );
+        let Some(f) = report_packed(out, id, obj, running.len(), &place) else {
             return;
         };
-        let f = out.report(
-            id,
-            t.spec_pointer(&["topologySpreadConstraints"]),
-            format!(
-                "all {} running pods of {} are in zone `{zone}` (on {} nodes), while the cluster's nodes span {} zones: a zone outage stops every replica",
-                running.len(),
-                named(obj),
-                pod_nodes.len(),
-                cluster_zones.len()
-            ),
-        );
         for nid in node_ids.into_iter().take(MAX_RELATED) {
             f.related(nid, Pointer::root().keys(&["metadata", "labels"]));
         }

@@ -1,6 +1,6 @@
 use plimsoll_model::{Object, PodStatus, PodTemplate, Pointer};
 
-use super::util::{named, node_named, nodes, pods};
+use super::util::{node_named, nodes, pods, report_packed};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -106,18 +106,12 @@ impl Rule for ReplicasOnOneNode {
         if cluster_nodes == 1 {
             return;
         }
-        let Some(t) = PodTemplate::of(obj) else {
+        let place = format!(
+            "on node `{node}` (of {cluster_nodes} nodes): when it fails or is drained, every replica stops at once"
+        );
+        let Some(f) = report_packed(out, id, obj, running.len(), &place) else {
             return;
         };
-        let f = out.report(
-            id,
-            t.spec_pointer(&["topologySpreadConstraints"]),
-            format!(
-                "all {} running pods of {} are on node `{node}` (of {cluster_nodes} nodes): when it fails or is drained, every replica stops at once",
-                running.len(),
-                named(obj)
-            ),
-        );
         if let Some((n, _)) = node_named(cx, node) {
             f.related(n, Pointer::root().keys(&["metadata", "name"]));
         }

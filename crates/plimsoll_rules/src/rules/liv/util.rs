@@ -6,7 +6,7 @@ use plimsoll_model::{
     format_duration,
 };
 
-use crate::rule::{Context, Finding};
+use crate::rule::{Context, Finding, Sink};
 
 /// At most this many pods (or nodes) go into a finding's `related` list.
 pub const MAX_RELATED: usize = 3;
@@ -25,6 +25,106 @@ pub fn pods<'a>(cx: &Context<'a>, id: usize, obj: &Object) -> Vec<(usize, PodSta
         .collect()
 }
 
+/// The pod template of a workload (or Pod) and its [`pods`], or `None` when it has no
+/// template or no pod reports a status: then a rule that reads the pods has nothing to
+/// judge.
+pub fn template_and_pods<'a, 'o>(
+    cx: &Context<'a>,
+    id: usize,
+    obj: &'o Object,
+) -> Option<(PodTemplate<'o>, Vec<(usize, PodStatus<'a>)>)> {
+    let t = PodTemplate::of(obj)?;
+    let pods = pods(cx, id, obj);
+    (!pods.is_empty()).then_some((t, pods))
+}
+
+/// A pod in which a rule kept the status of one container, and what it read there.
+#[derive(Debug, Clone, Copy)]
+pub struct PodHit<'a, T> {
+    /// The Pod.
+    pub pod: usize,
+    /// The Pod's status.
+    pub status: PodStatus<'a>,
+    /// The container's status in that Pod.
+    pub container: ContainerStatus<'a>,
+    /// What the rule's `pick` returned for it.
+    pub found: T,
+}
+
+/// One container of a workload's template, and the pods in which a rule kept its
+/// status.
+#[derive(Debug, Clone)]
+pub struct ContainerHits<'a, T> {
+    /// The container of the template.
+    pub container: Container<'a>,
+    /// How many of the pods report a status for it.
+    pub seen: usize,
+    /// The pods whose status of the container `pick` kept, never empty: the most
+    /// restarted first, then in pod order.
+    pub hits: Vec<PodHit<'a, T>>,
+}
+
+impl<T> ContainerHits<'_, T> {
+    /// Whether the only pod is the object judged itself (a bare Pod, not the pods of a
+    /// workload), so that the message need not say which pods.
+    pub fn is_own_pod(&self, id: usize) -> bool {
+        self.hits.len() == 1 && self.hits[0].pod == id
+    }
+}
+
+/// For each container of the template that counts for resources (all but ephemeral
+/// ones), the pods whose status of that container `pick` keeps (it returns `Some`),
+/// the pod that restarted it most first. Containers no pod keeps are left out; pods
+/// without a status of the container are not counted in
+/// [`seen`](ContainerHits::seen).
+pub fn container_hits<'a, T>(
+    t: &PodTemplate<'a>,
+    pods: &[(usize, PodStatus<'a>)],
+    mut pick: impl FnMut(PodStatus<'a>, ContainerStatus<'a>) -> Option<T>,
+) -> Vec<ContainerHits<'a, T>> {
+    let mut out = Vec::new();
+    for c in t.containers().filter(|c| c.kind.counts_for_resources()) {
+        let mut seen = 0;
+        let mut hits = Vec::new();
+        for &(pod, status) in pods {
+            let Some(container) = status.container(c.name) else {
+                continue;
+            };
+            seen += 1;
+            if let Some(found) = pick(status, container) {
+                hits.push(PodHit {
+                    pod,
+                    status,
+                    container,
+                    found,
+                });
+            }
+        }
+        if hits.is_empty() {
+            continue;
+        }
+        // the pod that restarted it most tells the story
+        hits.sort_by(|a, b| {
+            b.container
+                .restart_count
+                .cmp(&a.container.restart_count)
+                .then(a.pod.cmp(&b.pod))
+        });
+        out.push(ContainerHits {
+            container: c,
+            seen,
+            hits,
+        });
+    }
+    out
+}
+
+/// `2 of 3 pods of Deployment `api``: how many of a workload's pods something holds
+/// for.
+pub fn some_pods_of(n: usize, of: usize, obj: &Object) -> String {
+    format!("{n} of {of} pods of {}", named(obj))
+}
+
 /// `Deployment `api`` or `Pod `api-x7k2p``.
 pub fn named(obj: &Object) -> String {
     format!("{} `{}`", obj.kind, obj.name)
@@ -36,6 +136,15 @@ pub fn ago(now: Option<Timestamp>, t: Timestamp) -> String {
         Some(now) if now > t => format!("{} ago", format_duration(now.unix() - t.unix())),
         Some(_) => "just now".to_string(),
         None => format!("at {t}"),
+    }
+}
+
+/// How long it has been from `since` to `now` (`3h`), when both are known and `since`
+/// is before `now`.
+pub fn elapsed(now: Option<Timestamp>, since: Option<Timestamp>) -> Option<String> {
+    match (now, since) {
+        (Some(now), Some(since)) if now > since => Some(format_duration(now.unix() - since.unix())),
+        _ => None,
     }
 }
 
@@ -81,6 +190,25 @@ pub fn relate_pods(
             f.related(p, path);
         }
     }
+}
+
+/// Reports that all running pods of a workload are packed together (`all 3 running pods
+/// of Deployment `api` are ` and `place`), on the template's
+/// `topologySpreadConstraints`, which would spread them. `None` when the object has
+/// no pod template.
+pub fn report_packed<'s>(
+    out: &'s mut Sink,
+    id: usize,
+    obj: &Object,
+    running: usize,
+    place: &str,
+) -> Option<&'s mut Finding> {
+    let t = PodTemplate::of(obj)?;
+    Some(out.report(
+        id,
+        t.spec_pointer(&["topologySpreadConstraints"]),
+        format!("all {running} running pods of {} are {place}", named(obj)),
+    ))
 }
 
 /// `spec.replicas` as Kubernetes defaults it (1).
