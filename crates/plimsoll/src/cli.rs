@@ -298,9 +298,10 @@ pub struct RunArgs {
     pub ignore: Vec<String>,
 
     /// The Kubernetes version to judge against (1.30, v1.30, 1.30.2); sets API
-    /// removals and the default Pod Security policy version. Default: the newest
-    /// released Kubernetes this build knows. Charts and overlays are rendered for this
-    /// version too (`helm template --kube-version`), when it is given.
+    /// removals and the default Pod Security policy version. Default: for `check`, the
+    /// newest released Kubernetes this build knows (charts and overlays are rendered
+    /// for the version when it is given: `helm template --kube-version`); for `audit`,
+    /// the cluster's own version.
     #[arg(long, value_name = "VERSION")]
     pub kube_version: Option<String>,
 
@@ -327,7 +328,8 @@ pub struct RunArgs {
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
 
-    /// Configuration file (default: `.plimsoll.yaml` found upward from the inputs).
+    /// Configuration file (default: `.plimsoll.yaml` found upward from the inputs, or
+    /// from the working directory for `audit`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
