@@ -18,10 +18,6 @@ use common::formats::{
 use common::kube_env::{ADMIN, AUDIT, AUDIT_SECRETS, Cluster, NAMESPACED, NOBODY, binaries};
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn audit(c: &Cluster, user: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plimsoll"))
         .arg("audit")
@@ -64,7 +60,7 @@ fn report(out: &Output) -> Value {
         )
     });
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("schemas/report.schema.json")).unwrap(),
+        &std::fs::read_to_string(common::repo_root().join("schemas/report.schema.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
@@ -193,7 +189,7 @@ fn read_dir_yaml(dir: &Path) -> String {
 /// The naive example as the cluster would hold it, in namespaces of its own: the
 /// documents in removed API versions could never have been applied.
 fn naive_servable() -> String {
-    read_dir_yaml(&repo().join("examples/naive"))
+    read_dir_yaml(&common::repo_root().join("examples/naive"))
         .replace("shop", "naive")
         .split("\n---")
         .filter(|d| {
@@ -324,8 +320,11 @@ fn helm_release(c: &Cluster) {
 }
 
 fn load_state(c: &Cluster) {
-    c.apply(&std::fs::read_to_string(repo().join("deploy/audit-rbac.yaml")).unwrap());
-    c.apply(&std::fs::read_to_string(repo().join("deploy/audit-secrets-rbac.yaml")).unwrap());
+    c.apply(&std::fs::read_to_string(common::repo_root().join("deploy/audit-rbac.yaml")).unwrap());
+    c.apply(
+        &std::fs::read_to_string(common::repo_root().join("deploy/audit-secrets-rbac.yaml"))
+            .unwrap(),
+    );
     c.apply(TEST_BINDINGS);
     c.apply(EXTERNAL_SECRETS_CRDS);
     c.kubectl(&[
@@ -335,7 +334,9 @@ fn load_state(c: &Cluster) {
         "--all",
         "--timeout=60s",
     ]);
-    c.apply(&read_dir_yaml(&repo().join("examples/production")));
+    c.apply(&read_dir_yaml(
+        &common::repo_root().join("examples/production"),
+    ));
     // one document at a time: the API server rejects what the naive example gets wrong
     // at the schema level (numbers in string fields, YML003), as it would have then
     let mut accepted = Vec::new();
@@ -968,7 +969,7 @@ spec:
 /// enforces the restricted Pod Security level, without a warning; a variant that breaks
 /// the level draws one (the check is live).
 fn job_is_admitted(c: &Cluster) {
-    let job = std::fs::read_to_string(repo().join("deploy/audit-job.yaml")).unwrap();
+    let job = std::fs::read_to_string(common::repo_root().join("deploy/audit-job.yaml")).unwrap();
     let apply = |yaml: &str| {
         let path = c.dir.path().join("job.yaml");
         std::fs::write(&path, yaml).unwrap();

@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -27,10 +27,6 @@ const OLD_REPLICASETS: usize = 3;
 const CONFIGMAPS_PER_APP: usize = 26;
 const NODES: usize = 100;
 const CONCURRENCY: usize = 24;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 struct Loader {
     client: kube::Client,
@@ -332,7 +328,7 @@ fn audit_at_scale() {
             "--max-mutating-requests-inflight=400",
         ],
     );
-    c.apply(&std::fs::read_to_string(repo().join("deploy/audit-rbac.yaml")).unwrap());
+    c.apply(&std::fs::read_to_string(common::repo_root().join("deploy/audit-rbac.yaml")).unwrap());
     c.apply(
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: test-plimsoll-audit}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: plimsoll-audit}\nsubjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: plimsoll-audit}]\n",
     );

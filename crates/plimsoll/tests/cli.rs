@@ -1,8 +1,12 @@
 //! The command line as a user runs it: real files, real processes, exit codes and
 //! the JSON contract checked against its published schema.
 
+mod common;
+
+use common::{repo_root, run_in};
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,10 +16,6 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_plimsoll"));
     c.env_remove("NO_COLOR");
     c
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    bin().current_dir(dir).args(args).output().expect("runs")
 }
 
 fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
@@ -39,10 +39,6 @@ fn json(out: &Output) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn schema(name: &str) -> jsonschema::Validator {

@@ -6,28 +6,17 @@
 
 mod common;
 
+use common::{repo_root, run_in};
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use common::formats::{
     assert_sarif_matches, count, have_xmllint, junit_schema, multitool_validate, parse_command,
     parse_xml, sarif_multitool, xmllint_validate,
 };
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs")
-}
 
 fn stdout(out: &Output) -> String {
     assert!(

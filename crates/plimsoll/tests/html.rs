@@ -4,23 +4,15 @@
 //! errors, no requests, the counts and every filter agree with the JSON report of the same
 //! run, and screenshots are written to the target's tmp directory.
 
+mod common;
+
+use common::{repo_root, run_in};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Mutex;
 
 use serde_json::{Value, json};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs")
-}
 
 /// Runs `check ARGS --format json=JSON --format html=HTML` in `dir`; returns the exit code.
 fn html_and_json(dir: &Path, args: &[&str], html: &Path, json: &Path) -> i32 {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -12,16 +12,7 @@ use serde_json::Value;
 use common::tools::{Tools, tools};
 
 fn repo_root() -> PathBuf {
-    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap()
-}
-
-fn plimsoll(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs")
+    std::fs::canonicalize(common::repo_root()).unwrap()
 }
 
 /// `plimsoll check` in the repository, with the fetched helm and kubectl.
@@ -34,7 +25,7 @@ fn check(t: &Tools, args: &[&str]) -> Output {
         t.kubectl.to_str().unwrap(),
     ];
     all.extend_from_slice(args);
-    plimsoll(&repo_root(), &all)
+    common::run_in(&repo_root(), &all)
 }
 
 fn json(out: &Output) -> Value {
@@ -416,7 +407,7 @@ fn failed_renders_are_errors_naming_the_chart_and_the_others_are_checked() {
         ),
         ("plain/web.yaml", NO_LIMIT),
     ]);
-    let out = plimsoll(
+    let out = common::run_in(
         d.path(),
         &[
             "check",
@@ -470,7 +461,7 @@ fn failed_renders_are_errors_naming_the_chart_and_the_others_are_checked() {
     );
 
     let text = String::from_utf8(
-        plimsoll(
+        common::run_in(
             d.path(),
             &["check", "billing", "--helm", t.helm.to_str().unwrap()],
         )
@@ -525,14 +516,14 @@ fn a_missing_renderer_is_a_clear_error() {
             && m.contains("--kustomize PATH")),
         "{messages:#?}"
     );
-    let out = plimsoll(d.path(), &["check", "chart", "--helm", "/nonexistent/helm"]);
+    let out = common::run_in(d.path(), &["check", "chart", "--helm", "/nonexistent/helm"]);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("--helm /nonexistent/helm: no executable file there"),
         "{text}"
     );
-    let out = plimsoll(d.path(), &["check", "overlay", "--render", "never"]);
+    let out = common::run_in(d.path(), &["check", "overlay", "--render", "never"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8(out.stdout)
@@ -571,7 +562,7 @@ spec:
 ",
         ),
     ]);
-    let out = plimsoll(
+    let out = common::run_in(
         d.path(),
         &[
             "check",
