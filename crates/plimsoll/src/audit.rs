@@ -159,19 +159,29 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         .into_iter()
         .filter(|r| !files_only(r.meta().code))
         .collect();
+    // Rules that judge every object on its own (`*`: the API rules, duplicate objects)
+    // still run: only the objects they could not read go unjudged, and are reported so.
     let mut blocked: BTreeMap<&'static str, Vec<&plimsoll_cluster::Unreadable>> = BTreeMap::new();
+    let mut each_on_its_own: std::collections::BTreeSet<&'static str> = Default::default();
     let unreadable = snap.unreadable.clone();
     for u in &unreadable {
         for r in &rules {
-            if reads::reads(r.meta().code, &u.kind) {
-                blocked.entry(r.meta().code).or_default().push(u);
+            let code = r.meta().code;
+            if reads::kinds_read(code).contains(&"*") {
+                each_on_its_own.insert(code);
+                blocked.entry(code).or_default().push(u);
+            } else if reads::reads(code, &u.kind) {
+                blocked.entry(code).or_default().push(u);
             }
         }
     }
     let run_rules: Vec<_> = rules
         .iter()
         .copied()
-        .filter(|r| !blocked.contains_key(r.meta().code))
+        .filter(|r| {
+            let code = r.meta().code;
+            !blocked.contains_key(code) || each_on_its_own.contains(code)
+        })
         .collect();
 
     let Snapshot {
