@@ -150,6 +150,74 @@ fn codes(src: &str) -> Vec<String> {
         .collect()
 }
 
+/// The top-level items of a source file that code elsewhere can call by name
+/// (functions, constants, statics), with their text. `impl` blocks, macro invocations
+/// and modules are not named: a rule's own `impl Rule` is in its own file.
+fn items(src: &str, into: &mut BTreeMap<String, String>) {
+    let mut name: Option<String> = None;
+    let mut text = String::new();
+    let flush =
+        |name: &mut Option<String>, text: &mut String, into: &mut BTreeMap<String, String>| {
+            if let Some(n) = name.take() {
+                into.entry(n).or_default().push_str(text);
+            }
+            text.clear();
+        };
+    for line in src.lines() {
+        let top = !line.starts_with(' ') && !line.starts_with('\t') && !line.is_empty();
+        if top && !line.starts_with("//") && !line.starts_with("#[") && !line.starts_with('}') {
+            flush(&mut name, &mut text, into);
+            let words: Vec<&str> = line
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            let kw = words
+                .iter()
+                .position(|w| matches!(*w, "fn" | "const" | "static"));
+            if let Some(k) = kw
+                && words[..k]
+                    .iter()
+                    .all(|w| matches!(*w, "pub" | "crate" | "super"))
+            {
+                name = words.get(k + 1).map(|w| w.to_string());
+            }
+        }
+        if name.is_some() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    flush(&mut name, &mut text, into);
+}
+
+/// The identifiers of a text.
+fn idents(src: &str) -> BTreeSet<&str> {
+    src.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
+        .collect()
+}
+
+/// A rule file's text and the text of every named helper item it reaches, transitively.
+fn reached(src: &str, table: &BTreeMap<String, String>) -> String {
+    let mut out = src.to_string();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut todo: Vec<String> = idents(src).into_iter().map(str::to_string).collect();
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        if let Some(text) = table.get(&id) {
+            out.push_str(text);
+            todo.extend(idents(text).into_iter().map(str::to_string));
+        }
+    }
+    out
+}
+
 fn main() {
     let rules = Path::new("src/rules");
     println!("cargo:rerun-if-changed=src/rules");
@@ -158,6 +226,8 @@ fn main() {
     groups.sort_by_key(|e| e.path());
     // the shared helpers of each group
     let mut helpers: BTreeMap<String, String> = BTreeMap::new();
+    let mut group_items: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut secrets: BTreeSet<String> = BTreeSet::new();
     for g in &groups {
         if !g.path().is_dir() {
             continue;
@@ -175,7 +245,19 @@ fn main() {
                 text.push_str(&fs::read_to_string(f.path()).unwrap_or_default());
             }
         }
-        helpers.insert(name, text);
+        helpers.insert(name.clone(), text);
+        let mut t = BTreeMap::new();
+        let mut files: Vec<_> = fs::read_dir(g.path())
+            .expect("group dir")
+            .flatten()
+            .collect();
+        files.sort_by_key(|e| e.path());
+        for f in files {
+            if f.file_name() != "tests.rs" {
+                items(&fs::read_to_string(f.path()).unwrap_or_default(), &mut t);
+            }
+        }
+        group_items.insert(name, t);
     }
     for g in &groups {
         if !g.path().is_dir() {
@@ -210,8 +292,26 @@ fn main() {
                     literals(text, &mut kinds);
                 }
             }
+            // finer: only the helper items the rule reaches by name (used for Secrets,
+            // which a rule can only look up by naming the kind: see reads.rs)
+            let mut lookup = group_items[&group].clone();
+            for (other, t) in &group_items {
+                if other != &group && src.contains(&format!("rules::{other}::")) {
+                    for (k, v) in t {
+                        lookup.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            let mut fine = BTreeSet::new();
+            literals(&reached(&src, &lookup), &mut fine);
             for code in codes(&src) {
-                table.entry(code).or_default().extend(kinds.iter().cloned());
+                table
+                    .entry(code.clone())
+                    .or_default()
+                    .extend(kinds.iter().cloned());
+                if fine.contains("Secret") {
+                    secrets.insert(code);
+                }
             }
         }
     }
@@ -221,6 +321,11 @@ fn main() {
     for (code, kinds) in &table {
         let list: Vec<String> = kinds.iter().map(|k| format!("{k:?}")).collect();
         out.push_str(&format!("    ({code:?}, &[{}]),\n", list.join(", ")));
+    }
+    out.push_str("];\n");
+    out.push_str("/// Rules whose code names the kind Secret, through the helpers they call by name.\npub static READS_SECRETS: &[&str] = &[\n");
+    for code in &secrets {
+        out.push_str(&format!("    {code:?},\n"));
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("reads.rs");

@@ -14,7 +14,16 @@ pub fn kinds_read(code: &str) -> &'static [&'static str] {
 }
 
 /// Whether the rule reads objects of this kind (`*`: rules that judge every kind).
+///
+/// For most kinds this counts every kind named anywhere in the rule's group helpers
+/// (a coarse, safe over-approximation: rules also reach kinds through the model). For
+/// Secrets, which the default live audit does not read, it is finer: a rule can only
+/// look a Secret up, or judge one, by naming the kind, so only the rules whose own code,
+/// or a helper they call by name, names `Secret` read them.
 pub fn reads(code: &str, kind: &str) -> bool {
+    if kind == "Secret" {
+        return READS_SECRETS.contains(&code) || kinds_read(code).contains(&"*");
+    }
     let k = kinds_read(code);
     k.contains(&kind) || k.contains(&"*")
 }
@@ -51,5 +60,12 @@ mod tests {
         assert!(reads("RES002", "Deployment"));
         assert!(reads("RES008", "LimitRange"));
         assert!(reads("API001", "FlowSchema"));
+        // Secrets: the rules that look them up, not every rule of their groups
+        for code in ["REF003", "REF004", "REF005", "NET106", "SCR001"] {
+            assert!(reads(code, "Secret"), "{code}");
+        }
+        for code in ["NET101", "NET001", "SCL002", "SCR004", "RES001", "AVL002"] {
+            assert!(!reads(code, "Secret"), "{code}");
+        }
     }
 }
