@@ -23,18 +23,8 @@ const WORKLOADS: &[&str] = &[
     "Rollout",
 ];
 
-/// Kinds a rule may look up by name.
+/// Kinds a rule may look up by name, besides the workload kinds.
 const KNOWN: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-    "PodTemplate",
-    "Rollout",
     "Service",
     "Ingress",
     "IngressClass",
@@ -126,7 +116,7 @@ const CALLS: &[(&str, &[&str])] = &[
 
 fn literals(src: &str, into: &mut BTreeSet<String>) {
     for part in src.split('"').skip(1).step_by(2) {
-        if KNOWN.contains(&part) {
+        if KNOWN.contains(&part) || WORKLOADS.contains(&part) {
             into.insert(part.to_string());
         }
     }

@@ -12,8 +12,8 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::formats::{
-    assert_sarif_matches, count, have_xmllint, junit_schema, multitool_validate, parse_command,
-    parse_xml, sarif_multitool, xmllint_validate,
+    assert_sarif_matches, count, github_command, have_xmllint, junit_schema, multitool_validate,
+    parse_command, parse_xml, sarif_multitool, xmllint_validate,
 };
 use common::kube_env::{ADMIN, AUDIT, AUDIT_SECRETS, Cluster, NAMESPACED, NOBODY, binaries};
 use serde_json::{Value, json};
@@ -703,11 +703,7 @@ fn outputs(c: &Cluster) -> Value {
     assert_eq!(lines.len(), findings.len());
     for (line, f) in lines.iter().zip(findings) {
         let (cmd, props, message) = parse_command(line);
-        let want = match f["severity"].as_str().unwrap() {
-            "error" => "error",
-            "warning" => "warning",
-            _ => "notice",
-        };
+        let want = github_command(f["severity"].as_str().unwrap());
         assert_eq!(cmd, want);
         let keys: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["title"], "{line}");

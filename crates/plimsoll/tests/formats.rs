@@ -13,8 +13,8 @@ use std::path::Path;
 use std::process::Output;
 
 use common::formats::{
-    assert_sarif_matches, count, have_xmllint, junit_schema, multitool_validate, parse_command,
-    parse_xml, sarif_multitool, xmllint_validate,
+    assert_sarif_matches, count, github_command, have_xmllint, junit_schema, multitool_validate,
+    parse_command, parse_xml, sarif_multitool, xmllint_validate,
 };
 use serde_json::Value;
 
@@ -206,11 +206,7 @@ fn github_on_the_naive_example() {
     assert_eq!(lines.len(), findings.len());
     for (line, f) in lines.iter().zip(findings) {
         let (cmd, props, message) = parse_command(line);
-        let want = match f["severity"].as_str().unwrap() {
-            "error" => "error",
-            "warning" => "warning",
-            _ => "notice",
-        };
+        let want = github_command(f["severity"].as_str().unwrap());
         assert_eq!(cmd, want);
         let props: BTreeMap<_, _> = props.into_iter().collect();
         assert_eq!(

@@ -150,6 +150,15 @@ pub fn count(attrs: &BTreeMap<String, String>, key: &str) -> usize {
     attrs[key].parse().unwrap()
 }
 
+/// The workflow command a finding of this severity is written as.
+pub fn github_command(severity: &str) -> &'static str {
+    match severity {
+        "error" => "error",
+        "warning" => "warning",
+        _ => "notice",
+    }
+}
+
 /// Parses `::command props::message`; panics when the syntax is wrong.
 pub fn parse_command(line: &str) -> (String, Vec<(String, String)>, String) {
     let rest = line.strip_prefix("::").expect("starts with ::");
