@@ -208,6 +208,18 @@ fn reached(src: &str, table: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// The Rust files of a rule group, sorted.
+fn group_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .expect("group dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+}
+
 fn main() {
     let rules = Path::new("src/rules");
     println!("cargo:rerun-if-changed=src/rules");
@@ -225,28 +237,15 @@ fn main() {
         let name = g.file_name().to_string_lossy().to_string();
         // every file of the group: rules reach each other's helpers through `super::`
         let mut text = String::new();
-        let mut files: Vec<_> = fs::read_dir(g.path())
-            .expect("group dir")
-            .flatten()
-            .collect();
-        files.sort_by_key(|e| e.path());
-        for f in files {
-            if f.file_name() != "tests.rs" {
-                text.push_str(&fs::read_to_string(f.path()).unwrap_or_default());
+        let mut t = BTreeMap::new();
+        for f in group_files(&g.path()) {
+            if f.file_name().is_some_and(|n| n != "tests.rs") {
+                let src = fs::read_to_string(&f).unwrap_or_default();
+                items(&src, &mut t);
+                text.push_str(&src);
             }
         }
         helpers.insert(name.clone(), text);
-        let mut t = BTreeMap::new();
-        let mut files: Vec<_> = fs::read_dir(g.path())
-            .expect("group dir")
-            .flatten()
-            .collect();
-        files.sort_by_key(|e| e.path());
-        for f in files {
-            if f.file_name() != "tests.rs" {
-                items(&fs::read_to_string(f.path()).unwrap_or_default(), &mut t);
-            }
-        }
         group_items.insert(name, t);
     }
     for g in &groups {
@@ -255,19 +254,12 @@ fn main() {
         }
         println!("cargo:rerun-if-changed={}", g.path().display());
         let group = g.file_name().to_string_lossy().to_string();
-        let mut files: Vec<_> = fs::read_dir(g.path())
-            .expect("group dir")
-            .flatten()
-            .collect();
-        files.sort_by_key(|e| e.path());
-        for f in files {
-            let fname = f.file_name().to_string_lossy().to_string();
-            if ["util.rs", "mod.rs", "tests.rs"].contains(&fname.as_str())
-                || !fname.ends_with(".rs")
-            {
+        for f in group_files(&g.path()) {
+            let fname = f.file_name().unwrap_or_default().to_string_lossy();
+            if ["util.rs", "mod.rs", "tests.rs"].contains(&fname.as_ref()) {
                 continue;
             }
-            let src = fs::read_to_string(f.path()).expect("rule file");
+            let src = fs::read_to_string(&f).expect("rule file");
             let mut kinds = BTreeSet::new();
             literals(&src, &mut kinds);
             if src.contains("super::") {
