@@ -257,6 +257,28 @@ mod tests {
             s.at(&["metadata", "labels", "app"]).unwrap().as_text(),
             Some("x")
         );
+        // only the conditions rules read, only the fields they read
+        let conds = s.at(&["status", "conditions"]).unwrap().items();
+        assert_eq!(conds.len(), 1);
+        assert_eq!(
+            conds[0].get("reason").unwrap().as_text(),
+            Some("ContainersNotReady")
+        );
+        assert!(conds[0].get("lastProbeTime").is_none());
+        assert!(s.at(&["status", "podIP"]).is_none());
+        let cs = &s.at(&["status", "containerStatuses"]).unwrap().items()[0];
+        assert!(cs.get("imageID").is_none() && cs.get("volumeMounts").is_none());
+    }
+
+    #[test]
+    fn nodes_drop_their_image_list() {
+        let n = node_from_json(
+            r#"{"kind":"Node","status":{"images":[{"names":["a"]}],"capacity":{"cpu":"4"}}}"#,
+        )
+        .unwrap();
+        let n = slim_node(n);
+        assert!(n.at(&["status", "images"]).is_none());
+        assert!(n.at(&["status", "capacity", "cpu"]).is_some());
     }
 
     #[test]
