@@ -63,7 +63,6 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         namespace: args.namespace.clone(),
-        selector: None,
         secrets: args.secrets,
         page_size: args.page_size,
         progress: !args.no_progress,
@@ -100,13 +99,16 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     notes.push(NoteOut {
         file: Some(cluster.clone()),
         message: format!(
-            "audited {} objects of Kubernetes {} ({}); Secrets {}",
+            "audited {} objects of Kubernetes {} ({}), read in {} requests ({:.1} MB of JSON; {} controlled objects kept slim); Secrets {}",
             snap.objects.len(),
             snap.server_version,
             match &args.namespace {
                 Some(ns) => format!("namespace {ns}"),
                 None => "all namespaces".to_string(),
             },
+            snap.stats.requests,
+            snap.stats.bytes as f64 / 1e6,
+            snap.stats.slimmed,
             match (args.secrets, snap.secrets_read) {
                 (true, true) => "read (--secrets: keys only, values dropped) with Helm release records",
                 (true, false) =>
@@ -162,15 +164,11 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
     // Rules that judge every object on its own (`*`: the API rules, duplicate objects)
     // still run: only the objects they could not read go unjudged, and are reported so.
     let mut blocked: BTreeMap<&'static str, Vec<&plimsoll_cluster::Unreadable>> = BTreeMap::new();
-    let mut each_on_its_own: std::collections::BTreeSet<&'static str> = Default::default();
     let unreadable = snap.unreadable.clone();
     for u in &unreadable {
         for r in &rules {
             let code = r.meta().code;
-            if reads::kinds_read(code).contains(&"*") {
-                each_on_its_own.insert(code);
-                blocked.entry(code).or_default().push(u);
-            } else if reads::reads(code, &u.kind) {
+            if reads::reads(code, &u.kind) {
                 blocked.entry(code).or_default().push(u);
             }
         }
@@ -180,7 +178,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         .copied()
         .filter(|r| {
             let code = r.meta().code;
-            !blocked.contains_key(code) || each_on_its_own.contains(code)
+            !blocked.contains_key(code) || judges_each_on_its_own(code)
         })
         .collect();
 
@@ -403,4 +401,10 @@ fn judge(
         errors: Vec::new(),
         general_errors: Vec::new(),
     })
+}
+
+/// Rules that judge every object on its own (the API rules, duplicate objects: `*` in
+/// the reads table): a kind they could not read leaves only its own objects unjudged.
+fn judges_each_on_its_own(code: &str) -> bool {
+    reads::kinds_read(code).contains(&"*")
 }

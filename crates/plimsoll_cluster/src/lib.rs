@@ -37,11 +37,6 @@ pub struct Options {
     pub context: Option<String>,
     /// Only this namespace for namespaced resources (`None`: all namespaces).
     pub namespace: Option<String>,
-    /// A label selector applied (by the API server) to the lists of namespaced
-    /// resources. Cross-object rules then see only part of the cluster (a namespace's
-    /// default-deny NetworkPolicy without the label is missing), so `plimsoll audit
-    /// --selector` reads everything and selects what to report after judging.
-    pub selector: Option<String>,
     /// Read Secrets (keys only; values are dropped as they are read) and Helm releases.
     pub secrets: bool,
     /// Items per list request (default 500).

@@ -79,12 +79,6 @@ async fn list_one(
             query.push_str("&continue=");
             query.push_str(&encode(t));
         }
-        if let Some(sel) = &opts.selector
-            && r.namespaced
-        {
-            query.push_str("&labelSelector=");
-            query.push_str(&encode(sel));
-        }
         let req = http::Request::get(format!("{path}?{query}"))
             .header(http::header::ACCEPT, "application/json")
             .body(Vec::new())
