@@ -58,75 +58,53 @@ pub fn controller_uid(root: &Node) -> Option<String> {
 // Every trimmed list is shrunk: `collect` reuses the allocation of the list it came
 // from, and a slim object must not keep the capacity of the full one.
 
-fn keep(node: Node, keys: &[&str]) -> Node {
-    match node.data {
+/// A mapping node with its entries replaced by `f(entries)`; other nodes as they are.
+fn with_entries(node: Node, f: impl FnOnce(Vec<Entry>) -> Vec<Entry>) -> Node {
+    let data = match node.data {
         Data::Map(entries) => {
-            let mut kept: Vec<Entry> = entries
-                .into_iter()
-                .filter(|e| keys.contains(&e.key.as_str()))
-                .collect();
+            let mut kept = f(entries);
             kept.shrink_to_fit();
-            Node {
-                span: node.span,
-                data: Data::Map(kept),
-            }
+            Data::Map(kept)
         }
-        other => Node {
-            span: node.span,
-            data: other,
-        },
+        other => other,
+    };
+    Node {
+        span: node.span,
+        data,
     }
+}
+
+/// A sequence node with its items replaced by `f(items)`; other nodes as they are.
+fn with_items(node: Node, f: impl FnOnce(Vec<Node>) -> Vec<Node>) -> Node {
+    let data = match node.data {
+        Data::Seq(items) => {
+            let mut kept = f(items);
+            kept.shrink_to_fit();
+            Data::Seq(kept)
+        }
+        other => other,
+    };
+    Node {
+        span: node.span,
+        data,
+    }
+}
+
+fn keep(node: Node, keys: &[&str]) -> Node {
+    with_entries(node, |entries| {
+        entries
+            .into_iter()
+            .filter(|e| keys.contains(&e.key.as_str()))
+            .collect()
+    })
 }
 
 fn map_entries(node: Node, f: impl Fn(Entry) -> Option<Entry>) -> Node {
-    match node.data {
-        Data::Map(entries) => {
-            let mut kept: Vec<Entry> = entries.into_iter().filter_map(f).collect();
-            kept.shrink_to_fit();
-            Node {
-                span: node.span,
-                data: Data::Map(kept),
-            }
-        }
-        other => Node {
-            span: node.span,
-            data: other,
-        },
-    }
-}
-
-fn filter_items(node: Node, f: impl Fn(&Node) -> bool) -> Node {
-    match node.data {
-        Data::Seq(items) => {
-            let mut kept: Vec<Node> = items
-                .into_iter()
-                .filter(|n| f(n))
-                .map(|c| keep(c, CONDITION))
-                .collect();
-            kept.shrink_to_fit();
-            Node {
-                span: node.span,
-                data: Data::Seq(kept),
-            }
-        }
-        other => Node {
-            span: node.span,
-            data: other,
-        },
-    }
+    with_entries(node, |entries| entries.into_iter().filter_map(f).collect())
 }
 
 fn map_items(node: Node, f: impl Fn(Node) -> Node) -> Node {
-    match node.data {
-        Data::Seq(items) => Node {
-            span: node.span,
-            data: Data::Seq(items.into_iter().map(f).collect()),
-        },
-        other => Node {
-            span: node.span,
-            data: other,
-        },
-    }
+    with_items(node, |items| items.into_iter().map(f).collect())
 }
 
 const META: &[&str] = &[
@@ -167,10 +145,16 @@ const CONTAINER_STATUS: &[&str] = &[
 fn slim_pod_status(status: Node) -> Node {
     map_entries(keep(status, POD_STATUS), |e| {
         let value = match e.key.as_str() {
-            "conditions" => filter_items(e.value, |c| {
-                c.get("type")
-                    .and_then(Node::as_text)
-                    .is_some_and(|t| POD_CONDITIONS.contains(&t))
+            "conditions" => with_items(e.value, |conds| {
+                conds
+                    .into_iter()
+                    .filter(|c| {
+                        c.get("type")
+                            .and_then(Node::as_text)
+                            .is_some_and(|t| POD_CONDITIONS.contains(&t))
+                    })
+                    .map(|c| keep(c, CONDITION))
+                    .collect()
             }),
             "containerStatuses" | "initContainerStatuses" => {
                 map_items(e.value, |c| keep(c, CONTAINER_STATUS))
