@@ -289,16 +289,10 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
         if !r.verbs.iter().any(|v| v == "list") {
             continue;
         }
-        if let Some(reason) = never_listed(r) {
-            snap.skipped.push(Skipped {
-                group: r.group.clone(),
-                version: r.version.clone(),
-                resource: r.resource.clone(),
-                reason: reason.to_string(),
-            });
-            continue;
-        }
-        if let Some(reason) = skip(&r.group, &r.version, &r.kind) {
+        let reason = never_listed(r)
+            .map(str::to_string)
+            .or_else(|| skip(&r.group, &r.version, &r.kind));
+        if let Some(reason) = reason {
             snap.skipped.push(Skipped {
                 group: r.group.clone(),
                 version: r.version.clone(),
