@@ -221,14 +221,7 @@ impl Cluster {
 
     /// Runs kubectl as the admin and panics when it fails.
     pub fn kubectl(&self, args: &[&str]) -> String {
-        let out = self.kubectl_as(ADMIN, args);
-        assert!(
-            out.status.success(),
-            "kubectl {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        stdout_of(args, self.kubectl_as(ADMIN, args))
     }
 
     /// `kubectl apply --server-side -f -` of a YAML text, as the admin.
@@ -274,14 +267,7 @@ impl Cluster {
 
     /// Runs kubectl as the admin with `input` on stdin; panics when it fails.
     pub fn kubectl_stdin(&self, args: &[&str], input: &str) -> String {
-        let out = self.kubectl_input(args, input);
-        assert!(
-            out.status.success(),
-            "kubectl {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        stdout_of(args, self.kubectl_input(args, input))
     }
 
     /// Writes the status of an object through its status subresource.
@@ -315,6 +301,17 @@ impl Cluster {
     pub fn metrics(&self) -> String {
         self.kubectl(&["get", "--raw", "/metrics"])
     }
+}
+
+/// The stdout of a kubectl run that must have succeeded.
+fn stdout_of(args: &[&str], out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "kubectl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Drop for Cluster {
