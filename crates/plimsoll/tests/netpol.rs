@@ -1,9 +1,10 @@
 //! `plimsoll netpol matrix|reach` as a user runs it.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
+use common::{answer_json as json, run};
+
+use std::path::Path;
 
 const INPUT: &str = r#"
 apiVersion: v1
@@ -79,24 +80,6 @@ fn write_input(dir: &Path) -> String {
     let p = dir.join("net.yaml");
     std::fs::write(&p, INPUT).unwrap();
     p.display().to_string()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
 }
 
 #[test]

@@ -1,8 +1,12 @@
 //! `plimsoll rbac who-can` as a user runs it.
 
+mod common;
+
+use common::{answer_json as json, run};
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -81,24 +85,6 @@ fn write_input(dir: &Path) -> String {
     let p = dir.join("rbac.yaml");
     std::fs::write(&p, RBAC).unwrap();
     p.to_string_lossy().to_string()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
 fn names(v: &Value) -> Vec<String> {

@@ -22,3 +22,21 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("runs")
 }
+
+/// Runs the plimsoll binary in the working directory.
+pub fn run(args: &[&str]) -> Output {
+    run_in(Path::new("."), args)
+}
+
+/// The JSON answer of a subcommand that answers a question (`rbac who-can`, `netpol
+/// reach`): it must exit 0 whenever it answered.
+pub fn answer_json(args: &[&str]) -> serde_json::Value {
+    let out = run(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
