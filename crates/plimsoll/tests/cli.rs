@@ -693,12 +693,7 @@ fn the_deploy_manifests_pass_their_own_check() {
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_valid_report(&v);
-    let loud: Vec<&Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] != "info")
-        .collect();
+    let loud = above_info(&v);
     assert!(
         loud.is_empty(),
         "deploy/ has findings above info: {loud:#?}"
@@ -738,6 +733,16 @@ fn the_deploy_manifests_pass_their_own_check() {
     );
 }
 
+/// The findings of a report at warning or error severity.
+fn above_info(v: &Value) -> Vec<&Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .collect()
+}
+
 #[test]
 fn the_production_example_is_clean_and_the_naive_one_is_not() {
     let root = repo_root();
@@ -745,12 +750,7 @@ fn the_production_example_is_clean_and_the_naive_one_is_not() {
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_valid_report(&v);
-    let loud: Vec<&Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] != "info")
-        .collect();
+    let loud = above_info(&v);
     assert!(
         loud.is_empty(),
         "production has findings above info: {loud:#?}"
