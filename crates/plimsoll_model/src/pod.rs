@@ -1,6 +1,6 @@
 //! One view of the pod a workload creates, whatever the workload kind.
 
-use plimsoll_yaml::{Node, Pointer};
+use plimsoll_yaml::{Data, Node, Pointer, Pos, Span};
 
 use crate::object::{Object, is_builtin_group, map_pairs};
 use crate::quantity::Quantity;
@@ -152,6 +152,17 @@ impl QosClass {
 /// PodLevelResources is on by default from this release (beta).
 const POD_LEVEL_RESOURCES: KubeVersion = KubeVersion::new(1, 34);
 
+/// The spec of a built-in controller's template that has none: an empty mapping, so
+/// that the workload is still a workload (its labels select, PDBs cover it) while it has
+/// no containers to judge.
+static NO_SPEC: Node = Node {
+    span: Span {
+        start: Pos { line: 0, col: 0 },
+        end: Pos { line: 0, col: 0 },
+    },
+    data: Data::Map(Vec::new()),
+};
+
 const POD: &[&str] = &[];
 const TEMPLATE: &[&str] = &["spec", "template"];
 const CRONJOB: &[&str] = &["spec", "jobTemplate", "spec", "template"];
@@ -177,7 +188,13 @@ impl<'a> PodTemplate<'a> {
             _ => TEMPLATE,
         };
         let node = object.root.at(base)?;
-        let spec = node.get("spec")?;
+        let spec = match node.get("spec") {
+            Some(spec) => spec,
+            // a built-in controller's template without a spec (the API server rejects
+            // it): still this workload's template, with nothing in it
+            None if base != POD && is_builtin_group(object.group()) && node.is_map() => &NO_SPEC,
+            None => return None,
+        };
         if base == TEMPLATE
             && !matches!(
                 object.group(),

@@ -3,13 +3,15 @@
 mod alpha_api;
 mod api_deprecated;
 mod api_removed;
+mod api_version_unknown;
 pub mod table;
 mod util;
 
 pub use alpha_api::AlphaApi;
 pub use api_deprecated::ApiDeprecated;
 pub use api_removed::ApiRemoved;
+pub use api_version_unknown::ApiVersionUnknown;
 
 use crate::rule::Rule;
 
-pub static RULES: &[&dyn Rule] = &[&ApiRemoved, &ApiDeprecated, &AlphaApi];
+pub static RULES: &[&dyn Rule] = &[&ApiRemoved, &ApiDeprecated, &AlphaApi, &ApiVersionUnknown];

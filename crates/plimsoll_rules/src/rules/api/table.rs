@@ -32,6 +32,111 @@ pub fn lookup(api_version: &str, kind: &str) -> Option<&'static Api> {
         .find(|a| a.group == group && a.version == version && a.kind == kind)
 }
 
+/// The stable (GA) group/versions of the built-in kinds one writes in manifests, as
+/// served by current releases: with [`APIS`] (every deprecated or removed version),
+/// they are every group/version that has ever served each kind, alpha versions aside.
+pub static GA: &[(&str, &str, &[&str])] = &[
+    (
+        "",
+        "v1",
+        &[
+            "Pod",
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Namespace",
+            "Node",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "ServiceAccount",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "ResourceQuota",
+            "ReplicationController",
+            "PodTemplate",
+            "Binding",
+            "ComponentStatus",
+        ],
+    ),
+    (
+        "apps",
+        "v1",
+        &[
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "ControllerRevision",
+        ],
+    ),
+    ("batch", "v1", &["Job", "CronJob"]),
+    ("autoscaling", "v1", &["HorizontalPodAutoscaler"]),
+    ("autoscaling", "v2", &["HorizontalPodAutoscaler"]),
+    ("policy", "v1", &["PodDisruptionBudget"]),
+    (
+        "networking.k8s.io",
+        "v1",
+        &[
+            "NetworkPolicy",
+            "Ingress",
+            "IngressClass",
+            "IPAddress",
+            "ServiceCIDR",
+        ],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+    ),
+    (
+        "storage.k8s.io",
+        "v1",
+        &[
+            "StorageClass",
+            "VolumeAttachment",
+            "CSIDriver",
+            "CSINode",
+            "CSIStorageCapacity",
+            "VolumeAttributesClass",
+        ],
+    ),
+    ("scheduling.k8s.io", "v1", &["PriorityClass"]),
+    ("coordination.k8s.io", "v1", &["Lease"]),
+    ("discovery.k8s.io", "v1", &["EndpointSlice"]),
+    ("events.k8s.io", "v1", &["Event"]),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        &[
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+        ],
+    ),
+    ("apiextensions.k8s.io", "v1", &["CustomResourceDefinition"]),
+    ("apiregistration.k8s.io", "v1", &["APIService"]),
+    ("certificates.k8s.io", "v1", &["CertificateSigningRequest"]),
+    ("node.k8s.io", "v1", &["RuntimeClass"]),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        "v1",
+        &["FlowSchema", "PriorityLevelConfiguration"],
+    ),
+    (
+        "resource.k8s.io",
+        "v1",
+        &[
+            "DeviceClass",
+            "ResourceClaim",
+            "ResourceClaimTemplate",
+            "ResourceSlice",
+        ],
+    ),
+];
+
 /// Ordered by removal version.
 pub static APIS: &[Api] = &[
     Api {

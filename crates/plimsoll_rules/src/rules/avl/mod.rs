@@ -1,6 +1,7 @@
 //! `AVL`: Availability: replicas, disruption budgets, spreading, rollouts.
 
 mod bare_pod;
+mod containers_missing;
 mod daemonset_on_delete;
 mod no_spread;
 mod pdb_blocks_eviction;
@@ -15,6 +16,7 @@ mod single_replica;
 mod util;
 
 pub use bare_pod::BarePod;
+pub use containers_missing::ContainersMissing;
 pub use daemonset_on_delete::DaemonsetOnDelete;
 pub use no_spread::NoSpread;
 pub use pdb_blocks_eviction::PdbBlocksEviction;
@@ -42,4 +44,5 @@ pub static RULES: &[&dyn Rule] = &[
     &DaemonsetOnDelete,
     &PdbUnhealthyEvictionPolicy,
     &BarePod,
+    &ContainersMissing,
 ];
