@@ -11,10 +11,15 @@ declare_rule! {
     ///   `maxUnavailable` resolves to at least the replica count (`100%`, or an integer
     ///   >= `spec.replicas`; for an HPA-managed workload, its `minReplicas`). The
     ///   Deployment controller rounds a percentage down, the StatefulSet controller up;
-    /// - a Deployment with `strategy.type: Recreate` that runs, or may run, two or more
-    ///   replicas and serves traffic (a container declares a port, or a Service in the
-    ///   input selects its pods). `Recreate` stops all old pods before starting new
-    ///   ones.
+    /// - a Deployment with `strategy.type: Recreate` that runs at least one replica and
+    ///   serves traffic (a container declares a port, or a Service in the input selects
+    ///   its pods). `Recreate` stops all old pods before starting new ones; with a single
+    ///   replica that is the same outage as the `maxUnavailable: 1` reported above, made
+    ///   explicit. kube-linter's `no-rolling-update-strategy` (off by default) reports
+    ///   every `Recreate`, and kube-score's `deployment-strategy` every one targeted by
+    ///   a Service; plimsoll reports it where it costs availability, on a Deployment
+    ///   that serves (a declared port counts as much as a Service in the input), and
+    ///   leaves workers alone: for them `Recreate` is often required.
     ///
     /// ## Why it matters in production
     /// Every deploy becomes an outage lasting the whole image pull and start-up time,
@@ -71,12 +76,17 @@ impl Rule for RollingUpdateDropsCapacity {
             .and_then(Node::as_text)
             .unwrap_or("RollingUpdate");
         if ty == "Recreate" && obj.kind == "Deployment" {
-            if multi_replica(cx, id) && cx.index.is_serving(id) {
+            if replicas >= 1 && cx.index.is_serving(id) {
+                let what = if replicas == 1 && !multi_replica(cx, id) {
+                    "its only serving replica".to_string()
+                } else {
+                    format!("all {replicas} serving replicas")
+                };
                 out.report(
                     id,
                     Pointer::root().keys(&["spec", "strategy", "type"]),
                     format!(
-                        "Deployment `{}` uses strategy Recreate, which stops all {replicas} serving replicas before starting new ones",
+                        "Deployment `{}` uses strategy Recreate, which stops {what} before starting new ones: every deploy is an outage",
                         obj.name
                     ),
                 );

@@ -1,8 +1,8 @@
-use plimsoll_model::{Object, Pointer};
+use plimsoll_model::{Node, Object, Pointer};
 
 use super::svc_util::{
-    describe_service_ports, ingress_backends, is_ingress_v1, is_service, namespace_has_services,
-    service_has_port,
+    describe_service_ports, ingress_backend_nodes, ingress_backends, is_ingress_v1, is_service,
+    namespace_has_services, service_has_port,
 };
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
@@ -17,6 +17,11 @@ declare_rule! {
     /// Service of that namespace at all, the Ingress is reported as not evaluated.
     /// `ExternalName` Services without ports accept any port. Resource backends are not
     /// judged.
+    ///
+    /// Also reported, whatever else the input holds: a backend with neither `service`
+    /// nor `resource`, or with both, which the API server rejects. The usual cause is a
+    /// backend still written with the `networking.k8s.io/v1beta1` fields
+    /// `serviceName`/`servicePort`, which v1 does not have: the message says so.
     ///
     /// ## Why it matters in production
     /// The ingress controller has nowhere to send the requests of that path: users get
@@ -69,6 +74,31 @@ impl Rule for IngressBackendMissing {
         let Some(ns) = obj.namespace.as_deref() else {
             return;
         };
+        for (node, path) in ingress_backend_nodes(obj) {
+            let has = |k: &str| node.and_then(|n| n.get(k)).is_some_and(|v| !v.is_null());
+            let message = match (has("service"), has("resource")) {
+                (true, true) => "backend sets both `service` and `resource`; the API server \
+                                 rejects it (exactly one must be given)"
+                    .to_string(),
+                (false, false) if has("serviceName") || has("servicePort") => {
+                    let name = node
+                        .and_then(|n| n.get("serviceName"))
+                        .and_then(Node::as_text)
+                        .unwrap_or("...");
+                    format!(
+                        "backend uses the networking.k8s.io/v1beta1 fields \
+                         `serviceName`/`servicePort`, which v1 does not have: it names no \
+                         Service and the API server rejects the Ingress; write \
+                         `service: {{name: {name}, port: {{number: ...}}}}`"
+                    )
+                }
+                (false, false) => "backend names neither a `service` nor a `resource`; the \
+                                   API server rejects it"
+                    .to_string(),
+                _ => continue,
+            };
+            out.report(id, path, message);
+        }
         let backends = ingress_backends(obj);
         if backends.is_empty() {
             return;

@@ -168,36 +168,17 @@ pub struct IngressBackend<'a> {
     pub port: Option<(PortRef<'a>, Pointer)>,
 }
 
-/// Every Service backend of a v1 Ingress: `spec.defaultBackend` and
-/// `spec.rules[].http.paths[].backend`. Resource backends are left out.
-pub fn ingress_backends<'a>(ing: &'a Object) -> Vec<IngressBackend<'a>> {
+/// Every backend of a v1 Ingress, written or not: `spec.defaultBackend` and
+/// `spec.rules[].http.paths[].backend`, with where it is (a path's backend is `None`
+/// when the path has none).
+pub fn ingress_backend_nodes(ing: &Object) -> Vec<(Option<&Node>, Pointer)> {
     let mut found = Vec::new();
-    let mut push = |node: Option<&'a Node>, at: Pointer| {
-        let Some(svc) = node.and_then(|b| b.get("service")) else {
-            return;
-        };
-        let Some(name) = svc.get("name").and_then(Node::as_text) else {
-            return;
-        };
-        let path = at.key("service");
-        let port = svc.get("port").and_then(|p| {
-            if let Some(n) = p.get("number").and_then(Node::as_i64) {
-                Some((PortRef::Number(n), path.keys(&["port", "number"])))
-            } else {
-                p.get("name")
-                    .and_then(Node::as_text)
-                    .map(|n| (PortRef::Name(n), path.keys(&["port", "name"])))
-            }
-        });
-        found.push(IngressBackend { path, name, port });
-    };
     let Some(spec) = ing.spec() else {
         return found;
     };
-    push(
-        spec.get("defaultBackend"),
-        Pointer::root().keys(&["spec", "defaultBackend"]),
-    );
+    if let Some(d) = spec.get("defaultBackend").filter(|n| !n.is_null()) {
+        found.push((Some(d), Pointer::root().keys(&["spec", "defaultBackend"])));
+    }
     for (i, rule) in spec
         .get("rules")
         .map(Node::items)
@@ -210,16 +191,42 @@ pub fn ingress_backends<'a>(ing: &'a Object) -> Vec<IngressBackend<'a>> {
             .map(Node::items)
             .unwrap_or_default();
         for (j, p) in paths.iter().enumerate() {
-            push(
-                p.get("backend"),
+            found.push((
+                p.get("backend").filter(|n| !n.is_null()),
                 Pointer::root()
                     .keys(&["spec", "rules"])
                     .index(i)
                     .keys(&["http", "paths"])
                     .index(j)
                     .key("backend"),
-            );
+            ));
         }
+    }
+    found
+}
+
+/// Every Service backend of a v1 Ingress: `spec.defaultBackend` and
+/// `spec.rules[].http.paths[].backend`. Resource backends are left out.
+pub fn ingress_backends<'a>(ing: &'a Object) -> Vec<IngressBackend<'a>> {
+    let mut found = Vec::new();
+    for (node, at) in ingress_backend_nodes(ing) {
+        let Some(svc) = node.and_then(|b| b.get("service")) else {
+            continue;
+        };
+        let Some(name) = svc.get("name").and_then(Node::as_text) else {
+            continue;
+        };
+        let path = at.key("service");
+        let port = svc.get("port").and_then(|p| {
+            if let Some(n) = p.get("number").and_then(Node::as_i64) {
+                Some((PortRef::Number(n), path.keys(&["port", "number"])))
+            } else {
+                p.get("name")
+                    .and_then(Node::as_text)
+                    .map(|n| (PortRef::Name(n), path.keys(&["port", "name"])))
+            }
+        });
+        found.push(IngressBackend { path, name, port });
     }
     found
 }

@@ -9,9 +9,13 @@ declare_rule! {
     /// Reports RoleBindings and ClusterRoleBindings that grant `cluster-admin`, or a
     /// role in the input equivalent to it, to a subject that is not a system one. A
     /// role is equivalent when its rules (aggregation resolved) include `*` verbs on
-    /// `*` resources in `*` apiGroups, and for a ClusterRole also `*` verbs on the
-    /// nonResourceURL `*`. A RoleBinding to such a role gives full control of its
-    /// namespace (Roles and RoleBindings included); the message says the scope.
+    /// `*` resources in `*` apiGroups, whatever its name (a `system:` prefix does not
+    /// make a role the API server's; its `kubernetes.io/bootstrapping: rbac-defaults`
+    /// label does). Non-resource URLs do not matter: a RoleBinding never grants them,
+    /// and through a ClusterRoleBinding the `*` verbs include `escalate` and `bind`, so
+    /// the subject can grant itself the rest. A RoleBinding to such a role gives full
+    /// control of its namespace (Roles and RoleBindings included); the message says
+    /// the scope.
     ///
     /// System subjects are not reported: the group `system:masters`, users and groups
     /// named `system:...` (control-plane components) and ServiceAccounts in
@@ -114,9 +118,7 @@ impl Rule for ClusterAdminBinding {
                 RoleTarget::BuiltIn => (b.role_name == "cluster-admin", None),
                 RoleTarget::Found(id) => {
                     let rules = rbac.rules_of(id);
-                    let res = rules.iter().any(|r| r.rule.is_full_wildcard());
-                    let url = rules.iter().any(|r| r.rule.is_url_wildcard());
-                    (res && (url || b.role_kind == "Role"), Some(id))
+                    (rules.iter().any(|r| r.rule.is_full_wildcard()), Some(id))
                 }
                 _ => (false, None),
             };

@@ -16,8 +16,9 @@ declare_rule! {
     /// The finding is on the rule; the bindings through which it takes effect
     /// (directly, or through a ClusterRole that aggregates it) are related, and the
     /// message says where it is bound. Full-wildcard rules (`*`/`*`/`*`) are reported
-    /// by RBAC002 and RBAC001 instead; the API server's own roles
-    /// (`kubernetes.io/bootstrapping: rbac-defaults`, `system:...`) are not reported.
+    /// by RBAC002 and RBAC001 instead; the API server's own roles (labelled
+    /// `kubernetes.io/bootstrapping: rbac-defaults`) are not reported. A `system:` name
+    /// does not make a role the API server's: anyone can create one.
     /// The built-in `admin` role can bind roles inside its namespace: that is not
     /// reported unless the role is in the input.
     ///

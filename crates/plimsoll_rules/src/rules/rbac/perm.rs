@@ -28,7 +28,8 @@ pub fn scope(bindings: &[&Binding]) -> String {
     format!("bound {}{more}", parts.join(", "))
 }
 
-/// Calls `grants` on every rule a team wrote (not built-in roles, not the literal
+/// Calls `grants` on every rule a team wrote (not the API server's own roles, labelled
+/// `kubernetes.io/bootstrapping: rbac-defaults` whatever their name, not the literal
 /// rules of an aggregated ClusterRole, which the controller overwrites, not
 /// full-wildcard rules, which RBAC001/RBAC002 report) and reports each rule for which
 /// it says what the rule grants.
@@ -40,11 +41,7 @@ pub fn each_rule(
     let rbac = cx.rbac();
     for kind in ["Role", "ClusterRole"] {
         for (id, o) in cx.index.of_kind(kind) {
-            if o.group() != RBAC_GROUP
-                || is_bootstrap(o)
-                || o.name.starts_with("system:")
-                || rbac.is_aggregated(id)
-            {
+            if o.group() != RBAC_GROUP || is_bootstrap(o) || rbac.is_aggregated(id) {
                 continue;
             }
             let bindings = rbac.bindings_granting(id);

@@ -9,10 +9,11 @@ declare_rule! {
     /// Reports each rule of a Role or ClusterRole with `*` in `verbs`, `resources` or
     /// `apiGroups` (one finding per rule, naming the fields). Not reported: the
     /// literal `rules` of a ClusterRole with an `aggregationRule` (the aggregation
-    /// controller overwrites them), roles labelled
-    /// `kubernetes.io/bootstrapping: rbac-defaults` and ClusterRoles named
-    /// `system:...` (the API server's own). `*/scale` and similar subresource
-    /// wildcards are not `*`.
+    /// controller overwrites them) and roles labelled
+    /// `kubernetes.io/bootstrapping: rbac-defaults` (the API server's own; every role
+    /// it creates carries that label, and a `system:` name alone proves nothing: any
+    /// user with RBAC rights can create `system:everything`). `*/scale` and similar
+    /// subresource wildcards are not `*`.
     ///
     /// ## Why it matters in production
     /// A wildcard grants more than anyone reviewed: every verb includes `escalate`,
@@ -58,7 +59,6 @@ impl Rule for WildcardRule {
             for (id, o) in cx.index.of_kind(kind) {
                 if o.group() != RBAC_GROUP
                     || is_bootstrap(o)
-                    || kind == "ClusterRole" && o.name.starts_with("system:")
                     || kind == "ClusterRole" && o.root.get("aggregationRule").is_some()
                 {
                     continue;

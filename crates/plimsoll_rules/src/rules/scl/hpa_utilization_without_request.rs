@@ -1,6 +1,6 @@
 use plimsoll_model::{Container, ContainerKind, Object, PodTemplate};
 
-use super::util::{is_hpa, resource_metrics};
+use super::util::{is_hpa, resource_metrics, target_ref};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -71,6 +71,27 @@ declare_rule! {
 
 impl Rule for HpaUtilizationWithoutRequest {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        if is_hpa(obj) {
+            // judged through its target; a target the input lacks cannot be judged
+            let utilization = resource_metrics(obj)
+                .iter()
+                .any(|m| m.utilization.is_some() && matches!(m.resource, "cpu" | "memory"));
+            if let (true, Some((kind, name)), Some(ns)) = (
+                utilization,
+                target_ref(obj, "scaleTargetRef"),
+                obj.namespace.as_deref(),
+            ) && cx.index.get(kind, Some(ns), name).is_none()
+            {
+                out.not_evaluated(
+                    id,
+                    format!(
+                        "the HPA's target {kind} `{name}` is not in the input, so whether its \
+                         containers request what the HPA's utilization target needs is unknown"
+                    ),
+                );
+            }
+            return;
+        }
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };

@@ -1,4 +1,4 @@
-use plimsoll_model::{Node, Object, Pointer};
+use plimsoll_model::{LabelSelector, Node, Object, PodTemplate, Pointer};
 
 use super::util::is_statefulset;
 use crate::declare_rule;
@@ -7,7 +7,11 @@ use crate::rule::{Context, Rule, Sink};
 declare_rule! {
     /// ## What it does
     /// Reports StatefulSets whose `spec.serviceName` names a Service that is not in the
-    /// input, or one that is not headless (`clusterIP: None`). `serviceName` is
+    /// input, one that is not headless (`clusterIP: None`), or one whose `selector`
+    /// does not select the StatefulSet's pods (the per-pod DNS records come from the
+    /// Service's endpoints, and a Service only has endpoints for the pods it selects).
+    /// A governing Service without a selector is not reported: its endpoints are
+    /// managed by hand, which is rare but deliberate. `serviceName` is
     /// optional (the API marks it `+optional` and validation never required it):
     /// a StatefulSet without one is not reported.
     ///
@@ -103,6 +107,31 @@ impl Rule for StatefulsetServiceMissing {
                         ),
                     )
                     .related(svc_id, Pointer::root().keys(&["spec", "clusterIP"]));
+                    return;
+                }
+                let Some(selector) = svc.root.at(&["spec", "selector"]).filter(|n| n.is_map())
+                else {
+                    return;
+                };
+                let sel = LabelSelector::from_map(selector);
+                if sel.is_empty() {
+                    return;
+                }
+                let Some(t) = PodTemplate::of(obj) else {
+                    return;
+                };
+                let labels: Vec<(&str, &str)> = t.labels().collect();
+                if !sel.matches_pairs(&labels) {
+                    out.report(
+                        id,
+                        path,
+                        format!(
+                            "serviceName `{name}` names a headless Service whose selector `{sel}` does \
+                             not select this StatefulSet's pods: it has no endpoints for \
+                             them, so the pods get no stable DNS names"
+                        ),
+                    )
+                    .related(svc_id, Pointer::root().keys(&["spec", "selector"]));
                 }
             }
             _ if cx.index.knows_namespace_besides(ns, id) => {
