@@ -4,6 +4,7 @@ mod bare_pod;
 mod daemonset_on_delete;
 mod no_spread;
 mod pdb_blocks_eviction;
+mod pdb_budget_missing;
 mod pdb_missing;
 mod pdb_overlap;
 mod pdb_selects_nothing;
@@ -18,6 +19,7 @@ pub use bare_pod::BarePod;
 pub use daemonset_on_delete::DaemonsetOnDelete;
 pub use no_spread::NoSpread;
 pub use pdb_blocks_eviction::PdbBlocksEviction;
+pub use pdb_budget_missing::PdbBudgetMissing;
 pub use pdb_missing::PdbMissing;
 pub use pdb_overlap::PdbOverlap;
 pub use pdb_selects_nothing::PdbSelectsNothing;
@@ -42,4 +44,5 @@ pub static RULES: &[&dyn Rule] = &[
     &DaemonsetOnDelete,
     &PdbUnhealthyEvictionPolicy,
     &BarePod,
+    &PdbBudgetMissing,
 ];
