@@ -13,6 +13,7 @@ mod rolling_update_drops_capacity;
 mod rolling_update_stalls;
 mod rollout_deadlines_missing;
 mod single_replica;
+mod spread_constraint_invalid;
 mod util;
 
 pub use bare_pod::BarePod;
@@ -28,6 +29,7 @@ pub use rolling_update_drops_capacity::RollingUpdateDropsCapacity;
 pub use rolling_update_stalls::RollingUpdateStalls;
 pub use rollout_deadlines_missing::RolloutDeadlinesMissing;
 pub use single_replica::SingleReplica;
+pub use spread_constraint_invalid::SpreadConstraintInvalid;
 
 use crate::rule::Rule;
 
@@ -45,4 +47,5 @@ pub static RULES: &[&dyn Rule] = &[
     &PdbUnhealthyEvictionPolicy,
     &BarePod,
     &PdbBudgetMissing,
+    &SpreadConstraintInvalid,
 ];
