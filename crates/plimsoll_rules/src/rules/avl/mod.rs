@@ -15,6 +15,7 @@ mod rollout_deadlines_missing;
 mod single_replica;
 mod spread_constraint_invalid;
 mod util;
+mod workload_selector_mismatch;
 
 pub use bare_pod::BarePod;
 pub use daemonset_on_delete::DaemonsetOnDelete;
@@ -30,6 +31,7 @@ pub use rolling_update_stalls::RollingUpdateStalls;
 pub use rollout_deadlines_missing::RolloutDeadlinesMissing;
 pub use single_replica::SingleReplica;
 pub use spread_constraint_invalid::SpreadConstraintInvalid;
+pub use workload_selector_mismatch::WorkloadSelectorMismatch;
 
 use crate::rule::Rule;
 
@@ -48,4 +50,5 @@ pub static RULES: &[&dyn Rule] = &[
     &BarePod,
     &PdbBudgetMissing,
     &SpreadConstraintInvalid,
+    &WorkloadSelectorMismatch,
 ];
