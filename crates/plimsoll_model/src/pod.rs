@@ -376,7 +376,10 @@ impl<'a> PodTemplate<'a> {
             ("extensions", "Deployment" | "ReplicaSet" | "DaemonSet") => true,
             ("argoproj.io", "Rollout") => false,
             ("batch", "Job") => {
-                let manual = o.root.at(&["spec", "manualSelector"]).and_then(Node::as_bool);
+                let manual = o
+                    .root
+                    .at(&["spec", "manualSelector"])
+                    .and_then(Node::as_bool);
                 if manual != Some(true) {
                     return ControllerSelector::NotApplicable;
                 }

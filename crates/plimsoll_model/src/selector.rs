@@ -108,7 +108,10 @@ impl LabelSelector {
 
     /// The first requirement (in written order: `matchLabels`, then `matchExpressions`)
     /// that the labels do not satisfy, with its position; `None` when they all hold.
-    pub fn first_unmatched<'a>(&self, pairs: &[(&'a str, &'a str)]) -> Option<(usize, &Requirement)> {
+    pub fn first_unmatched<'a>(
+        &self,
+        pairs: &[(&'a str, &'a str)],
+    ) -> Option<(usize, &Requirement)> {
         self.requirements.iter().enumerate().find(|(_, r)| {
             !LabelSelector {
                 requirements: vec![(*r).clone()],
@@ -260,7 +263,11 @@ impl std::fmt::Display for Requirement {
 
 impl std::fmt::Display for LabelSelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.requirements.iter().map(Requirement::to_string).collect();
+        let parts: Vec<String> = self
+            .requirements
+            .iter()
+            .map(Requirement::to_string)
+            .collect();
         write!(f, "{}", parts.join(","))
     }
 }
@@ -389,7 +396,10 @@ mod tests {
         let labels = [("app", "api"), ("tier", "db")];
         let (i, r) = s.first_unmatched(&labels).unwrap();
         assert_eq!((i, r.to_string()), (1, "tier in (web,edge)".to_string()));
-        assert!(s.first_unmatched(&[("app", "api"), ("tier", "web")]).is_none());
+        assert!(
+            s.first_unmatched(&[("app", "api"), ("tier", "web")])
+                .is_none()
+        );
         let (i, r) = s.first_unmatched(&[]).unwrap();
         assert_eq!((i, r.to_string()), (0, "app=api".to_string()));
     }

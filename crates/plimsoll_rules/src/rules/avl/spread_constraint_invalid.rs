@@ -134,7 +134,13 @@ fn selector_keys(sel: &Node) -> Vec<&str> {
     keys
 }
 
-fn issues(t: &PodTemplate, version: KubeVersion, entries: &[Node], i: usize, base: &Pointer) -> Vec<Issue> {
+fn issues(
+    t: &PodTemplate,
+    version: KubeVersion,
+    entries: &[Node],
+    i: usize,
+    base: &Pointer,
+) -> Vec<Issue> {
     let entry = &entries[i];
     let at = |key: &str| base.index(i).key(key);
     let mut out = Vec::new();
@@ -150,15 +156,23 @@ fn issues(t: &PodTemplate, version: KubeVersion, entries: &[Node], i: usize, bas
         None => rejected(at("maxSkew"), "has no maxSkew (required)".into()),
         Some(n) => match n.as_i64() {
             Some(v) if v >= 1 => {}
-            Some(v) => rejected(at("maxSkew"), format!("has maxSkew {v} (it must be at least 1)")),
+            Some(v) => rejected(
+                at("maxSkew"),
+                format!("has maxSkew {v} (it must be at least 1)"),
+            ),
             None => rejected(
                 at("maxSkew"),
-                format!("has maxSkew {} where an integer of at least 1 is required", shown(n)),
+                format!(
+                    "has maxSkew {} where an integer of at least 1 is required",
+                    shown(n)
+                ),
             ),
         },
     }
 
-    let key = field(entry, "topologyKey").and_then(Node::as_text).unwrap_or("");
+    let key = field(entry, "topologyKey")
+        .and_then(Node::as_text)
+        .unwrap_or("");
     if key.is_empty() {
         rejected(at("topologyKey"), "has no topologyKey".into());
     }
@@ -195,16 +209,24 @@ fn issues(t: &PodTemplate, version: KubeVersion, entries: &[Node], i: usize, bas
     if let Some(n) = field(entry, "minDomains") {
         match n.as_i64() {
             Some(v) if v >= 1 => {}
-            Some(v) => rejected(at("minDomains"), format!("has minDomains {v} (it must be at least 1)")),
+            Some(v) => rejected(
+                at("minDomains"),
+                format!("has minDomains {v} (it must be at least 1)"),
+            ),
             None => rejected(
                 at("minDomains"),
-                format!("has minDomains {} where an integer of at least 1 is required", shown(n)),
+                format!(
+                    "has minDomains {} where an integer of at least 1 is required",
+                    shown(n)
+                ),
             ),
         }
         if let Some(w) = when.filter(|w| *w != "DoNotSchedule") {
             rejected(
                 at("minDomains"),
-                format!("sets minDomains with whenUnsatisfiable `{w}` (only DoNotSchedule allows it)"),
+                format!(
+                    "sets minDomains with whenUnsatisfiable `{w}` (only DoNotSchedule allows it)"
+                ),
             );
         }
     }
@@ -214,7 +236,10 @@ fn issues(t: &PodTemplate, version: KubeVersion, entries: &[Node], i: usize, bas
             && !matches!(n.as_text(), Some("Honor" | "Ignore"))
         {
             let value = n.as_text().map_or_else(|| shown(n), |t| format!("`{t}`"));
-            rejected(at(policy), format!("has {policy} {value} (only Honor or Ignore)"));
+            rejected(
+                at(policy),
+                format!("has {policy} {value} (only Honor or Ignore)"),
+            );
         }
     }
 

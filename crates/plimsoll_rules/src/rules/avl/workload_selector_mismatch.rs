@@ -109,7 +109,9 @@ impl Rule for WorkloadSelectorMismatch {
                         out.report(
                             id,
                             pointer.clone(),
-                            format!("{what} has an empty spec.selector, which is invalid: {outcome}"),
+                            format!(
+                                "{what} has an empty spec.selector, which is invalid: {outcome}"
+                            ),
                         );
                     }
                     return;
@@ -124,7 +126,8 @@ impl Rule for WorkloadSelectorMismatch {
                      (spec.template.metadata.labels)"
                         .to_string()
                 } else {
-                    let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let shown: Vec<String> =
+                        labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     format!(
                         "does not select its own pod template, labelled `{}`",
                         shown.join(",")
@@ -138,9 +141,7 @@ impl Rule for WorkloadSelectorMismatch {
                 out.report(
                     id,
                     path,
-                    format!(
-                        "the selector term `{term}` of {what}{manual} {template}: {outcome}"
-                    ),
+                    format!("the selector term `{term}` of {what}{manual} {template}: {outcome}"),
                 );
             }
             ControllerSelector::Written { selector: None, .. } => {}
