@@ -4,6 +4,7 @@ use plimsoll_yaml::{Data, Node, Pointer, Pos, Span};
 
 use crate::object::{Object, is_builtin_group, map_pairs};
 use crate::quantity::Quantity;
+use crate::selector::LabelSelector;
 use crate::version::KubeVersion;
 
 /// The pod template of an object: where its metadata and spec are, and the path to it.
@@ -363,12 +364,113 @@ impl<'a> PodTemplate<'a> {
         }
     }
 
+    /// The selector the object's controller finds its pods with, by kind and API
+    /// version: required in `apps/v1` and `apps/v1beta2` (Deployment, ReplicaSet,
+    /// StatefulSet, DaemonSet) and in Argo Rollouts that embed a template; defaulted
+    /// from the template labels in a ReplicationController and in `extensions/v1beta1`
+    /// and `apps/v1beta1`; the user's only with `manualSelector: true` in a Job.
+    pub fn controller_selector(&self) -> ControllerSelector<'a> {
+        let o = self.object;
+        let pointer = Pointer::root().keys(&["spec", "selector"]);
+        let written = o.root.at(&["spec", "selector"]).filter(|n| !n.is_null());
+        let has_labels = self.labels().next().is_some();
+        let defaulted = match (o.group(), o.kind.as_str()) {
+            ("", "ReplicationController") => {
+                return match written.filter(|n| !n.entries().is_empty()) {
+                    Some(node) => ControllerSelector::Written {
+                        node,
+                        pointer,
+                        selector: Some(LabelSelector::from_map(node)),
+                        map: true,
+                    },
+                    None if has_labels => ControllerSelector::Defaulted,
+                    None => ControllerSelector::Missing { pointer },
+                };
+            }
+            ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") => {
+                o.version() == "v1beta1"
+            }
+            ("extensions", "Deployment" | "ReplicaSet" | "DaemonSet") => true,
+            ("argoproj.io", "Rollout") => false,
+            ("batch", "Job") => {
+                let manual = o
+                    .root
+                    .at(&["spec", "manualSelector"])
+                    .and_then(Node::as_bool);
+                if manual != Some(true) {
+                    return ControllerSelector::NotApplicable;
+                }
+                false
+            }
+            _ => return ControllerSelector::NotApplicable,
+        };
+        match written {
+            Some(node) => ControllerSelector::Written {
+                node,
+                pointer,
+                selector: LabelSelector::from_label_selector(node),
+                map: false,
+            },
+            None if defaulted && has_labels => ControllerSelector::Defaulted,
+            None => ControllerSelector::Missing { pointer },
+        }
+    }
+
     /// `spec.restartPolicy` as Kubernetes defaults it (`Always`).
     pub fn restart_policy(&self) -> &'a str {
         self.spec
             .get("restartPolicy")
             .and_then(Node::as_text)
             .unwrap_or("Always")
+    }
+}
+
+/// The selector a controller finds its pods with, as the API server sees it once it has
+/// applied its defaults ([`PodTemplate::controller_selector`]).
+#[derive(Debug, Clone)]
+pub enum ControllerSelector<'a> {
+    /// The object selects no pods through a selector of its own: a Pod, a PodTemplate,
+    /// a CronJob, a Job whose selector Kubernetes generates (no `manualSelector: true`),
+    /// a custom resource other than an Argo Rollout.
+    NotApplicable,
+    /// Not written, and filled from the template labels: a ReplicationController, and
+    /// the `extensions/v1beta1` and `apps/v1beta1` kinds.
+    Defaulted,
+    /// Required but not written (or `null`), and no template labels to default it from.
+    Missing { pointer: Pointer },
+    /// Written: a `metav1.LabelSelector`, or the plain map of a ReplicationController.
+    /// `selector` is `None` when it cannot be parsed (the API server rejects it).
+    Written {
+        node: &'a Node,
+        pointer: Pointer,
+        selector: Option<LabelSelector>,
+        map: bool,
+    },
+}
+
+impl ControllerSelector<'_> {
+    /// Pointer to the `i`-th requirement of a written selector: its `matchLabels` key,
+    /// its `matchExpressions` entry, or the key of a plain map.
+    pub fn term_pointer(&self, i: usize) -> Option<Pointer> {
+        let ControllerSelector::Written {
+            node,
+            pointer,
+            selector: Some(sel),
+            map,
+        } = self
+        else {
+            return None;
+        };
+        let r = sel.requirements.get(i)?;
+        if *map {
+            return Some(pointer.key(&r.key));
+        }
+        let n = node.get("matchLabels").map_or(0, |m| m.entries().len());
+        Some(if i < n {
+            pointer.keys(&["matchLabels", &r.key])
+        } else {
+            pointer.key("matchExpressions").index(i - n)
+        })
     }
 }
 

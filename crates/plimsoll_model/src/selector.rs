@@ -106,6 +106,20 @@ impl LabelSelector {
         self.matches(|k| pairs.iter().find(|(pk, _)| *pk == k).map(|(_, v)| *v))
     }
 
+    /// The first requirement (in written order: `matchLabels`, then `matchExpressions`)
+    /// that the labels do not satisfy, with its position; `None` when they all hold.
+    pub fn first_unmatched<'a>(
+        &self,
+        pairs: &[(&'a str, &'a str)],
+    ) -> Option<(usize, &Requirement)> {
+        self.requirements.iter().enumerate().find(|(_, r)| {
+            !LabelSelector {
+                requirements: vec![(*r).clone()],
+            }
+            .matches_pairs(pairs)
+        })
+    }
+
     /// Parses a label selector as `kubectl --selector` takes it:
     /// `app=api,tier!=cache,env in (prod,staging),release notin (canary),owner,!legacy`
     /// (`==` is `=`; an empty string selects everything). The numeric `>` and `<` of
@@ -233,18 +247,26 @@ impl LabelSelector {
     }
 }
 
+impl std::fmt::Display for Requirement {
+    /// In `kubectl --selector` syntax (`app=api`, `env in (a,b)`, `!legacy`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (k, v) = (&self.key, &self.values);
+        match self.op {
+            SelectorOp::In if v.len() == 1 => write!(f, "{k}={}", v[0]),
+            SelectorOp::In => write!(f, "{k} in ({})", v.join(",")),
+            SelectorOp::NotIn => write!(f, "{k} notin ({})", v.join(",")),
+            SelectorOp::Exists => write!(f, "{k}"),
+            SelectorOp::DoesNotExist => write!(f, "!{k}"),
+        }
+    }
+}
+
 impl std::fmt::Display for LabelSelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parts: Vec<String> = self
             .requirements
             .iter()
-            .map(|r| match r.op {
-                SelectorOp::In if r.values.len() == 1 => format!("{}={}", r.key, r.values[0]),
-                SelectorOp::In => format!("{} in ({})", r.key, r.values.join(",")),
-                SelectorOp::NotIn => format!("{} notin ({})", r.key, r.values.join(",")),
-                SelectorOp::Exists => r.key.clone(),
-                SelectorOp::DoesNotExist => format!("!{}", r.key),
-            })
+            .map(Requirement::to_string)
             .collect();
         write!(f, "{}", parts.join(","))
     }
@@ -366,6 +388,20 @@ mod tests {
         assert!(matches("example.com/team=x", &[("example.com/team", "x")]));
         // `in` is a key where a key is expected
         assert!(matches("in=x", &[("in", "x")]));
+    }
+
+    #[test]
+    fn first_unmatched_names_the_failing_term() {
+        let s = LabelSelector::parse("app=api,tier in (web,edge),!legacy").unwrap();
+        let labels = [("app", "api"), ("tier", "db")];
+        let (i, r) = s.first_unmatched(&labels).unwrap();
+        assert_eq!((i, r.to_string()), (1, "tier in (web,edge)".to_string()));
+        assert!(
+            s.first_unmatched(&[("app", "api"), ("tier", "web")])
+                .is_none()
+        );
+        let (i, r) = s.first_unmatched(&[]).unwrap();
+        assert_eq!((i, r.to_string()), (0, "app=api".to_string()));
     }
 
     #[test]

@@ -606,3 +606,97 @@ status:
             .is_none()
     );
 }
+
+#[test]
+fn controller_selectors_follow_kind_and_version() {
+    let objs = objects(
+        r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+spec:
+  selector:
+    matchLabels: {app: a}
+    matchExpressions: [{key: tier, operator: In, values: [web]}]
+  template:
+    metadata: {labels: {app: a, tier: db}}
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b}
+spec:
+  template:
+    metadata: {labels: {app: b}}
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata: {name: c}
+spec:
+  template:
+    metadata: {labels: {app: c}}
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: d}
+spec:
+  selector: {}
+  template:
+    metadata: {labels: {app: d}}
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: e}
+spec:
+  selector: {app: e}
+  template:
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: f}
+spec:
+  selector: {matchLabels: {app: f}}
+  template:
+    spec: {restartPolicy: Never, containers: [{name: c, image: x}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: g}
+spec:
+  manualSelector: true
+  template:
+    spec: {restartPolicy: Never, containers: [{name: c, image: x}]}
+"#,
+    );
+    let sel = |i: usize| PodTemplate::of(&objs[i]).unwrap().controller_selector();
+    let a = sel(0);
+    let labels: Vec<(&str, &str)> = PodTemplate::of(&objs[0]).unwrap().labels().collect();
+    let ControllerSelector::Written {
+        selector: Some(s), ..
+    } = &a
+    else {
+        panic!("{a:?}");
+    };
+    let (i, r) = s.first_unmatched(&labels).unwrap();
+    assert_eq!(r.to_string(), "tier=web");
+    assert_eq!(
+        a.term_pointer(i).unwrap().to_string(),
+        "/spec/selector/matchExpressions/0"
+    );
+    assert_eq!(
+        a.term_pointer(0).unwrap().to_string(),
+        "/spec/selector/matchLabels/app"
+    );
+    assert!(matches!(sel(1), ControllerSelector::Missing { .. }));
+    assert!(matches!(sel(2), ControllerSelector::Defaulted));
+    assert!(matches!(sel(3), ControllerSelector::Defaulted));
+    let e = sel(4);
+    assert!(matches!(e, ControllerSelector::Written { map: true, .. }));
+    assert_eq!(e.term_pointer(0).unwrap().to_string(), "/spec/selector/app");
+    assert!(matches!(sel(5), ControllerSelector::NotApplicable));
+    assert!(matches!(sel(6), ControllerSelector::Missing { .. }));
+}

@@ -5,6 +5,7 @@ mod liveness_probe_missing;
 mod liveness_same_as_readiness;
 mod prestop_missing;
 mod probe_on_init_container;
+mod probe_port_undeclared;
 mod probe_timeout_exceeds_period;
 mod readiness_probe_missing;
 mod termination_grace_period_too_short;
@@ -15,6 +16,7 @@ pub use liveness_probe_missing::LivenessProbeMissing;
 pub use liveness_same_as_readiness::LivenessSameAsReadiness;
 pub use prestop_missing::PrestopMissing;
 pub use probe_on_init_container::ProbeOnInitContainer;
+pub use probe_port_undeclared::ProbePortUndeclared;
 pub use probe_timeout_exceeds_period::ProbeTimeoutExceedsPeriod;
 pub use readiness_probe_missing::ReadinessProbeMissing;
 pub use termination_grace_period_too_short::TerminationGracePeriodTooShort;
@@ -30,4 +32,5 @@ pub static RULES: &[&dyn Rule] = &[
     &ProbeOnInitContainer,
     &PrestopMissing,
     &TerminationGracePeriodTooShort,
+    &ProbePortUndeclared,
 ];
