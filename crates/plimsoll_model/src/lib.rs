@@ -10,6 +10,7 @@ mod index;
 mod intstr;
 mod object;
 mod pod;
+mod ports;
 mod quantity;
 mod selector;
 mod status;
@@ -19,6 +20,7 @@ pub use index::{Index, NsKey};
 pub use intstr::IntOrPct;
 pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scoped};
 pub use pod::{Container, ContainerKind, PodTemplate, QosClass, ResourceList, Resources};
+pub use ports::{ContainerPort, PORT_PROTOCOLS, is_valid_port_num, port_name_problems};
 pub use quantity::{Quantity, QuantityError};
 pub use selector::{LabelSelector, Requirement, SelectorOp};
 pub use status::{
