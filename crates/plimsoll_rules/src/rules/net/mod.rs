@@ -10,6 +10,7 @@ mod ingress_without_tls;
 mod namespace_without_default_deny_ingress;
 mod namespace_without_egress_control;
 pub mod policy;
+mod policy_peer_selects_nothing;
 mod policy_selects_nothing;
 mod route_backend_missing;
 mod service_exposed;
@@ -27,6 +28,7 @@ pub use ingress_tls_secret_missing::IngressTlsSecretMissing;
 pub use ingress_without_tls::IngressWithoutTls;
 pub use namespace_without_default_deny_ingress::NamespaceWithoutDefaultDenyIngress;
 pub use namespace_without_egress_control::NamespaceWithoutEgressControl;
+pub use policy_peer_selects_nothing::PolicyPeerSelectsNothing;
 pub use policy_selects_nothing::PolicySelectsNothing;
 pub use route_backend_missing::RouteBackendMissing;
 pub use service_exposed::ServiceExposed;
@@ -41,6 +43,7 @@ pub static RULES: &[&dyn Rule] = &[
     &NamespaceWithoutEgressControl,
     &WorkloadNotSelectedByPolicy,
     &PolicySelectsNothing,
+    &PolicyPeerSelectsNothing,
     &DnsEgressBlocked,
     &IngressControllerCutOff,
     &ServiceSelectsNothing,
