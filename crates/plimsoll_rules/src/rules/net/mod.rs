@@ -1,5 +1,6 @@
 //! `NET`: Network policies, Services and Ingress.
 
+mod container_port_invalid;
 mod dns_egress_blocked;
 mod ingress_backend_missing;
 mod ingress_class_missing;
@@ -19,6 +20,7 @@ mod service_target_port_missing;
 mod svc_util;
 mod workload_not_selected_by_policy;
 
+pub use container_port_invalid::ContainerPortInvalid;
 pub use dns_egress_blocked::DnsEgressBlocked;
 pub use ingress_backend_missing::IngressBackendMissing;
 pub use ingress_class_missing::IngressClassMissing;
@@ -55,4 +57,5 @@ pub static RULES: &[&dyn Rule] = &[
     &IngressWithoutTls,
     &IngressNginxSnippetAnnotations,
     &RouteBackendMissing,
+    &ContainerPortInvalid,
 ];
