@@ -17,7 +17,7 @@ mod route_backend_missing;
 mod service_exposed;
 mod service_selects_nothing;
 mod service_target_port_missing;
-mod svc_util;
+pub(crate) mod svc_util;
 mod workload_not_selected_by_policy;
 
 pub use container_port_invalid::ContainerPortInvalid;
