@@ -25,9 +25,9 @@ declare_rule! {
     /// or an unset `hostPort`) is accepted with a warning by the API server; it is
     /// reported as a warning. kube-score's optional `container-ports-check` looks only
     /// at name length, duplicate names and a missing `containerPort`, and kube-linter's
-    /// opt-in `invalid-target-ports` only at the name syntax; plimsoll applies the API
-    /// server's whole validation and runs by default, since each of these manifests
-    /// fails to apply.
+    /// `invalid-target-ports` only at the name syntax; plimsoll applies the API server's
+    /// whole validation and runs by default, since each of these manifests fails to
+    /// apply.
     ///
     /// ## Why it matters in production
     /// The API server rejects the whole object: the Deployment (or StatefulSet, Job,
