@@ -10,6 +10,7 @@ mod index;
 mod intstr;
 mod object;
 mod pod;
+mod ports;
 mod quantity;
 mod selector;
 mod status;
@@ -21,6 +22,7 @@ pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scop
 pub use pod::{
     Container, ContainerKind, ControllerSelector, PodTemplate, QosClass, ResourceList, Resources,
 };
+pub use ports::{ContainerPort, PORT_PROTOCOLS, is_valid_port_num, port_name_problems};
 pub use quantity::{Quantity, QuantityError};
 pub use selector::{LabelSelector, Requirement, SelectorOp};
 pub use status::{

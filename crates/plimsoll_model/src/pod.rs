@@ -539,6 +539,18 @@ impl<'a> Container<'a> {
         self.node.get("env").map(Node::items).unwrap_or_default()
     }
 
+    /// The container's `ports` entries, with the API server's defaults applied.
+    pub fn port_entries(&self) -> Vec<crate::ContainerPort<'a>> {
+        self.node
+            .get("ports")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| crate::ContainerPort::from_node(i, p))
+            .collect()
+    }
+
     /// Names and numbers of the ports the container declares.
     pub fn ports(&self) -> impl Iterator<Item = (Option<&'a str>, Option<i64>)> {
         self.node

@@ -700,3 +700,54 @@ spec:
     assert!(matches!(sel(5), ControllerSelector::NotApplicable));
     assert!(matches!(sel(6), ControllerSelector::Missing { .. }));
 }
+
+#[test]
+fn container_ports_default_their_protocol_and_names_follow_iana() {
+    let objs = objects(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: x:1\n      ports:\n        - {name: http, containerPort: 8080}\n        - {containerPort: 53, protocol: UDP, hostPort: 0}\n        - {name: '', containerPort: '9090', protocol: '', hostPort: 9090, hostIP: 10.0.0.1}\n",
+    );
+    let t = PodTemplate::of(&objs[0]).unwrap();
+    let c = t.containers().next().unwrap();
+    let ports = c.port_entries();
+    assert_eq!(ports.len(), 3);
+    assert_eq!(
+        (ports[0].name, ports[0].container_port, ports[0].protocol),
+        (Some("http"), Some(8080), "TCP")
+    );
+    assert_eq!((ports[1].protocol, ports[1].host_port), ("UDP", None));
+    assert_eq!(ports[2].name, None, "an empty name is no name");
+    assert_eq!(ports[2].container_port, None, "a quoted number is a string");
+    assert_eq!(
+        ports[2].protocol, "TCP",
+        "an empty protocol defaults to TCP"
+    );
+    assert_eq!(
+        (ports[2].host_port, ports[2].host_ip),
+        (Some(9090), "10.0.0.1")
+    );
+
+    for ok in ["http", "h2c", "grpc-web", "a", "x1234567890abcd"] {
+        assert!(port_name_problems(ok).is_empty(), "{ok}");
+    }
+    for (bad, why) in [
+        ("metrics-endpoint", "must be no more than 15 characters"),
+        (
+            "Http",
+            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+        ),
+        (
+            "web_ui",
+            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+        ),
+        ("8080", "must contain at least one letter (a-z)"),
+        ("grpc--web", "must not contain consecutive hyphens"),
+        ("-http", "must not begin or end with a hyphen"),
+        ("http-", "must not begin or end with a hyphen"),
+    ] {
+        assert_eq!(port_name_problems(bad), vec![why], "{bad}");
+    }
+    // upstream reads "at least one letter" as one lowercase letter
+    assert_eq!(port_name_problems("HTTP").len(), 2);
+    assert!(is_valid_port_num(1) && is_valid_port_num(65535));
+    assert!(!is_valid_port_num(0) && !is_valid_port_num(65536));
+}

@@ -1,5 +1,6 @@
 //! `NET`: Network policies, Services and Ingress.
 
+mod container_port_invalid;
 mod dns_egress_blocked;
 mod ingress_backend_missing;
 mod ingress_class_missing;
@@ -10,14 +11,16 @@ mod ingress_without_tls;
 mod namespace_without_default_deny_ingress;
 mod namespace_without_egress_control;
 pub mod policy;
+mod policy_peer_selects_nothing;
 mod policy_selects_nothing;
 mod route_backend_missing;
 mod service_exposed;
 mod service_selects_nothing;
 mod service_target_port_missing;
-mod svc_util;
+pub(crate) mod svc_util;
 mod workload_not_selected_by_policy;
 
+pub use container_port_invalid::ContainerPortInvalid;
 pub use dns_egress_blocked::DnsEgressBlocked;
 pub use ingress_backend_missing::IngressBackendMissing;
 pub use ingress_class_missing::IngressClassMissing;
@@ -27,6 +30,7 @@ pub use ingress_tls_secret_missing::IngressTlsSecretMissing;
 pub use ingress_without_tls::IngressWithoutTls;
 pub use namespace_without_default_deny_ingress::NamespaceWithoutDefaultDenyIngress;
 pub use namespace_without_egress_control::NamespaceWithoutEgressControl;
+pub use policy_peer_selects_nothing::PolicyPeerSelectsNothing;
 pub use policy_selects_nothing::PolicySelectsNothing;
 pub use route_backend_missing::RouteBackendMissing;
 pub use service_exposed::ServiceExposed;
@@ -41,6 +45,7 @@ pub static RULES: &[&dyn Rule] = &[
     &NamespaceWithoutEgressControl,
     &WorkloadNotSelectedByPolicy,
     &PolicySelectsNothing,
+    &PolicyPeerSelectsNothing,
     &DnsEgressBlocked,
     &IngressControllerCutOff,
     &ServiceSelectsNothing,
@@ -52,4 +57,5 @@ pub static RULES: &[&dyn Rule] = &[
     &IngressWithoutTls,
     &IngressNginxSnippetAnnotations,
     &RouteBackendMissing,
+    &ContainerPortInvalid,
 ];

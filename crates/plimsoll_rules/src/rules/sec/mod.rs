@@ -7,6 +7,7 @@ mod secret_mounted_unused;
 mod sensitive_host_path;
 mod service_account_token_automounted;
 mod share_process_namespace;
+mod ssh_port_exposed;
 mod util;
 
 pub use default_service_account::DefaultServiceAccount;
@@ -16,6 +17,7 @@ pub use secret_mounted_unused::SecretMountedUnused;
 pub use sensitive_host_path::SensitiveHostPath;
 pub use service_account_token_automounted::ServiceAccountTokenAutomounted;
 pub use share_process_namespace::ShareProcessNamespace;
+pub use ssh_port_exposed::SshPortExposed;
 
 use crate::rule::Rule;
 
@@ -27,4 +29,5 @@ pub static RULES: &[&dyn Rule] = &[
     &ShareProcessNamespace,
     &RootGroup,
     &SecretMountedUnused,
+    &SshPortExposed,
 ];
