@@ -18,7 +18,9 @@ mod version;
 pub use index::{Index, NsKey};
 pub use intstr::IntOrPct;
 pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scoped};
-pub use pod::{Container, ContainerKind, PodTemplate, QosClass, ResourceList, Resources};
+pub use pod::{
+    Container, ContainerKind, PodTemplate, QosClass, ResourceList, Resources, SecurityField,
+};
 pub use quantity::{Quantity, QuantityError};
 pub use selector::{LabelSelector, Requirement, SelectorOp};
 pub use status::{

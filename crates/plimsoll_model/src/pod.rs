@@ -62,6 +62,15 @@ pub struct Container<'a> {
     template: PodTemplate<'a>,
 }
 
+/// A field of a container's effective security context and where it is written.
+#[derive(Debug, Clone)]
+pub struct SecurityField<'a> {
+    pub node: &'a Node,
+    pub pointer: Pointer,
+    /// Inherited from the pod's `spec.securityContext`.
+    pub pod_level: bool,
+}
+
 /// Requests or limits of cpu and memory (others kept by name).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceList {
@@ -413,6 +422,28 @@ impl<'a> Container<'a> {
 
     pub fn template(&self) -> PodTemplate<'a> {
         self.template
+    }
+
+    /// A field of the container's effective security context: its own
+    /// `securityContext.<key>`, else the pod's `spec.securityContext.<key>`, as the
+    /// kubelet resolves the fields both define (`runAsUser`, `runAsGroup`,
+    /// `runAsNonRoot`, `seLinuxOptions`, `seccompProfile`, `appArmorProfile`,
+    /// `windowsOptions`). A `null` value counts as unset. `None` when neither sets it.
+    pub fn security_field(&self, key: &str) -> Option<SecurityField<'a>> {
+        let set = |n: Option<&'a Node>| n.filter(|v| !v.is_null());
+        if let Some(node) = set(self.node.get("securityContext").and_then(|s| s.get(key))) {
+            return Some(SecurityField {
+                node,
+                pointer: self.field_pointer(&["securityContext", key]),
+                pod_level: false,
+            });
+        }
+        let t = self.template;
+        set(t.spec.get("securityContext").and_then(|s| s.get(key))).map(|node| SecurityField {
+            node,
+            pointer: t.spec_pointer(&["securityContext", key]),
+            pod_level: true,
+        })
     }
 
     /// The container's `env` entries.

@@ -183,6 +183,36 @@ fn container_kinds() {
 }
 
 #[test]
+fn security_fields_resolve_container_over_pod() {
+    let objs = objects(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 1000, runAsGroup: 3000}\n  containers:\n    - {name: a, securityContext: {runAsUser: 2000, runAsGroup: null}}\n    - {name: b}\n  ephemeralContainers: [{name: e, securityContext: {runAsNonRoot: true}}]\n",
+    );
+    let t = PodTemplate::of(&objs[0]).unwrap();
+    let got: Vec<(&str, Option<i64>, String, bool)> = t
+        .containers()
+        .flat_map(|c| {
+            ["runAsUser", "runAsGroup", "runAsNonRoot"]
+                .into_iter()
+                .filter_map(move |k| c.security_field(k).map(|f| (c.name, f)))
+        })
+        .map(|(n, f)| (n, f.node.as_i64(), f.pointer.to_string(), f.pod_level))
+        .collect();
+    let row = |n, v, p: &str, pod| (n, v, p.to_string(), pod);
+    assert_eq!(
+        got,
+        [
+            row("a", Some(2000), "/spec/containers/0/securityContext/runAsUser", false),
+            row("a", Some(3000), "/spec/securityContext/runAsGroup", true),
+            row("b", Some(1000), "/spec/securityContext/runAsUser", true),
+            row("b", Some(3000), "/spec/securityContext/runAsGroup", true),
+            row("e", Some(1000), "/spec/securityContext/runAsUser", true),
+            row("e", Some(3000), "/spec/securityContext/runAsGroup", true),
+            row("e", None, "/spec/ephemeralContainers/0/securityContext/runAsNonRoot", false),
+        ]
+    );
+}
+
+#[test]
 fn namespaces_default_and_scope() {
     let objs = objects(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: ignored}\n",
