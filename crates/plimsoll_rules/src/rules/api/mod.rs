@@ -3,13 +3,20 @@
 mod alpha_api;
 mod api_deprecated;
 mod api_removed;
+mod service_account_field_deprecated;
 pub mod table;
 mod util;
 
 pub use alpha_api::AlphaApi;
 pub use api_deprecated::ApiDeprecated;
 pub use api_removed::ApiRemoved;
+pub use service_account_field_deprecated::ServiceAccountFieldDeprecated;
 
 use crate::rule::Rule;
 
-pub static RULES: &[&dyn Rule] = &[&ApiRemoved, &ApiDeprecated, &AlphaApi];
+pub static RULES: &[&dyn Rule] = &[
+    &ApiRemoved,
+    &ApiDeprecated,
+    &AlphaApi,
+    &ServiceAccountFieldDeprecated,
+];
