@@ -201,13 +201,23 @@ fn security_fields_resolve_container_over_pod() {
     assert_eq!(
         got,
         [
-            row("a", Some(2000), "/spec/containers/0/securityContext/runAsUser", false),
+            row(
+                "a",
+                Some(2000),
+                "/spec/containers/0/securityContext/runAsUser",
+                false
+            ),
             row("a", Some(3000), "/spec/securityContext/runAsGroup", true),
             row("b", Some(1000), "/spec/securityContext/runAsUser", true),
             row("b", Some(3000), "/spec/securityContext/runAsGroup", true),
             row("e", Some(1000), "/spec/securityContext/runAsUser", true),
             row("e", Some(3000), "/spec/securityContext/runAsGroup", true),
-            row("e", None, "/spec/ephemeralContainers/0/securityContext/runAsNonRoot", false),
+            row(
+                "e",
+                None,
+                "/spec/ephemeralContainers/0/securityContext/runAsNonRoot",
+                false
+            ),
         ]
     );
 }

@@ -84,9 +84,7 @@ impl Rule for DuplicateEnvVar {
                 // (`X: $(X):more`) is deliberate
                 let reference = format!("$({name})");
                 let value = e.get("value").and_then(Node::as_text).unwrap_or("");
-                if e.get("valueFrom").is_none()
-                    && value != reference
-                    && value.contains(&reference)
+                if e.get("valueFrom").is_none() && value != reference && value.contains(&reference)
                 {
                     continue;
                 }
