@@ -169,8 +169,9 @@ const POD_TEMPLATE: &[&str] = &["template"];
 impl<'a> PodTemplate<'a> {
     /// The pod template of an object, for every kind that creates pods: Pod,
     /// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-    /// ReplicationController, PodTemplate, Argo Rollout, and any custom resource that
-    /// embeds a template at `spec.template` with containers (OpenKruise and the like).
+    /// ReplicationController, PodTemplate, Argo Rollout, OpenShift DeploymentConfig,
+    /// and any custom resource that embeds a template at `spec.template` with
+    /// containers (OpenKruise and the like).
     pub fn of(object: &'a Object) -> Option<PodTemplate<'a>> {
         let base: &'static [&'static str] = match (object.group(), object.kind.as_str()) {
             ("", "Pod") => POD,
@@ -179,7 +180,8 @@ impl<'a> PodTemplate<'a> {
             | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
             | ("apps", "StatefulSet")
             | ("batch", "Job")
-            | ("argoproj.io", "Rollout") => TEMPLATE,
+            | ("argoproj.io", "Rollout")
+            | ("apps.openshift.io", "DeploymentConfig") => TEMPLATE,
             ("batch", "CronJob") => CRONJOB,
             ("", _) => return None,
             (g, _) if is_builtin_group(g) => return None,
@@ -340,15 +342,17 @@ impl<'a> PodTemplate<'a> {
 
     /// Whether the pods run for as long as they can: the long-running controllers
     /// (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Argo
-    /// Rollout, and custom resources embedding a template) and bare Pods with
-    /// restartPolicy Always; not Jobs, CronJobs or PodTemplates.
+    /// Rollout, OpenShift DeploymentConfig, and custom resources embedding a
+    /// template) and bare Pods with restartPolicy Always; not Jobs, CronJobs or
+    /// PodTemplates.
     pub fn is_long_running(&self) -> bool {
         let o = self.object;
         match (o.group(), o.kind.as_str()) {
             ("" | "apps" | "extensions", "Deployment" | "DaemonSet" | "ReplicaSet")
             | ("apps", "StatefulSet")
             | ("", "ReplicationController")
-            | ("argoproj.io", "Rollout") => true,
+            | ("argoproj.io", "Rollout")
+            | ("apps.openshift.io", "DeploymentConfig") => true,
             ("", "Pod") => self.restart_policy() == "Always",
             ("", _) | ("batch", _) => false,
             (g, _) => !is_builtin_group(g),
