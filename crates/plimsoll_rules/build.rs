@@ -21,6 +21,7 @@ const WORKLOADS: &[&str] = &[
     "ReplicationController",
     "PodTemplate",
     "Rollout",
+    "DeploymentConfig",
 ];
 
 /// Kinds a rule may look up by name, besides the workload kinds.

@@ -405,12 +405,15 @@ fn is_controller_kind(kind: &str) -> bool {
             | "Job"
             | "ReplicationController"
             | "Rollout"
+            | "DeploymentConfig"
     )
 }
 
 fn phase(r: &Resource) -> usize {
     match (r.group.as_str(), r.kind.as_str()) {
-        ("apps", "ReplicaSet") | ("batch", "Job") => 1,
+        // owned by the controllers of phase 0 (a DeploymentConfig owns
+        // ReplicationControllers as a Deployment owns ReplicaSets)
+        ("apps", "ReplicaSet") | ("", "ReplicationController") | ("batch", "Job") => 1,
         ("", "Pod") => 2,
         _ => 0,
     }

@@ -258,7 +258,8 @@ impl Index {
 
     /// The Pods a workload controls, directly (StatefulSet, DaemonSet, Job, ReplicaSet,
     /// ReplicationController) or through one level of controllers (Deployment and Argo
-    /// Rollout through ReplicaSets, CronJob through Jobs), in input order. Empty when
+    /// Rollout through ReplicaSets, OpenShift DeploymentConfig through
+    /// ReplicationControllers, CronJob through Jobs), in input order. Empty when
     /// none are in the input (files without a cluster dump).
     pub fn pods_of(&self, id: usize) -> Vec<usize> {
         let is_pod = |c: usize| {
@@ -405,18 +406,18 @@ impl Index {
         Some(self.workloads_matching(ns, &sel))
     }
 
-    /// The replica count Kubernetes runs for a workload: `spec.replicas` (default 1)
-    /// for scalable kinds, the HPA's minReplicas when an HPA manages it, `None` for
-    /// kinds without a replica count (DaemonSet, Job, Pod).
+    /// The replica count Kubernetes runs for a workload: `spec.replicas` for scalable
+    /// kinds, the HPA's minReplicas when an HPA manages it, `None` for kinds without a
+    /// replica count (DaemonSet, Job, Pod). An absent `spec.replicas` is 1, except on an
+    /// OpenShift DeploymentConfig: its `replicas` is a plain integer that OpenShift
+    /// does not default, so absent means 0.
     pub fn expected_min_replicas(&self, id: usize) -> Option<i64> {
         let o = &self.objects[id];
-        let scalable = matches!(
-            o.kind.as_str(),
-            "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "Rollout"
-        );
-        if !scalable {
-            return None;
-        }
+        let default = match o.kind.as_str() {
+            "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "Rollout" => 1,
+            "DeploymentConfig" if o.group() == "apps.openshift.io" => 0,
+            _ => return None,
+        };
         let hpas = self.hpas_for(id);
         if let Some(&h) = hpas.first() {
             let min = self.objects[h]
@@ -430,7 +431,7 @@ impl Index {
             o.root
                 .at(&["spec", "replicas"])
                 .and_then(Node::as_i64)
-                .unwrap_or(1),
+                .unwrap_or(default),
         )
     }
 }
@@ -448,5 +449,6 @@ fn runs_pods(o: &Object) -> bool {
                 | ("batch", "Job" | "CronJob")
                 | ("", "Pod" | "ReplicationController")
                 | ("argoproj.io", "Rollout")
+                | ("apps.openshift.io", "DeploymentConfig")
         )
 }

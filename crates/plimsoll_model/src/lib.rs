@@ -21,6 +21,7 @@ pub use intstr::IntOrPct;
 pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scoped};
 pub use pod::{
     Container, ContainerKind, ControllerSelector, PodTemplate, QosClass, ResourceList, Resources,
+    SecurityField,
 };
 pub use ports::{ContainerPort, PORT_PROTOCOLS, is_valid_port_num, port_name_problems};
 pub use quantity::{Quantity, QuantityError};

@@ -63,6 +63,15 @@ pub struct Container<'a> {
     template: PodTemplate<'a>,
 }
 
+/// A field of a container's effective security context and where it is written.
+#[derive(Debug, Clone)]
+pub struct SecurityField<'a> {
+    pub node: &'a Node,
+    pub pointer: Pointer,
+    /// Inherited from the pod's `spec.securityContext`.
+    pub pod_level: bool,
+}
+
 /// Requests or limits of cpu and memory (others kept by name).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceList {
@@ -172,8 +181,9 @@ const POD_TEMPLATE: &[&str] = &["template"];
 impl<'a> PodTemplate<'a> {
     /// The pod template of an object, for every kind that creates pods: Pod,
     /// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-    /// ReplicationController, PodTemplate, Argo Rollout, and any custom resource that
-    /// embeds a template at `spec.template` with containers (OpenKruise and the like).
+    /// ReplicationController, PodTemplate, Argo Rollout, OpenShift DeploymentConfig,
+    /// and any custom resource that embeds a template at `spec.template` with
+    /// containers (OpenKruise and the like).
     pub fn of(object: &'a Object) -> Option<PodTemplate<'a>> {
         let base: &'static [&'static str] = match (object.group(), object.kind.as_str()) {
             ("", "Pod") => POD,
@@ -182,7 +192,8 @@ impl<'a> PodTemplate<'a> {
             | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
             | ("apps", "StatefulSet")
             | ("batch", "Job")
-            | ("argoproj.io", "Rollout") => TEMPLATE,
+            | ("argoproj.io", "Rollout")
+            | ("apps.openshift.io", "DeploymentConfig") => TEMPLATE,
             ("batch", "CronJob") => CRONJOB,
             ("", _) => return None,
             (g, _) if is_builtin_group(g) => return None,
@@ -349,15 +360,17 @@ impl<'a> PodTemplate<'a> {
 
     /// Whether the pods run for as long as they can: the long-running controllers
     /// (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Argo
-    /// Rollout, and custom resources embedding a template) and bare Pods with
-    /// restartPolicy Always; not Jobs, CronJobs or PodTemplates.
+    /// Rollout, OpenShift DeploymentConfig, and custom resources embedding a
+    /// template) and bare Pods with restartPolicy Always; not Jobs, CronJobs or
+    /// PodTemplates.
     pub fn is_long_running(&self) -> bool {
         let o = self.object;
         match (o.group(), o.kind.as_str()) {
             ("" | "apps" | "extensions", "Deployment" | "DaemonSet" | "ReplicaSet")
             | ("apps", "StatefulSet")
             | ("", "ReplicationController")
-            | ("argoproj.io", "Rollout") => true,
+            | ("argoproj.io", "Rollout")
+            | ("apps.openshift.io", "DeploymentConfig") => true,
             ("", "Pod") => self.restart_policy() == "Always",
             ("", _) | ("batch", _) => false,
             (g, _) => !is_builtin_group(g),
@@ -532,6 +545,28 @@ impl<'a> Container<'a> {
 
     pub fn template(&self) -> PodTemplate<'a> {
         self.template
+    }
+
+    /// A field of the container's effective security context: its own
+    /// `securityContext.<key>`, else the pod's `spec.securityContext.<key>`, as the
+    /// kubelet resolves the fields both define (`runAsUser`, `runAsGroup`,
+    /// `runAsNonRoot`, `seLinuxOptions`, `seccompProfile`, `appArmorProfile`,
+    /// `windowsOptions`). A `null` value counts as unset. `None` when neither sets it.
+    pub fn security_field(&self, key: &str) -> Option<SecurityField<'a>> {
+        let set = |n: Option<&'a Node>| n.filter(|v| !v.is_null());
+        if let Some(node) = set(self.node.get("securityContext").and_then(|s| s.get(key))) {
+            return Some(SecurityField {
+                node,
+                pointer: self.field_pointer(&["securityContext", key]),
+                pod_level: false,
+            });
+        }
+        let t = self.template;
+        set(t.spec.get("securityContext").and_then(|s| s.get(key))).map(|node| SecurityField {
+            node,
+            pointer: t.spec_pointer(&["securityContext", key]),
+            pod_level: true,
+        })
     }
 
     /// The container's `env` entries.

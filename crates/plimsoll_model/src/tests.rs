@@ -183,6 +183,46 @@ fn container_kinds() {
 }
 
 #[test]
+fn security_fields_resolve_container_over_pod() {
+    let objs = objects(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 1000, runAsGroup: 3000}\n  containers:\n    - {name: a, securityContext: {runAsUser: 2000, runAsGroup: null}}\n    - {name: b}\n  ephemeralContainers: [{name: e, securityContext: {runAsNonRoot: true}}]\n",
+    );
+    let t = PodTemplate::of(&objs[0]).unwrap();
+    let got: Vec<(&str, Option<i64>, String, bool)> = t
+        .containers()
+        .flat_map(|c| {
+            ["runAsUser", "runAsGroup", "runAsNonRoot"]
+                .into_iter()
+                .filter_map(move |k| c.security_field(k).map(|f| (c.name, f)))
+        })
+        .map(|(n, f)| (n, f.node.as_i64(), f.pointer.to_string(), f.pod_level))
+        .collect();
+    let row = |n, v, p: &str, pod| (n, v, p.to_string(), pod);
+    assert_eq!(
+        got,
+        [
+            row(
+                "a",
+                Some(2000),
+                "/spec/containers/0/securityContext/runAsUser",
+                false
+            ),
+            row("a", Some(3000), "/spec/securityContext/runAsGroup", true),
+            row("b", Some(1000), "/spec/securityContext/runAsUser", true),
+            row("b", Some(3000), "/spec/securityContext/runAsGroup", true),
+            row("e", Some(1000), "/spec/securityContext/runAsUser", true),
+            row("e", Some(3000), "/spec/securityContext/runAsGroup", true),
+            row(
+                "e",
+                None,
+                "/spec/ephemeralContainers/0/securityContext/runAsNonRoot",
+                false
+            ),
+        ]
+    );
+}
+
+#[test]
 fn namespaces_default_and_scope() {
     let objs = objects(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: ignored}\n",
@@ -501,6 +541,40 @@ fn owned_objects_resolve_by_uid_and_pods_are_found_through_one_level() {
         names(&ix.pods_of(id("StatefulSet", "events-kafka"))),
         ["events-kafka-0"]
     );
+}
+
+#[test]
+fn deployment_configs_are_workloads_like_deployments() {
+    let ix = Index::new(objects(
+        "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata: {name: web, namespace: s, uid: dc}\nspec:\n  replicas: 3\n  selector: {app: web}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: a}]}\n---\n\
+apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata: {name: idle, namespace: s}\nspec: {template: {metadata: {labels: {app: idle}}, spec: {containers: [{name: a}]}}}\n---\n\
+apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: web-1\n  namespace: s\n  uid: rc\n  ownerReferences: [{apiVersion: apps.openshift.io/v1, kind: DeploymentConfig, name: web, uid: dc, controller: true}]\nspec: {}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-1-x\n  namespace: s\n  ownerReferences: [{apiVersion: v1, kind: ReplicationController, name: web-1, uid: rc, controller: true}]\nspec: {containers: [{name: a}]}\n---\n\
+apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: s}\nspec: {minAvailable: 2, selector: {matchLabels: {app: web}}}\n",
+    ));
+    let id = |k: &str, n: &str| ix.get(k, Some("s"), n).unwrap().0;
+    let web = id("DeploymentConfig", "web");
+    let t = PodTemplate::of(ix.object(web)).unwrap();
+    assert_eq!(t.spec_pointer(&[]).to_string(), "/spec/template/spec");
+    assert!(t.is_long_running());
+    assert_eq!(ix.expected_min_replicas(web), Some(3));
+    assert_eq!(
+        ix.expected_min_replicas(id("DeploymentConfig", "idle")),
+        Some(0),
+        "a DeploymentConfig's replicas is not defaulted"
+    );
+    assert_eq!(ix.pdbs_for(web).len(), 1);
+    assert_eq!(ix.workloads_in("s").len(), 2);
+    assert!(
+        ix.judged_through_owner(id("ReplicationController", "web-1")),
+        "a slimmed ReplicationController of a DeploymentConfig"
+    );
+    let pods: Vec<&str> = ix
+        .pods_of(web)
+        .iter()
+        .map(|&p| ix.object(p).name.as_str())
+        .collect();
+    assert_eq!(pods, ["web-1-x"]);
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod alpha_api;
 mod api_deprecated;
 mod api_removed;
 mod api_version_unknown;
+mod service_account_field_deprecated;
 pub mod table;
 mod util;
 
@@ -11,7 +12,14 @@ pub use alpha_api::AlphaApi;
 pub use api_deprecated::ApiDeprecated;
 pub use api_removed::ApiRemoved;
 pub use api_version_unknown::ApiVersionUnknown;
+pub use service_account_field_deprecated::ServiceAccountFieldDeprecated;
 
 use crate::rule::Rule;
 
-pub static RULES: &[&dyn Rule] = &[&ApiRemoved, &ApiDeprecated, &AlphaApi, &ApiVersionUnknown];
+pub static RULES: &[&dyn Rule] = &[
+    &ApiRemoved,
+    &ApiDeprecated,
+    &AlphaApi,
+    &ApiVersionUnknown,
+    &ServiceAccountFieldDeprecated,
+];

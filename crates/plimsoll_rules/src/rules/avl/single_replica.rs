@@ -5,8 +5,9 @@ use crate::rule::{Context, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
-    /// Reports Deployments, StatefulSets and Argo Rollouts that run a single pod:
-    /// `spec.replicas` is 1 or absent (the default is 1), or the HorizontalPodAutoscaler
+    /// Reports Deployments, StatefulSets, Argo Rollouts and OpenShift DeploymentConfigs
+    /// that run a single pod: `spec.replicas` is 1 or absent (the default is 1; a
+    /// DeploymentConfig's absent replicas is 0), or the HorizontalPodAutoscaler
     /// that manages the workload has `minReplicas` 1 (or absent, default 1). A workload
     /// with a controlling owner is judged through its owner. Workloads listed in the
     /// `single-replica-allowed` setting (`Kind/namespace/name`, `*` for any namespace)
@@ -73,7 +74,9 @@ impl Rule for SingleReplica {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let kind_ok = matches!(
             (obj.group(), obj.kind.as_str()),
-            ("apps", "Deployment" | "StatefulSet") | ("argoproj.io", "Rollout")
+            ("apps", "Deployment" | "StatefulSet")
+                | ("argoproj.io", "Rollout")
+                | ("apps.openshift.io", "DeploymentConfig")
         );
         if !kind_ok || obj.has_controller() || allowed(cx, obj) {
             return;

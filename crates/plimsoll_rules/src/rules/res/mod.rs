@@ -2,6 +2,8 @@
 
 mod cpu_limit_missing;
 mod cpu_request_missing;
+mod ephemeral_storage_limit_missing;
+mod ephemeral_storage_request_missing;
 mod invalid_quantity;
 mod limit_below_request;
 mod limit_request_ratio;
@@ -15,6 +17,8 @@ mod util;
 
 pub use cpu_limit_missing::CpuLimitMissing;
 pub use cpu_request_missing::CpuRequestMissing;
+pub use ephemeral_storage_limit_missing::EphemeralStorageLimitMissing;
+pub use ephemeral_storage_request_missing::EphemeralStorageRequestMissing;
 pub use invalid_quantity::InvalidQuantity;
 pub use limit_below_request::LimitBelowRequest;
 pub use limit_request_ratio::LimitRequestRatio;
@@ -39,4 +43,6 @@ pub static RULES: &[&dyn Rule] = &[
     &NamespaceWithoutLimitrange,
     &NamespaceWithoutResourcequota,
     &InvalidQuantity,
+    &EphemeralStorageRequestMissing,
+    &EphemeralStorageLimitMissing,
 ];

@@ -72,6 +72,7 @@ impl Rule for HpaManagedReplicasSet {
                 | ("apps", "StatefulSet")
                 | ("", "ReplicationController")
                 | ("argoproj.io", "Rollout")
+                | ("apps.openshift.io", "DeploymentConfig")
         );
         if !scalable {
             return;

@@ -1,6 +1,6 @@
 use plimsoll_model::{Node, Object, PodTemplate};
 
-use super::util::{is_placeholder, name_looks_secret, value_looks_secret};
+use super::util::{is_file_path, is_placeholder, name_looks_secret, value_looks_secret};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -9,16 +9,27 @@ declare_rule! {
     /// Reports container environment variables (every container kind: init, sidecar,
     /// regular and ephemeral) that carry a secret as a literal `value`:
     /// - a variable whose name looks secret (word parts such as `PASSWORD`, `PASSWD`,
-    ///   `TOKEN`, `SECRET`, `API_KEY`, `PRIVATE_KEY`, `CREDENTIALS`, `CLIENT_SECRET`)
-    ///   with a value that is not empty, not a reference (`$(OTHER_VAR)`, `${VAR}`)
-    ///   and not an obvious placeholder (`<token>`, `changeme`, `xxxx`, booleans,
-    ///   numbers). Names about a secret rather than the secret itself
-    ///   (`DB_PASSWORD_FILE`, `VAULT_SECRET_NAME`, `TOKEN_URL`) are not reported;
-    /// - any variable whose value looks like a secret: a PEM private key, an AWS access
-    ///   key id, a GitHub or Slack token, a JSON Web Token, a URL with a password.
+    ///   `TOKEN`, `SECRET`, `BEARER`, `API_KEY`, `PRIVATE_KEY`, `CREDENTIALS`,
+    ///   `CLIENT_SECRET`, and the well-known `AWS_SECRET_ACCESS_KEY`,
+    ///   `AZURE_CLIENT_SECRET`, `AZURE_<what>_KEY`, `OCI_CLI_KEY_CONTENT`,
+    ///   `GITHUB_TOKEN`) with a value that is not empty, not a reference
+    ///   (`$(OTHER_VAR)`, `${VAR}`), not a file path (`GOOGLE_APPLICATION_CREDENTIALS`
+    ///   names a key file) and not an obvious placeholder (`<token>`, `changeme`,
+    ///   `xxxx`, booleans, numbers). Names about a secret rather than the secret itself
+    ///   (`DB_PASSWORD_FILE`, `TLS_KEY_PATH`, `VAULT_SECRET_NAME`, `TOKEN_URL`,
+    ///   `SSH_KEY_ID`) and public keys (`PUBLIC_KEY`, `AZURE_PUBLIC_KEY`) are not
+    ///   reported;
+    /// - any variable whose value looks like a secret: a PEM private key, a Google
+    ///   service account key (the JSON `GOOGLE_APPLICATION_CREDENTIALS` would name), an
+    ///   AWS access key id, a GitHub, GitLab or Slack token, a Google API key, a JSON
+    ///   Web Token, an Azure connection string with an `AccountKey` or
+    ///   `SharedAccessKey`, a URL with a password.
     ///
     /// Variables set with `valueFrom` are not reported here (see SCR004). The message
-    /// never shows the value.
+    /// never shows the value. Polaris's `sensitiveContainerEnvVar` reports these names
+    /// even when they come from a Secret through `valueFrom`, and kube-linter's
+    /// `env-var-secret` any name containing `secret` with any value (`SECRET_NAME: db`
+    /// too); plimsoll reports only literal values, where the secret is in the manifest.
     ///
     /// ## Why it matters in production
     /// A literal in a pod template is in the repository, in every ReplicaSet revision,
@@ -87,7 +98,10 @@ impl Rule for SecretLiteralEnv {
                         c.kind.as_str(),
                         c.name
                     )
-                } else if name_looks_secret(name) && !is_placeholder(value) && !value.contains("$(")
+                } else if name_looks_secret(name)
+                    && !is_placeholder(value)
+                    && !value.contains("$(")
+                    && !is_file_path(value)
                 {
                     format!(
                         "{} `{}` sets the secret-looking variable `{name}` to a literal value",

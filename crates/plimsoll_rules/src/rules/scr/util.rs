@@ -10,7 +10,7 @@ use aho_corasick::AhoCorasick;
 static NAME_TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(["pass", "secret", "token", "key", "cred"])
+        .build(["pass", "secret", "token", "key", "cred", "bearer"])
         .expect("static patterns")
 });
 
@@ -30,6 +30,11 @@ static VALUE_TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         "xox",
         "eyJ",
         "://",
+        "glpat-",
+        "AIza",
+        "AccountKey=",
+        "SharedAccessKey=",
+        "service_account",
     ])
     .expect("static patterns")
 });
@@ -73,6 +78,7 @@ const SECRET_WORDS: &[&str] = &[
     "creds",
     "privatekey",
     "accesskey",
+    "bearer",
 ];
 
 /// Pairs of consecutive word parts that name a secret (`api_key`, `private_key`).
@@ -84,6 +90,8 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("signing", "key"),
     ("encryption", "key"),
     ("client", "secret"),
+    // OCI_CLI_KEY_CONTENT: the OCI CLI's private key itself
+    ("key", "content"),
 ];
 
 /// Last word parts that make the name about a secret rather than the secret itself:
@@ -147,6 +155,16 @@ pub fn name_looks_secret(name: &str) -> bool {
     let Some(last) = parts.last() else {
         return false;
     };
+    // Azure's SDKs and CLIs name their keys `AZURE_<what>_KEY` (`AZURE_STORAGE_KEY`,
+    // `AZURE_STORAGE_ACCOUNT_KEY`); a public key, or an SSH key (usually the public
+    // one given to a VM), is not a secret
+    if parts.len() >= 3
+        && parts[0] == "azure"
+        && last == "key"
+        && !matches!(parts[parts.len() - 2].as_str(), "public" | "ssh")
+    {
+        return true;
+    }
     let secret_word = parts.iter().any(|p| SECRET_WORDS.contains(&p.as_str()));
     let secret_pair = parts
         .windows(2)
@@ -234,8 +252,20 @@ pub fn value_looks_secret(value: &str) -> Option<&'static str> {
     if has_prefixed_token(value, &["xoxb-", "xoxp-", "xoxa-", "xoxr-"], 10) {
         return Some("a Slack token");
     }
+    if has_prefixed_token(value, &["glpat-"], 20) {
+        return Some("a GitLab token");
+    }
+    if has_prefixed_token(value, &["AIza"], 35) {
+        return Some("a Google API key");
+    }
     if has_jwt(value) {
         return Some("a JSON Web Token");
+    }
+    if has_connection_key(value) {
+        return Some("an Azure connection string with an account or access key");
+    }
+    if value.contains("\"service_account\"") && value.contains("\"private_key\"") {
+        return Some("a Google service account key");
     }
     if has_url_password(value) {
         return Some("a connection string with a password");
@@ -283,6 +313,31 @@ fn has_jwt(v: &str) -> bool {
             m > 3 && rest.get(n + 1 + m) == Some(&b'.')
         }
     })
+}
+
+/// `AccountKey=<key>` or `SharedAccessKey=<key>` in an Azure connection string, with a
+/// literal key (base64, at least 20 characters).
+fn has_connection_key(v: &str) -> bool {
+    ["AccountKey=", "SharedAccessKey="].iter().any(|p| {
+        v.match_indices(p).any(|(i, _)| {
+            let rest = &v.as_bytes()[i + p.len()..];
+            rest.iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+                .count()
+                >= 20
+        })
+    })
+}
+
+/// Whether a value is a file path (`/var/run/secrets/gcp/key.json`, `./creds`): a
+/// variable named like a secret that holds a path points at the secret (the way
+/// `GOOGLE_APPLICATION_CREDENTIALS` always does), it is not the secret.
+pub fn is_file_path(value: &str) -> bool {
+    let v = value.trim();
+    (v.starts_with('/') || v.starts_with("./") || v.starts_with("~/"))
+        && v.len() > 1
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '~'))
 }
 
 /// `scheme://user:password@host` with a literal password.
@@ -365,6 +420,14 @@ mod tests {
             "credentials",
             "SECRET_KEY",
             "redis.password",
+            "AZURE_CLIENT_SECRET",
+            "AZURE_STORAGE_KEY",
+            "AZURE_STORAGE_ACCOUNT_KEY",
+            "AZURE_OPENAI_API_KEY",
+            "OCI_CLI_KEY_CONTENT",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "AUTH_BEARER",
+            "GITLAB_TOKEN",
         ] {
             assert!(name_looks_secret(n), "{n}");
         }
@@ -379,6 +442,16 @@ mod tests {
             "CACHE_KEY",
             "SECRET_KEY_REF",
             "PASSWORD_MIN_LENGTH",
+            "PUBLIC_KEY",
+            "SSH_KEY_ID",
+            "TLS_KEY_FILE",
+            "SIGNING_KEY_PATH",
+            "AZURE_STORAGE_KEY_FILE",
+            "AZURE_PUBLIC_KEY",
+            "AZURE_SSH_KEY",
+            "AZURE_KEY",
+            "OCI_CLI_KEY_FILE",
+            "AZURE_CLIENT_ID",
         ] {
             assert!(!name_looks_secret(n), "{n}");
         }
@@ -413,6 +486,31 @@ mod tests {
             None
         );
         assert_eq!(value_looks_secret("https://example.com/a:b@c"), None);
+        assert_eq!(
+            value_looks_secret("glpat-abcdefghij0123456789"),
+            Some("a GitLab token")
+        );
+        assert_eq!(
+            value_looks_secret("AIzaSyA-abcdefghijklmnopqrstuvwxyz01234"),
+            Some("a Google API key")
+        );
+        assert_eq!(
+            value_looks_secret(
+                "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==;EndpointSuffix=core.windows.net"
+            ),
+            Some("an Azure connection string with an account or access key")
+        );
+        assert_eq!(
+            value_looks_secret("DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=$(KEY)"),
+            None
+        );
+        assert_eq!(
+            value_looks_secret(r#"{"type": "service_account", "private_key": "x"}"#),
+            Some("a Google service account key")
+        );
+        assert!(is_file_path("/var/run/secrets/gcp/key.json"));
+        assert!(!is_file_path("/"));
+        assert!(!is_file_path("s3cr3t/with slash"));
         assert!(is_placeholder("$(DB_PASSWORD)"));
         assert!(is_placeholder("<your-token>"));
         assert!(!is_placeholder("hunter2"));

@@ -3,6 +3,7 @@
 mod default_service_account;
 mod read_only_root_filesystem_missing;
 mod root_group;
+mod run_as_low_uid;
 mod secret_mounted_unused;
 mod sensitive_host_path;
 mod service_account_token_automounted;
@@ -13,6 +14,7 @@ mod util;
 pub use default_service_account::DefaultServiceAccount;
 pub use read_only_root_filesystem_missing::ReadOnlyRootFilesystemMissing;
 pub use root_group::RootGroup;
+pub use run_as_low_uid::RunAsLowUid;
 pub use secret_mounted_unused::SecretMountedUnused;
 pub use sensitive_host_path::SensitiveHostPath;
 pub use service_account_token_automounted::ServiceAccountTokenAutomounted;
@@ -30,4 +32,5 @@ pub static RULES: &[&dyn Rule] = &[
     &RootGroup,
     &SecretMountedUnused,
     &SshPortExposed,
+    &RunAsLowUid,
 ];

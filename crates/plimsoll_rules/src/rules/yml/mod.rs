@@ -1,11 +1,13 @@
 //! `YML`: YAML that Kubernetes reads differently than its author meant.
 
+mod duplicate_env_var;
 mod duplicate_key;
 mod non_string_in_string_field;
 mod octal_number;
 mod util;
 mod yaml11_boolean;
 
+pub use duplicate_env_var::DuplicateEnvVar;
 pub use duplicate_key::DuplicateKey;
 pub use non_string_in_string_field::NonStringInStringField;
 pub use octal_number::OctalNumber;
@@ -18,4 +20,5 @@ pub static RULES: &[&dyn Rule] = &[
     &OctalNumber,
     &NonStringInStringField,
     &DuplicateKey,
+    &DuplicateEnvVar,
 ];

@@ -1,0 +1,108 @@
+use std::collections::HashMap;
+
+use plimsoll_model::{Node, Object, PodTemplate};
+
+use crate::declare_rule;
+use crate::rule::{Context, Rule, Sink};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an `env` entry of a container (init, sidecar, regular or ephemeral) that
+    /// repeats the `name` of an earlier entry, pointing at the later one and naming
+    /// where the first is. As the API server's own warning does, a later entry that
+    /// extends the earlier value (`value: "$(PATH):/opt/bin"` after `PATH`) is not
+    /// reported: the kubelet expands `$(PATH)` to the earlier value, on purpose. A
+    /// variable from `envFrom` that `env` sets again is not a duplicate either: `env`
+    /// wins over `envFrom` by design. kube-linter's `duplicate-env-var` reports every
+    /// repeated name, the extending ones included.
+    ///
+    /// ## Why it matters in production
+    /// The kubelet sets the variables in order, so the container sees only the last
+    /// value; the API server accepts the pod with a warning that CI pipelines and
+    /// Helm rarely show. The earlier entry, often the one a reviewer reads, or the
+    /// one a values file meant to override, has no effect. Strategic merge and
+    /// server-side apply key `env` by name, so `kubectl apply` may also drop one of the
+    /// two on the next change, switching the value the container gets.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// containers:
+    ///   - name: api
+    ///     image: registry.example.com/api:1.4.2
+    ///     env:
+    ///       - name: LOG_LEVEL
+    ///         value: debug
+    ///       - name: LOG_LEVEL
+    ///         value: info
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// containers:
+    ///   - name: api
+    ///     image: registry.example.com/api:1.4.2
+    ///     env:
+    ///       - name: LOG_LEVEL
+    ///         value: info
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix: only the author knows which of the two values is meant.
+    ///
+    /// ## References
+    /// - <https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/>
+    /// - <https://kubernetes.io/docs/tasks/inject-data-application/define-interdependent-environment-variables/>
+    /// - <https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation>
+    pub struct DuplicateEnvVar {
+        code: "YML005",
+        name: "duplicate-env-var",
+        severity: Warning,
+        default: true,
+        summary: "A container's env sets the same variable twice",
+    }
+}
+
+impl Rule for DuplicateEnvVar {
+    fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        let Some(t) = PodTemplate::of(obj) else {
+            return;
+        };
+        for c in t.containers() {
+            let mut first: HashMap<&str, (usize, &Node)> = HashMap::new();
+            for (i, e) in c.env().iter().enumerate() {
+                let Some(name_node) = e.get("name") else {
+                    continue;
+                };
+                let Some(name) = name_node.as_text().filter(|n| !n.is_empty()) else {
+                    continue;
+                };
+                let Some(&(j, earlier)) = first.get(name) else {
+                    first.insert(name, (i, name_node));
+                    continue;
+                };
+                // the API server's rule: a later value that uses the earlier one
+                // (`X: $(X):more`) is deliberate
+                let reference = format!("$({name})");
+                let value = e.get("value").and_then(Node::as_text).unwrap_or("");
+                if e.get("valueFrom").is_none() && value != reference && value.contains(&reference)
+                {
+                    continue;
+                }
+                let at = match earlier.span.start.line {
+                    0 => format!("`env[{j}]`"),
+                    line => format!("`env[{j}]`, line {line}"),
+                };
+                out.report_container(
+                    id,
+                    &c,
+                    c.field_pointer(&["env"]).index(i).key("name"),
+                    format!(
+                        "{} `{}` sets `{name}` again (first at {at}): the container gets only this later value, and `kubectl apply` may drop one of the two",
+                        c.kind.as_str(),
+                        c.name
+                    ),
+                );
+            }
+        }
+    }
+}
