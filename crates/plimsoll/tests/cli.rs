@@ -443,6 +443,34 @@ fn exemptions_annotation_comment_config_and_unused() {
 }
 
 #[test]
+fn exemption_comments_at_scale_apply_to_their_own_lines() {
+    // thousands of objects, each with its own ignore comment: every comment applies to
+    // the line below it and nowhere else (they are looked up by line, not scanned)
+    let n = 3000;
+    let mut text = String::new();
+    for i in 0..n {
+        let ignore = if i % 3 == 0 {
+            "    # plimsoll: ignore AVL001 -- a singleton by design\n"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: s}}\nspec:\n{ignore}  replicas: 1\n  selector: {{matchLabels: {{app: d{i}}}}}\n  template:\n    metadata: {{labels: {{app: d{i}}}}}\n    spec:\n      containers: [{{name: c, image: \"nginx:1.27\"}}]\n"
+        ));
+    }
+    let text = text.replace("    # plimsoll", "  # plimsoll");
+    let d = dir_with(&[("many.yaml", text.as_bytes())]);
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--select", "AVL001", "--format", "json"],
+    );
+    let v = json(&out);
+    assert_eq!(v["summary"]["exempted"], n / 3);
+    assert_eq!(v["summary"]["findings"], n - n / 3);
+    assert!(v["unusedExemptions"].as_array().unwrap().is_empty());
+}
+
+#[test]
 fn baseline_reports_only_new_findings() {
     let d = dir_with(&[("a.yaml", NO_LIMIT.as_bytes())]);
     let out = run_in(

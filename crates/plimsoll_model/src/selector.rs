@@ -101,9 +101,20 @@ impl LabelSelector {
         })
     }
 
-    /// Matches against (key, value) pairs.
+    /// Matches against (key, value) pairs. Linear in the number of requirements and
+    /// pairs: past a few of each, the pairs are looked up through a hash map (a
+    /// selector of thousands of keys against as many labels stays linear).
     pub fn matches_pairs<'a>(&self, pairs: &[(&'a str, &'a str)]) -> bool {
-        self.matches(|k| pairs.iter().find(|(pk, _)| *pk == k).map(|(_, v)| *v))
+        if self.requirements.len() <= 8 || pairs.len() <= 8 {
+            return self.matches(|k| pairs.iter().find(|(pk, _)| *pk == k).map(|(_, v)| *v));
+        }
+        // the first value of a key wins, as with the linear search
+        let mut map: std::collections::HashMap<&str, &str> =
+            std::collections::HashMap::with_capacity(pairs.len());
+        for &(k, v) in pairs {
+            map.entry(k).or_insert(v);
+        }
+        self.matches(|k| map.get(k).copied())
     }
 
     /// The first requirement (in written order: `matchLabels`, then `matchExpressions`)
@@ -365,6 +376,30 @@ mod tests {
 
     fn matches(sel: &str, labels: &[(&str, &str)]) -> bool {
         LabelSelector::parse(sel).unwrap().matches_pairs(labels)
+    }
+
+    #[test]
+    fn large_selectors_match_like_small_ones() {
+        // thousands of keys on both sides: the hashed lookup must agree with the scan
+        let keys: Vec<String> = (0..3000).map(|i| format!("k{i}")).collect();
+        let text = keys
+            .iter()
+            .map(|k| format!("{k}=v"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sel = LabelSelector::parse(&(text + ",gone!=x,absent notin (y),!nope")).unwrap();
+        let mut labels: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        labels.push(("gone", "y"));
+        assert!(sel.matches_pairs(&labels));
+        // the first value of a repeated key wins, as in the scan
+        let mut first_wins = labels.clone();
+        first_wins.insert(0, ("k7", "other"));
+        assert!(!sel.matches_pairs(&first_wins));
+        labels[1500].1 = "w";
+        assert!(!sel.matches_pairs(&labels));
+        labels[1500].1 = "v";
+        labels.push(("nope", "1"));
+        assert!(!sel.matches_pairs(&labels));
     }
 
     #[test]

@@ -280,12 +280,17 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         .enumerate()
         .map(|(i, e)| (i, e, vec![false; e.rules.len()]))
         .collect();
-    // comment candidates are keyed by (file, applies_to line)
-    let comment_keys: Vec<(usize, u32)> = run
+    // comment candidates by the (file, line) they apply to, so that each finding looks
+    // up the comments of its own line instead of scanning every comment of the run
+    let mut comment_at: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
+    for (i, key) in run
         .comments
         .iter()
         .flat_map(|c| c.selectors.iter().map(move |_| (c.file, c.applies_to)))
-        .collect();
+        .enumerate()
+    {
+        comment_at.entry(key).or_default().push(i);
+    }
 
     let mut baseline: HashMap<BaselineEntry, usize> = HashMap::new();
     if let Some(b) = run.baseline {
@@ -317,8 +322,10 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         }
         let line = f.span.map(|s| s.start.line).unwrap_or(0);
         if let Some(file) = o.source.file
-            && let Some(pos) = comments.iter().enumerate().position(|(i, c)| {
-                comment_keys[i] == (file, line) && select::matches(&c.selector, f.rule)
+            && let Some(pos) = comment_at.get(&(file, line)).and_then(|at| {
+                at.iter()
+                    .copied()
+                    .find(|&i| select::matches(&comments[i].selector, f.rule))
             })
         {
             comments[pos].used = true;
