@@ -64,3 +64,55 @@ fn large_streams_parse_in_parts_exactly_as_in_one_piece() {
         assert_eq!(a.root, b.root);
     }
 }
+
+#[test]
+fn directives_stay_with_their_document_when_a_large_stream_is_split() {
+    // a `%YAML`/`%TAG` directive before a `---` past the 1 MiB cut belongs to the next
+    // document: the parts must not separate them
+    let mut text = String::new();
+    for i in 0..12_000 {
+        if i > 0 {
+            text.push_str("...\n");
+        }
+        // every document has its directives, and uses its tag handle
+        text.push_str("%YAML 1.2\n# the next document\n%TAG !k! tag:k8s.example,2024:\n");
+        let tag = "!k!note ";
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata:\n  payload: {tag}\"{}\"\n",
+            "x".repeat(100)
+        ));
+    }
+    assert!(text.len() > 2 << 20);
+    let whole = plimsoll_yaml::parse_stream(&text, plimsoll_yaml::Limits::default());
+    assert!(
+        whole.errors.is_empty(),
+        "{:?}",
+        &whole.errors[..whole.errors.len().min(3)]
+    );
+    let parts = plimsoll_rules::input::parse_text(&text);
+    assert!(
+        parts.errors.is_empty(),
+        "{:?}",
+        &parts.errors[..parts.errors.len().min(3)]
+    );
+    assert_eq!(whole.documents.len(), parts.documents.len());
+    assert_eq!(parts.documents.len(), 12_000);
+    assert!(text.matches("%YAML").count() == 12_000);
+    for (a, b) in whole.documents.iter().zip(&parts.documents) {
+        assert_eq!(a.start_line, b.start_line);
+        assert_eq!(a.root, b.root);
+    }
+    // and the cut itself lands on the first directive line
+    for (offset, _) in plimsoll_yaml::split_documents(&text, 1 << 20)
+        .into_iter()
+        .skip(1)
+    {
+        let rest = &text[offset..];
+        assert!(
+            rest.starts_with("%YAML") || rest.starts_with("---"),
+            "{}",
+            &rest[..40]
+        );
+        assert!(!text[..offset].trim_end().ends_with(":"));
+    }
+}

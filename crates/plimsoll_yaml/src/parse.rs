@@ -121,13 +121,23 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
     }
     let mut last = 0usize;
     let mut pos = 0usize;
+    // directives (`%YAML`, `%TAG`) belong to the document after them: a cut goes before
+    // the run of directive, comment and blank lines that precedes a `---`
+    let mut directives: Option<(usize, u32)> = None;
     for (line, l) in (0u32..).zip(src.split_inclusive('\n')) {
-        if pos - last >= target
-            && l.starts_with("---")
-            && (l.len() == 3 || l[3..].starts_with(|c: char| c.is_whitespace()))
+        if l.starts_with("---") && (l.len() == 3 || l[3..].starts_with(|c: char| c.is_whitespace()))
         {
-            parts.push((pos, line));
-            last = pos;
+            let (at, at_line) = directives.unwrap_or((pos, line));
+            if at - last >= target && at > last {
+                parts.push((at, at_line));
+                last = at;
+            }
+            directives = None;
+        } else if l.starts_with('%') {
+            directives.get_or_insert((pos, line));
+        } else if !(l.trim().is_empty() || l.trim_start().starts_with('#')) || l.starts_with("...")
+        {
+            directives = None;
         }
         pos += l.len();
     }
