@@ -420,19 +420,29 @@ impl Index {
         };
         let hpas = self.hpas_for(id);
         if let Some(&h) = hpas.first() {
-            let min = self.objects[h]
-                .root
-                .at(&["spec", "minReplicas"])
-                .and_then(Node::as_i64)
-                .unwrap_or(1);
-            return Some(min);
+            return replica_count(self.objects[h].root.at(&["spec", "minReplicas"]), 1).ok();
         }
-        Some(
-            o.root
-                .at(&["spec", "replicas"])
-                .and_then(Node::as_i64)
-                .unwrap_or(default),
-        )
+        replica_count(o.root.at(&["spec", "replicas"]), default).ok()
+    }
+}
+
+/// A replica count as the API server reads it: absent or `null` is the default; an
+/// integer of 0 or more is itself; anything else (a string, a mapping, a fraction,
+/// `.nan`, a negative number, a number beyond int32) is rejected, and is returned as
+/// the text written (or its YAML kind) for messages.
+pub fn replica_count(node: Option<&Node>, default: i64) -> Result<i64, String> {
+    let Some(n) = node.filter(|n| !n.is_null()) else {
+        return Ok(default);
+    };
+    match n.as_i64() {
+        // `3.0` and `1e3` are whole numbers: YAML-to-JSON conversion writes them as 3
+        // and 1000, which the API server accepts
+        Some(v) if (0..=i64::from(i32::MAX)).contains(&v) => Ok(v),
+        _ => Err(match n.as_text() {
+            Some(t) => format!("`{t}`"),
+            None if n.is_map() => "a mapping".to_string(),
+            None => "a list".to_string(),
+        }),
     }
 }
 

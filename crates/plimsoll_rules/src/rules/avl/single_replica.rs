@@ -1,4 +1,4 @@
-use plimsoll_model::{Object, Pointer};
+use plimsoll_model::{Object, Pointer, replica_count};
 
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
@@ -12,6 +12,11 @@ declare_rule! {
     /// with a controlling owner is judged through its owner. Workloads listed in the
     /// `single-replica-allowed` setting (`Kind/namespace/name`, `*` for any namespace)
     /// are accepted; use it for leader-elected singletons.
+    ///
+    /// A `spec.replicas` that is not a replica count (`"three"`, `-5`, a mapping,
+    /// `.nan`, `1e400`) is reported as such, never read as one replica: the API server
+    /// rejects it. Whole numbers written as `3.0` or `3e0` are 3, as the API server
+    /// reads them after YAML-to-JSON conversion.
     ///
     /// ## Why it matters in production
     /// With one pod, every node drain, node failure, eviction and (with the default
@@ -78,7 +83,22 @@ impl Rule for SingleReplica {
                 | ("argoproj.io", "Rollout")
                 | ("apps.openshift.io", "DeploymentConfig")
         );
-        if !kind_ok || obj.has_controller() || allowed(cx, obj) {
+        if !kind_ok || obj.has_controller() {
+            return;
+        }
+        if let Err(value) = replica_count(obj.root.at(&["spec", "replicas"]), 1) {
+            out.report(
+                id,
+                Pointer::root().keys(&["spec", "replicas"]),
+                format!(
+                    "{} `{}` has spec.replicas {value}, which is not a replica count (an \
+                     integer of 0 or more): the API server rejects it",
+                    obj.kind, obj.name
+                ),
+            );
+            return;
+        }
+        if allowed(cx, obj) {
             return;
         }
         if cx.index.expected_min_replicas(id) != Some(1) {
