@@ -71,7 +71,8 @@ impl Rule for LivenessBeforeStartup {
             let Some(live) = Probe::of(&c, "livenessProbe") else {
                 continue;
             };
-            if Probe::of(&c, "startupProbe").is_some() {
+            if Probe::of(&c, "startupProbe").is_some() || !live.invalid_timing().is_empty() {
+                // invalid timing values are PRB004's
                 continue;
             }
             let (delay, threshold, period) = (

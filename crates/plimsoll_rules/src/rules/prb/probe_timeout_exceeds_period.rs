@@ -10,6 +10,11 @@ declare_rule! {
     /// 1) is not shorter than their `periodSeconds` (default 10), on regular and
     /// sidecar containers. Defaults count: `periodSeconds: 1` alone is reported.
     ///
+    /// Timing values the API server rejects (`periodSeconds`, `timeoutSeconds`,
+    /// `successThreshold` or `failureThreshold` below 1, `initialDelaySeconds` below 0,
+    /// or not whole numbers) are reported as such, and the probe's timing is not judged
+    /// further here or by PRB005.
+    ///
     /// ## Why it matters in production
     /// The kubelet runs one probe at a time per container, so a probe that may take as
     /// long as its period silently stretches the period: failures are detected later
@@ -58,6 +63,23 @@ impl Rule for ProbeTimeoutExceedsPeriod {
                 let Some(p) = Probe::of(&c, field) else {
                     continue;
                 };
+                let invalid = p.invalid_timing();
+                if !invalid.is_empty() {
+                    for (key, text, min) in invalid {
+                        out.report_container(
+                            id,
+                            &c,
+                            c.field_pointer(&[field, key]),
+                            format!(
+                                "{field} of {} `{}` has {key} `{text}`, which is not a whole \
+                                 number of {min} or more: the API server rejects the probe",
+                                c.kind.as_str(),
+                                c.name
+                            ),
+                        );
+                    }
+                    continue;
+                }
                 let (timeout, period) = (p.timeout(), p.period());
                 if timeout < period {
                     continue;

@@ -81,6 +81,29 @@ impl<'a> Probe<'a> {
         self.int("failureThreshold", 3)
     }
 
+    /// Timing fields written with a value the API server rejects: `initialDelaySeconds`
+    /// below 0, `periodSeconds`, `timeoutSeconds`, `successThreshold` or
+    /// `failureThreshold` below 1, or any of them not a whole number. (field, the text
+    /// written, the smallest value allowed)
+    pub fn invalid_timing(&self) -> Vec<(&'static str, String, i64)> {
+        [
+            ("initialDelaySeconds", 0),
+            ("periodSeconds", 1),
+            ("timeoutSeconds", 1),
+            ("successThreshold", 1),
+            ("failureThreshold", 1),
+        ]
+        .into_iter()
+        .filter_map(|(key, min)| {
+            let n = self.node.get(key).filter(|n| !n.is_null())?;
+            match n.as_i64() {
+                Some(v) if v >= min => None,
+                _ => Some((key, n.as_text().unwrap_or("?").to_string(), min)),
+            }
+        })
+        .collect()
+    }
+
     /// How long the probe must fail in a row before it acts.
     pub fn failure_window(&self) -> i64 {
         self.failure_threshold() * self.period()

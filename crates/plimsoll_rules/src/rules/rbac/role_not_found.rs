@@ -1,4 +1,4 @@
-use plimsoll_model::Pointer;
+use plimsoll_model::{Node, Pointer};
 
 use super::model::{RBAC_GROUP, RoleTarget};
 use crate::declare_rule;
@@ -69,13 +69,8 @@ impl Rule for RoleNotFound {
                         b.id,
                         Pointer::root().key("roleRef"),
                         format!(
-                            "roleRef {} `{}` is not valid for a {} (the API server rejects it)",
-                            if b.role_kind.is_empty() {
-                                "?"
-                            } else {
-                                b.role_kind
-                            },
-                            b.role_name,
+                            "{}: the API server rejects the {}",
+                            invalid_role_ref(b.obj.root.get("roleRef"), &b.obj.kind),
                             b.obj.kind
                         ),
                     );
@@ -116,5 +111,37 @@ impl Rule for RoleNotFound {
                 }
             }
         }
+    }
+}
+
+/// Why a binding's `roleRef` is not one the API server accepts.
+fn invalid_role_ref(role_ref: Option<&Node>, binding_kind: &str) -> String {
+    let Some(r) = role_ref.filter(|n| !n.is_null()) else {
+        return "the binding has no roleRef".to_string();
+    };
+    if !r.is_map() {
+        let what = match r.as_text() {
+            Some(t) => format!("`{t}`"),
+            None => "a list".to_string(),
+        };
+        return format!("roleRef is {what}, not a mapping with apiGroup, kind and name");
+    }
+    let text = |k: &str| r.get(k).and_then(Node::as_text).unwrap_or("");
+    let (group, kind) = (text("apiGroup"), text("kind"));
+    if group != RBAC_GROUP {
+        return if group.is_empty() {
+            format!("roleRef has no apiGroup (`{RBAC_GROUP}`)")
+        } else {
+            format!("roleRef apiGroup is `{group}`, not `{RBAC_GROUP}`")
+        };
+    }
+    match kind {
+        "" => "roleRef has no kind (Role or ClusterRole)".to_string(),
+        "Role" if binding_kind == "ClusterRoleBinding" => format!(
+            "roleRef names Role `{}`, but a ClusterRoleBinding can only refer to a ClusterRole",
+            text("name")
+        ),
+        "Role" | "ClusterRole" => format!("roleRef {kind} `{}` is not valid", text("name")),
+        other => format!("roleRef kind `{other}` is neither Role nor ClusterRole"),
     }
 }
