@@ -158,6 +158,23 @@ pub fn load_text(file: usize, text: &str, default_namespace: &str) -> Loaded {
                 continue;
             };
             for (i, item) in items.into_iter().enumerate() {
+                if item
+                    .get("kind")
+                    .and_then(Node::as_text)
+                    .is_some_and(|k| k.ends_with("List"))
+                    && let Some(inner) = item.get("items").filter(|n| n.is_seq())
+                {
+                    out.notes.push(Note {
+                        file,
+                        line: Some(item.span.start.line),
+                        message: format!(
+                            "skipped: a List inside a List (items[{i}]); its {} items are \
+                             not checked: move them into the outer list",
+                            inner.items().len()
+                        ),
+                    });
+                    continue;
+                }
                 let src = SourceRef {
                     file: Some(file),
                     doc: doc.index,

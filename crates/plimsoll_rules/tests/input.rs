@@ -18,6 +18,21 @@ fn lists_are_expanded_and_non_objects_noted() {
 }
 
 #[test]
+fn a_list_inside_a_list_is_noted_not_dropped_silently() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: hidden}}\n";
+    let l = load_text(0, text, "team");
+    assert_eq!(l.objects.len(), 1);
+    assert_eq!(l.notes.len(), 1, "{:?}", l.notes);
+    assert_eq!(l.notes[0].line, Some(5));
+    assert!(
+        l.notes[0].message.contains("a List inside a List")
+            && l.notes[0].message.contains("1 items"),
+        "{}",
+        l.notes[0].message
+    );
+}
+
+#[test]
 fn crd_scope_from_the_input() {
     let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: clusterwidgets.example.com}\nspec:\n  group: example.com\n  scope: Cluster\n  names: {kind: ClusterWidget, plural: clusterwidgets}\n---\napiVersion: example.com/v1\nkind: ClusterWidget\nmetadata: {name: w}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: n}\n";
     let mut l = load_text(0, text, "default");
