@@ -13,7 +13,13 @@ const PARALLEL_PART_BYTES: usize = 1 << 20;
 /// Parses a whole stream, in parallel parts when it is large, with document indices
 /// and lines as if it had been parsed in one piece.
 pub fn parse_text(text: &str) -> Stream {
-    let parts = split_documents(text, PARALLEL_PART_BYTES);
+    parse_text_in_parts(text, PARALLEL_PART_BYTES)
+}
+
+/// [`parse_text`] with parts of about `part_bytes` (the fuzz target uses small parts to
+/// reach the cuts with small inputs).
+pub fn parse_text_in_parts(text: &str, part_bytes: usize) -> Stream {
+    let parts = split_documents(text, part_bytes);
     if parts.len() == 1 {
         return parse_stream_at(text, Limits::default(), 0);
     }

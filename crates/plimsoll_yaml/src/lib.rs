@@ -275,6 +275,25 @@ impl Node {
         n
     }
 
+    /// The nodes of this subtree (itself included) and the bytes of its scalars and
+    /// keys: what a copy of it costs.
+    pub fn weight(&self) -> (usize, usize) {
+        let (mut n, mut bytes) = (0, 0);
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            n += 1;
+            match &node.data {
+                Data::Scalar(s) => bytes += s.text.len(),
+                Data::Seq(items) => stack.extend(items),
+                Data::Map(entries) => {
+                    bytes += entries.iter().map(|e| e.key.len()).sum::<usize>();
+                    stack.extend(entries.iter().map(|e| &e.value));
+                }
+            }
+        }
+        (n, bytes)
+    }
+
     /// The span to point at for this node when it is the value of a mapping key:
     /// scalars point at their value, collections at their key.
     pub fn display_span(&self, key_span: Option<Span>) -> Span {

@@ -16,6 +16,13 @@ pub struct Limits {
     /// Most nodes that alias expansion may add to one document (a "billion laughs"
     /// document is stopped here).
     pub max_alias_nodes: usize,
+    /// Most bytes (scalars and keys) that alias expansion may add to one document: one
+    /// large scalar aliased many times is stopped here.
+    pub max_alias_bytes: usize,
+    /// Most nodes that anchors may hold in one document. An anchored node is kept for
+    /// the aliases that may follow, so nested anchors around a large collection would
+    /// each keep a copy of it.
+    pub max_anchored_nodes: usize,
 }
 
 impl Default for Limits {
@@ -23,6 +30,8 @@ impl Default for Limits {
         Limits {
             max_depth: 256,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 32 << 20,
+            max_anchored_nodes: 1_000_000,
         }
     }
 }
@@ -179,6 +188,8 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
+    alias_bytes: usize,
+    anchored_nodes: usize,
     duplicates: Vec<DuplicateKey>,
     root: Option<Node>,
     doc_start: u32,
@@ -194,6 +205,8 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
+            alias_bytes: 0,
+            anchored_nodes: 0,
             duplicates: Vec::new(),
             root: None,
             doc_start: 0,
@@ -238,6 +251,8 @@ impl<'a> Builder<'a> {
                     self.doc_start = span.start.line;
                     self.anchors.clear();
                     self.alias_nodes = 0;
+                    self.alias_bytes = 0;
+                    self.anchored_nodes = 0;
                 }
                 Event::DocumentEnd => {
                     if self.in_doc {
@@ -278,7 +293,7 @@ impl<'a> Builder<'a> {
                         }),
                     };
                     if anchor > 0 {
-                        self.anchors.insert(anchor, node.clone());
+                        self.keep_anchor(anchor, &node, span.start)?;
                     }
                     self.push_value(node)?;
                 }
@@ -286,8 +301,18 @@ impl<'a> Builder<'a> {
                     let Some(target) = self.anchors.get(&id) else {
                         return Err(self.err(span.start, "unknown alias"));
                     };
-                    let size = target.count();
+                    let (size, bytes) = target.weight();
                     self.alias_nodes += size;
+                    self.alias_bytes += bytes;
+                    if self.alias_bytes > self.limits.max_alias_bytes {
+                        return Err(self.err(
+                            span.start,
+                            format!(
+                                "aliases expand to more than {} MiB of text in this document (a YAML bomb?); refusing to expand further",
+                                self.limits.max_alias_bytes >> 20
+                            ),
+                        ));
+                    }
                     if self.alias_nodes > self.limits.max_alias_nodes {
                         return Err(self.err(
                             span.start,
@@ -351,12 +376,29 @@ impl<'a> Builder<'a> {
                         data,
                     };
                     if anchor > 0 {
-                        self.anchors.insert(anchor, node.clone());
+                        self.keep_anchor(anchor, &node, start)?;
                     }
                     self.push_value(node)?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Keeps an anchored node for the aliases that may follow, within the limit on
+    /// what anchors may hold.
+    fn keep_anchor(&mut self, anchor: usize, node: &Node, at: Pos) -> Result<(), ParseError> {
+        self.anchored_nodes += node.count();
+        if self.anchored_nodes > self.limits.max_anchored_nodes {
+            return Err(self.err(
+                at,
+                format!(
+                    "anchors hold more than {} nodes in this document (nested anchors around a large collection?); refusing to keep more",
+                    self.limits.max_anchored_nodes
+                ),
+            ));
+        }
+        self.anchors.insert(anchor, node.clone());
         Ok(())
     }
 

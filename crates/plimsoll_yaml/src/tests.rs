@@ -121,6 +121,49 @@ fn billion_laughs_is_refused() {
 }
 
 #[test]
+fn one_large_scalar_aliased_many_times_is_refused() {
+    // few nodes, many bytes: the node count alone lets 8 GB through
+    let src = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: s}}\ndata:\n  s: &s {}\n  r: [{}]\n",
+        "A".repeat(1 << 20),
+        vec!["*s"; 8000].join(",")
+    );
+    let s = parse(&src);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert!(
+        s.errors[0].message.contains("MiB of text"),
+        "{:?}",
+        s.errors
+    );
+    assert_eq!(s.errors[0].line, 6);
+}
+
+#[test]
+fn nested_anchors_around_a_large_collection_are_refused() {
+    // no alias at all, but each anchor would keep its own copy of the 200k items
+    let (d, n) = (250, 200_000);
+    let mut src = String::from("a: ");
+    for i in 0..d {
+        src.push_str(&format!("&a{i} ["));
+    }
+    src.push('[');
+    src.push_str(&vec!["x"; n].join(","));
+    src.push(']');
+    src.push_str(&"]".repeat(d));
+    src.push('\n');
+    let s = parse(&src);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert!(
+        s.errors[0].message.contains("anchors hold more than"),
+        "{:?}",
+        s.errors
+    );
+    // one anchor around it is fine
+    let one = format!("a: &a [{}]\nb: 1\n", vec!["x"; n].join(","));
+    assert!(parse(&one).errors.is_empty());
+}
+
+#[test]
 fn deep_nesting_is_refused_without_overflow() {
     let src = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let s = parse(&src);
