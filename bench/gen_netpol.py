@@ -5,10 +5,66 @@ timing `plimsoll netpol matrix`.
 
     bench/gen_netpol.py > target/bench/netpol-large.yaml
     time target/release/plimsoll netpol matrix --format json target/bench/netpol-large.yaml
+
+With `--shared N`, the adversarial family instead: N Deployments in one namespace whose
+pods share `team: shop` (each also `app: dN`), and N policies all selecting `team: shop`,
+isolating both ways and allowing `team: shop` both ways. Every pair is allowed under N
+policies per direction: a matrix that costs policies x pairs is cubic here, and a `reach`
+that builds every rule's selection is quadratic.
+
+    bench/gen_netpol.py --shared 1000 > target/bench/netpol-shared-1000.yaml
+    time target/release/plimsoll netpol matrix --format json target/bench/netpol-shared-1000.yaml
+    bench/gen_netpol.py --shared 5000 > target/bench/netpol-shared-5000.yaml
+    time target/release/plimsoll netpol reach --from shop/Deployment/d1 \
+        --to shop/Deployment/d4999 target/bench/netpol-shared-5000.yaml
 """
 
 import random
 import sys
+
+
+def shared(n):
+    docs = ["apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {team: shop}}\n"]
+    for i in range(n):
+        docs.append(
+            f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: d{i}, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: d{i}}}}}
+  template:
+    metadata: {{labels: {{team: shop, app: d{i}}}}}
+    spec:
+      containers:
+        - name: c
+          image: registry.example.com/d:1.0.0
+          ports: [{{name: http, containerPort: 8080}}]
+"""
+        )
+    for i in range(n):
+        docs.append(
+            f"""apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: p{i}, namespace: shop}}
+spec:
+  podSelector: {{matchLabels: {{team: shop}}}}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    - from:
+        - podSelector: {{matchLabels: {{team: shop}}}}
+  egress:
+    - to:
+        - podSelector: {{matchLabels: {{team: shop}}}}
+"""
+        )
+    return docs
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--shared":
+    sys.stdout.write("---\n".join(shared(int(sys.argv[2]))))
+    sys.exit(0)
+if len(sys.argv) != 1:
+    sys.exit("usage: gen_netpol.py [--shared N]")
 
 r = random.Random(7)
 docs = []

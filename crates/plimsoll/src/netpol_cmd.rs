@@ -3,9 +3,12 @@
 //! reads and prints.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use plimsoll_model::Index;
 use plimsoll_rules::rules::net::policy::{Direction, NetModel, PortSet, Proto};
+use serde::Serialize;
+use serde::ser::{SerializeMap as _, SerializeSeq as _};
 use serde_json::{Value, json};
 
 use crate::check::{Fatal, load_inputs};
@@ -90,7 +93,8 @@ fn ports_json(p: &PortSet) -> Value {
     }
 }
 
-/// Runs `netpol matrix`; exit 0 when answered, 2 on bad input.
+/// Runs `netpol matrix`; exit 0 when answered, 2 on bad input (or when stdout
+/// cannot be written).
 pub fn matrix(args: &MatrixArgs) -> Result<i32, Fatal> {
     let index = match load(&args.paths, &args.namespace, &args.exclude) {
         Ok(i) => i,
@@ -98,55 +102,102 @@ pub fn matrix(args: &MatrixArgs) -> Result<i32, Fatal> {
     };
     let model = NetModel::build(&index);
     let pairs = model.matrix();
-    let mut s = String::new();
-    match args.format {
+    // the pairs grow with the square of the workloads: written as they are
+    // formatted, never held as one document
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written =
+        write_matrix(&mut out, args.format, &index, &model, &pairs).and_then(|()| out.flush());
+    Ok(if written.is_err() { 2 } else { 0 })
+}
+
+fn write_matrix(
+    out: &mut impl std::io::Write,
+    format: MatrixFormat,
+    index: &Index,
+    model: &NetModel,
+    pairs: &[(usize, usize, PortSet)],
+) -> std::io::Result<()> {
+    match format {
         MatrixFormat::Json => {
-            let v: Vec<Value> = pairs
-                .iter()
-                .map(|(a, b, p)| {
-                    json!({"from": label(&index, &model, *a), "to": label(&index, &model, *b), "ports": ports_json(p)})
-                })
-                .collect();
-            let out = json!({"workloads": model.endpoints.len(), "policies": model.policies.len(), "allowed": v});
-            s = serde_json::to_string_pretty(&out).expect("json") + "\n";
+            let doc = MatrixJson {
+                index,
+                model,
+                pairs,
+            };
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
         }
         MatrixFormat::Text => {
-            for (a, b, p) in &pairs {
-                let _ = writeln!(
-                    s,
+            for (a, b, p) in pairs {
+                writeln!(
+                    out,
                     "{} -> {}: {p}",
-                    label(&index, &model, *a),
-                    label(&index, &model, *b)
-                );
+                    label(index, model, *a),
+                    label(index, model, *b)
+                )?;
             }
-            let _ = writeln!(
-                s,
+            writeln!(
+                out,
                 "{} allowed connection{} between {} workloads under {} NetworkPolicies",
                 pairs.len(),
                 if pairs.len() == 1 { "" } else { "s" },
                 model.endpoints.len(),
                 model.policies.len()
-            );
+            )?;
         }
         MatrixFormat::Dot => {
-            s.push_str("digraph netpol {\n  rankdir=LR;\n  node [shape=box];\n");
+            out.write_all(b"digraph netpol {\n  rankdir=LR;\n  node [shape=box];\n")?;
             for d in 0..model.endpoints.len() {
-                let _ = writeln!(s, "  \"{}\";", label(&index, &model, d));
+                writeln!(out, "  \"{}\";", label(index, model, d))?;
             }
-            for (a, b, p) in &pairs {
-                let _ = writeln!(
-                    s,
+            for (a, b, p) in pairs {
+                writeln!(
+                    out,
                     "  \"{}\" -> \"{}\" [label=\"{p}\"];",
-                    label(&index, &model, *a),
-                    label(&index, &model, *b)
-                );
+                    label(index, model, *a),
+                    label(index, model, *b)
+                )?;
             }
-            s.push_str("}\n");
+            out.write_all(b"}\n")?;
         }
-        MatrixFormat::Svg => s = svg(&index, &model, &pairs),
+        MatrixFormat::Svg => out.write_all(svg(index, model, pairs).as_bytes())?,
     }
-    print!("{s}");
-    Ok(0)
+    Ok(())
+}
+
+/// The JSON matrix, `{"workloads", "policies", "allowed": [{"from", "to", "ports"}]}`,
+/// serialized pair by pair.
+struct MatrixJson<'a> {
+    index: &'a Index,
+    model: &'a NetModel,
+    pairs: &'a [(usize, usize, PortSet)],
+}
+
+struct AllowedJson<'a>(&'a MatrixJson<'a>);
+
+impl Serialize for MatrixJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("workloads", &self.model.endpoints.len())?;
+        map.serialize_entry("policies", &self.model.policies.len())?;
+        map.serialize_entry("allowed", &AllowedJson(self))?;
+        map.end()
+    }
+}
+
+impl Serialize for AllowedJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let m = self.0;
+        let mut seq = s.serialize_seq(Some(m.pairs.len()))?;
+        for (a, b, p) in m.pairs {
+            seq.serialize_element(&json!({
+                "from": label(m.index, m.model, *a),
+                "to": label(m.index, m.model, *b),
+                "ports": ports_json(p),
+            }))?;
+        }
+        seq.end()
+    }
 }
 
 fn xml_escape(s: &str) -> String {
@@ -339,7 +390,8 @@ pub fn reach(args: &ReachArgs) -> Result<i32, Fatal> {
         Ok(i) => i,
         Err(code) => return Ok(code),
     };
-    let model = NetModel::build(&index);
+    // one pair needs only the policies of the two namespaces: no selections
+    let model = NetModel::build_for_pairs(&index);
     let ends = find(&index, &model, &args.from).and_then(|a| {
         let b = find(&index, &model, &args.to)?;
         let port = args

@@ -65,7 +65,7 @@ impl Proto {
 }
 
 /// A set of destination ports: everything, or protocol + inclusive ranges.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PortSet {
     All,
     Some(Vec<(Proto, i64, i64)>),
@@ -142,7 +142,7 @@ impl std::fmt::Display for PortSet {
 }
 
 /// One `ports` entry of a rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PortVal {
     /// No `port`: every port of the protocol.
     Any,
@@ -152,7 +152,7 @@ pub enum PortVal {
     Invalid,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RulePort {
     pub proto: Option<Proto>,
     pub port: PortVal,
@@ -218,8 +218,11 @@ impl Policy {
 
 /// A set of dense workload numbers: a few members, or everything but a few. Rules
 /// usually match a handful of workloads, or all of them: a dense bitset per rule would
-/// make the model grow with rules x workloads.
-#[derive(Debug, Clone, Default)]
+/// make the model grow with rules x workloads. Once [compacted](Bits::compact) (the
+/// model compacts every rule's sets), the side it stores is never more than half of
+/// the workloads, so that rules sharing a broad selector cost nothing per workload, and
+/// two equal sets have the same representation (they compare and hash equal).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Bits {
     n: usize,
     all: bool,
@@ -265,6 +268,37 @@ impl Bits {
             i < self.n && !self.set.contains(&i)
         } else {
             self.set.contains(&i)
+        }
+    }
+    /// How many workloads are members.
+    pub fn len(&self) -> usize {
+        if self.all {
+            self.n - self.set.len()
+        } else {
+            self.set.len()
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// What is stored: the members, or (when [`Bits::is_complement`]) the
+    /// non-members. Either side splits the workloads the same way.
+    pub fn stored(&self) -> &BTreeSet<usize> {
+        &self.set
+    }
+    /// Whether [`Bits::stored`] holds the non-members.
+    pub fn is_complement(&self) -> bool {
+        self.all
+    }
+    /// Stores the smaller side: the members when they are at most half of the
+    /// workloads, else the non-members. Costs the stored side when it flips (that is
+    /// more than half of the workloads), nothing otherwise.
+    pub fn compact(&mut self) {
+        let want_all = 2 * self.len() > self.n;
+        if want_all != self.all {
+            let other: BTreeSet<usize> = (0..self.n).filter(|i| !self.set.contains(i)).collect();
+            self.set = other;
+            self.all = want_all;
         }
     }
     /// The members in ascending order.
@@ -318,6 +352,10 @@ pub struct NetModel {
     pub egress_of: Vec<Vec<usize>>,
     /// Per namespace: policy indices.
     pub policies_in: HashMap<String, Vec<usize>>,
+    /// Whether the selections (`selects`, `ingress_of`, `egress_of`, every rule's
+    /// `matched` and `unknown`) were computed: [`NetModel::build`], not
+    /// [`NetModel::build_for_pairs`].
+    selections: bool,
 }
 
 /// Whether an object is a NetworkPolicy of the Kubernetes API.
@@ -537,8 +575,61 @@ pub fn covers_everything(cidr: &str, except: &[String]) -> bool {
 
 impl NetModel {
     /// Builds the model: endpoints, policies, what every policy and every rule's
-    /// peers select.
+    /// peers select. Rules with the same peers in the same namespace share one
+    /// computation of what they match, and every set is stored
+    /// [compacted](Bits::compact): rules sharing a broad selector cost O(1) each.
     pub fn build(index: &Index) -> NetModel {
+        let (mut m, by_ns) = Self::base(index);
+        let n = m.endpoints.len();
+        m.ingress_of = vec![Vec::new(); n];
+        m.egress_of = vec![Vec::new(); n];
+        let mut policies = std::mem::take(&mut m.policies);
+        // (policy namespace, peers) -> (matched, unknown)
+        let mut memo: HashMap<String, (Bits, Bits)> = HashMap::new();
+        for (pi, p) in policies.iter_mut().enumerate() {
+            if let Some(sel) = &p.selector {
+                p.selects = index
+                    .workloads_matching(&p.ns, sel)
+                    .into_iter()
+                    .filter_map(|w| m.dense.get(&w).copied())
+                    .collect();
+            }
+            for &d in &p.selects {
+                if p.isolates_ingress {
+                    m.ingress_of[d].push(pi);
+                }
+                if p.isolates_egress {
+                    m.egress_of[d].push(pi);
+                }
+            }
+            let ns = p.ns.clone();
+            for r in p.ingress.iter_mut().chain(p.egress.iter_mut()) {
+                let key = format!("{ns}\u{0}{:?}", r.peers);
+                if let Some((matched, unknown)) = memo.get(&key) {
+                    r.matched = matched.clone();
+                    r.unknown = unknown.clone();
+                    continue;
+                }
+                m_fill(index, &m.dense, &m.ns_labels, &by_ns, n, &ns, r);
+                memo.insert(key, (r.matched.clone(), r.unknown.clone()));
+            }
+        }
+        m.policies = policies;
+        m.selections = true;
+        m
+    }
+
+    /// Endpoints and parsed policies without any selection (`selects`, `ingress_of`,
+    /// `egress_of` and the rules' `matched`/`unknown` stay empty): linear in the input,
+    /// and all that [`NetModel::reach`] needs. [`NetModel::matrix`] needs
+    /// [`NetModel::build`].
+    pub fn build_for_pairs(index: &Index) -> NetModel {
+        Self::base(index).0
+    }
+
+    /// Namespaces, endpoints and parsed policies (indices in object order, as
+    /// [`NetModel::build`] numbers them), with the dense endpoint numbers per namespace.
+    fn base(index: &Index) -> (NetModel, HashMap<String, Vec<usize>>) {
         let mut m = NetModel::default();
         for ns in index.namespaces() {
             let mut labels = vec![(NS_NAME_LABEL.to_string(), ns.to_string())];
@@ -578,9 +669,6 @@ impl NetModel {
                 });
             }
         }
-        let n = m.endpoints.len();
-        m.ingress_of = vec![Vec::new(); n];
-        m.egress_of = vec![Vec::new(); n];
         let mut ids: Vec<usize> = index
             .of_kind("NetworkPolicy")
             .filter(|(_, o)| is_network_policy(o))
@@ -588,31 +676,12 @@ impl NetModel {
             .collect();
         ids.sort_unstable();
         for id in ids {
-            let mut p = parse_policy(id, index.object(id));
-            if let Some(sel) = &p.selector {
-                p.selects = index
-                    .workloads_matching(&p.ns, sel)
-                    .into_iter()
-                    .filter_map(|w| m.dense.get(&w).copied())
-                    .collect();
-            }
+            let p = parse_policy(id, index.object(id));
             let pi = m.policies.len();
-            for &d in &p.selects {
-                if p.isolates_ingress {
-                    m.ingress_of[d].push(pi);
-                }
-                if p.isolates_egress {
-                    m.egress_of[d].push(pi);
-                }
-            }
-            let ns = p.ns.clone();
-            for r in p.ingress.iter_mut().chain(p.egress.iter_mut()) {
-                m_fill(index, &m.dense, &m.ns_labels, &by_ns, n, &ns, r);
-            }
-            m.policies_in.entry(ns).or_default().push(pi);
+            m.policies_in.entry(p.ns.clone()).or_default().push(pi);
             m.policies.push(p);
         }
-        m
+        (m, by_ns)
     }
 
     pub fn endpoint_of(&self, id: usize) -> Option<usize> {
@@ -679,7 +748,13 @@ impl NetModel {
     /// The ports a rule opens on a destination endpoint (named ports resolved
     /// against its containers).
     pub fn rule_ports(rule: &PolicyRule, named: &[(String, Proto, i64)]) -> PortSet {
-        let Some(ports) = &rule.ports else {
+        Self::ports_of(rule.ports.as_deref(), named)
+    }
+
+    /// The ports a rule's `ports` list (`None`: no list, every port) opens on a
+    /// destination with these named ports.
+    fn ports_of(ports: Option<&[RulePort]>, named: &[(String, Proto, i64)]) -> PortSet {
+        let Some(ports) = ports else {
             return PortSet::All;
         };
         let mut out = Vec::new();
@@ -703,51 +778,68 @@ impl NetModel {
         PortSet::Some(out)
     }
 
-    /// Ports on `dst` that egress from `src` allows, with the (policy, rule)
-    /// pairs that allow it; `None` when `src` is not isolated for egress.
-    pub fn egress_ports(&self, src: usize, dst: usize) -> Direction {
-        let pols = &self.egress_of[src];
-        self.direction(pols, dst, dst, |p| &p.egress)
+    /// Whether a policy's podSelector selects the endpoint (an unparseable selector
+    /// selects nothing).
+    pub fn policy_selects(&self, p: &Policy, d: usize) -> bool {
+        let e = &self.endpoints[d];
+        p.ns == e.ns
+            && p.selector
+                .as_ref()
+                .is_some_and(|s| s.matches_pairs(&e.pairs()))
     }
 
-    /// Ports on `dst` that its ingress policies open to `src`.
-    pub fn ingress_ports(&self, src: usize, dst: usize) -> Direction {
-        let pols = &self.ingress_of[dst];
-        self.direction(pols, src, dst, |p| &p.ingress)
-    }
-
-    fn direction(
-        &self,
-        pols: &[usize],
-        peer: usize,
-        dst: usize,
-        rules: impl Fn(&Policy) -> &Vec<PolicyRule>,
-    ) -> Direction {
-        if pols.is_empty() {
+    /// One direction of `src` -> `dst`, evaluated from the policies of one
+    /// namespace: those selecting `src` for egress (rules matched against `dst`), or
+    /// those selecting `dst` for ingress (rules matched against `src`). Named ports
+    /// resolve against `dst`. Costs the policies of that namespace and their rules.
+    fn direction(&self, src: usize, dst: usize, egress: bool) -> Direction {
+        let (own, peer) = if egress { (src, dst) } else { (dst, src) };
+        let own_ns = &self.endpoints[own].ns;
+        let peer_ep = &self.endpoints[peer];
+        let peer_labels = peer_ep.pairs();
+        let named = &self.endpoints[dst].named_ports;
+        let mut isolated = false;
+        let mut ports = PortSet::none();
+        let mut via = Vec::new();
+        let mut unknown = false;
+        for &pi in self
+            .policies_in
+            .get(own_ns)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let p = &self.policies[pi];
+            let isolates = if egress {
+                p.isolates_egress
+            } else {
+                p.isolates_ingress
+            };
+            if !isolates || !self.policy_selects(p, own) {
+                continue;
+            }
+            isolated = true;
+            let rules = if egress { &p.egress } else { &p.ingress };
+            for (ri, r) in rules.iter().enumerate() {
+                match self.rule_matches(r, &p.ns, &peer_ep.ns, Some(&peer_labels)) {
+                    M::Yes => {
+                        let ps = Self::rule_ports(r, named);
+                        if !ps.is_empty() {
+                            ports.union(&ps);
+                            via.push((pi, ri, ps));
+                        }
+                    }
+                    M::Unknown => unknown = true,
+                    M::No => {}
+                }
+            }
+        }
+        if !isolated {
             return Direction {
                 isolated: false,
                 ports: PortSet::All,
                 via: Vec::new(),
                 unknown: false,
             };
-        }
-        let mut ports = PortSet::none();
-        let mut via = Vec::new();
-        let mut unknown = false;
-        let named = &self.endpoints[dst].named_ports;
-        for &pi in pols {
-            let p = &self.policies[pi];
-            for (ri, r) in rules(p).iter().enumerate() {
-                if r.matched.has(peer) {
-                    let ps = Self::rule_ports(r, named);
-                    if !ps.is_empty() {
-                        ports.union(&ps);
-                        via.push((pi, ri, ps));
-                    }
-                } else if r.unknown.has(peer) {
-                    unknown = true;
-                }
-            }
         }
         Direction {
             isolated: true,
@@ -759,7 +851,7 @@ impl NetModel {
 }
 
 /// The answer to "may `src` open a connection to `dst`?".
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reach {
     pub egress: Direction,
     pub ingress: Direction,
@@ -780,10 +872,13 @@ impl Direction {
 
 impl NetModel {
     /// Whether `src` may connect to `dst` (dense numbers), on a port of `dst` or
-    /// on any port: egress from `src` AND ingress to `dst` must allow it.
+    /// on any port: egress from `src` AND ingress to `dst` must allow it. Evaluates
+    /// the policies of the two endpoints' namespaces against the other endpoint, so it
+    /// needs no selections ([`NetModel::build_for_pairs`] is enough) and costs those
+    /// policies and their rules, whatever the size of the rest of the input.
     pub fn reach(&self, src: usize, dst: usize, port: Option<(Proto, i64)>) -> Reach {
-        let egress = self.egress_ports(src, dst);
-        let ingress = self.ingress_ports(src, dst);
+        let egress = self.direction(src, dst, true);
+        let ingress = self.direction(src, dst, false);
         let ports = egress.ports.intersect(&ingress.ports);
         let allowed = match port {
             Some((p, n)) => ports.contains(p, n),
@@ -797,57 +892,308 @@ impl NetModel {
         }
     }
 
-    /// Every allowed (source, destination, ports) of distinct endpoints. Selections
-    /// are precomputed bitsets: a pair costs the rules of the two endpoints'
-    /// policies, never a scan of all policies.
+    /// Every allowed (source, destination, ports) of distinct endpoints, ordered by
+    /// source then destination. Needs [`NetModel::build`].
     pub fn matrix(&self) -> Vec<(usize, usize, PortSet)> {
+        self.matrix_with_stats().0
+    }
+
+    /// [`NetModel::matrix`], with what computing it took.
+    ///
+    /// What egress allows from `src` to `dst` depends only on the rules of the
+    /// policies isolating `src` for egress, on `dst`'s membership in their matched
+    /// sets and on `dst`'s named ports; ingress likewise the other way round. So the
+    /// endpoints are grouped into source classes (the egress rules in force, the
+    /// membership in every ingress rule's matched set) and destination classes (the
+    /// ingress rules in force, the membership in every egress rule's matched set, the
+    /// named ports that rules name), by partition refinement over the stored side of
+    /// each distinct matched set. Ports are computed once per class pair from the
+    /// distinct matched sets of the two classes' rules (rules with equal sets are one
+    /// group), then expanded to endpoint pairs. Many policies sharing a selector make
+    /// one group and one class, not a cost per policy and per pair.
+    pub fn matrix_with_stats(&self) -> (Vec<(usize, usize, PortSet)>, MatrixStats) {
+        debug_assert!(self.selections, "matrix needs NetModel::build");
         let n = self.endpoints.len();
-        let mut out = Vec::new();
-        let mut eg: Vec<Option<PortSet>> = vec![None; n];
-        for src in 0..n {
-            let egress_isolated = !self.egress_of[src].is_empty();
-            if egress_isolated {
-                eg.iter_mut().for_each(|e| *e = None);
-                for &pi in &self.egress_of[src] {
-                    for r in &self.policies[pi].egress {
-                        for dst in r.matched.iter().take_while(|&d| d < n) {
-                            let ps = Self::rule_ports(r, &self.endpoints[dst].named_ports);
-                            if ps.is_empty() {
-                                continue;
-                            }
-                            match &mut eg[dst] {
-                                Some(cur) => cur.union(&ps),
-                                slot => *slot = Some(ps),
+        let mut eff = Effects::default();
+        // per policy: the effects of its rules in force (none when it selects nothing)
+        let mut pol_in: Vec<Vec<usize>> = Vec::with_capacity(self.policies.len());
+        let mut pol_eg: Vec<Vec<usize>> = Vec::with_capacity(self.policies.len());
+        for p in &self.policies {
+            let live = !p.selects.is_empty();
+            pol_in.push(if live && p.isolates_ingress {
+                eff.of(&p.ingress, true)
+            } else {
+                Vec::new()
+            });
+            pol_eg.push(if live && p.isolates_egress {
+                eff.of(&p.egress, false)
+            } else {
+                Vec::new()
+            });
+        }
+        // partitions: sources by the ingress sets, destinations by the egress sets
+        let mut src_part = vec![0usize; n];
+        let mut dst_part = vec![0usize; n];
+        let (mut src_next, mut dst_next) = (1usize, 1usize);
+        let mut moved = HashMap::new();
+        for (k, set) in eff.sets.iter().enumerate() {
+            if eff.in_ingress[k] {
+                refine(&mut src_part, &mut src_next, set.stored(), &mut moved);
+            }
+            if eff.in_egress[k] {
+                refine(&mut dst_part, &mut dst_next, set.stored(), &mut moved);
+            }
+        }
+        // the effects in force on every endpoint, without repeats
+        let mut stamp = vec![usize::MAX; eff.list.len()];
+        let mut gather = |pols: &[usize], per_pol: &[Vec<usize>], tag: usize| {
+            let mut out = Vec::new();
+            for &pi in pols {
+                for &e in &per_pol[pi] {
+                    if stamp[e] != tag {
+                        stamp[e] = tag;
+                        out.push(e);
+                    }
+                }
+            }
+            out.sort_unstable();
+            out
+        };
+        // source classes: (egress isolated, egress effects, partition)
+        let mut src_ids: HashMap<(bool, Vec<usize>, usize), usize> = HashMap::new();
+        let mut src_class = vec![0usize; n];
+        let mut src_rep = Vec::new();
+        let mut src_iso = Vec::new();
+        // per class: its egress rules' `ports` by matched set
+        type Specs<'a> = Vec<Option<&'a [RulePort]>>;
+        let mut src_groups: Vec<Vec<(usize, Specs)>> = Vec::new();
+        // destination classes: (ingress isolated, ingress effects, named ports that
+        // rules name, partition)
+        type DstKey = (bool, Vec<usize>, Vec<(String, Proto, i64)>, usize);
+        let mut dst_ids: HashMap<DstKey, usize> = HashMap::new();
+        let mut dst_class = vec![0usize; n];
+        let mut dst_rep = Vec::new();
+        let mut dst_iso = Vec::new();
+        let mut dst_groups: Vec<Vec<(usize, PortSet)>> = Vec::new();
+        for d in 0..n {
+            let iso = !self.egress_of[d].is_empty();
+            let list = gather(&self.egress_of[d], &pol_eg, 2 * d);
+            let next = src_rep.len();
+            src_class[d] = match src_ids.entry((iso, list, src_part[d])) {
+                std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    // egress rules by matched set
+                    let mut groups: Vec<(usize, Vec<Option<&[RulePort]>>)> = Vec::new();
+                    for &e in &v.key().1 {
+                        let (set, spec) = eff.list[e];
+                        match groups.iter_mut().find(|(s, _)| *s == set) {
+                            Some((_, specs)) => specs.push(spec),
+                            None => groups.push((set, vec![spec])),
+                        }
+                    }
+                    src_rep.push(d);
+                    src_iso.push(iso);
+                    src_groups.push(groups);
+                    *v.insert(next)
+                }
+            };
+
+            let iso = !self.ingress_of[d].is_empty();
+            let list = gather(&self.ingress_of[d], &pol_in, 2 * d + 1);
+            let named: Vec<(String, Proto, i64)> = if eff.names.is_empty() {
+                Vec::new()
+            } else {
+                let mut v: Vec<_> = self.endpoints[d]
+                    .named_ports
+                    .iter()
+                    .filter(|(name, _, _)| eff.names.contains(name.as_str()))
+                    .cloned()
+                    .collect();
+                v.sort();
+                v
+            };
+            let next = dst_rep.len();
+            dst_class[d] = match dst_ids.entry((iso, list, named, dst_part[d])) {
+                std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    // ingress rules by matched set, ports resolved on this class
+                    let mut groups: Vec<(usize, PortSet)> = Vec::new();
+                    for &e in &v.key().1 {
+                        let (set, spec) = eff.list[e];
+                        let ps = Self::ports_of(spec, &self.endpoints[d].named_ports);
+                        if ps.is_empty() {
+                            continue;
+                        }
+                        match groups.iter_mut().find(|(s, _)| *s == set) {
+                            Some((_, cur)) => cur.union(&ps),
+                            None => groups.push((set, ps)),
+                        }
+                    }
+                    dst_rep.push(d);
+                    dst_iso.push(iso);
+                    dst_groups.push(groups);
+                    *v.insert(next)
+                }
+            };
+        }
+        let mut stats = MatrixStats {
+            matched_sets: eff.sets.len(),
+            source_classes: src_rep.len(),
+            destination_classes: dst_rep.len(),
+            group_checks: 0,
+        };
+        // the ports of every class pair, as numbers in a table of distinct port sets
+        const NONE: u32 = u32::MAX;
+        let mut table: Vec<PortSet> = Vec::new();
+        let mut table_ids: HashMap<PortSet, u32> = HashMap::new();
+        let mut rows: Vec<Vec<u32>> = Vec::with_capacity(src_rep.len());
+        for (s, &rep_s) in src_rep.iter().enumerate() {
+            let mut row = vec![NONE; dst_rep.len()];
+            for (dc, &rep_d) in dst_rep.iter().enumerate() {
+                let e = if src_iso[s] {
+                    let mut e = PortSet::none();
+                    for (set, specs) in &src_groups[s] {
+                        stats.group_checks += 1;
+                        if eff.sets[*set].has(rep_d) {
+                            for spec in specs {
+                                e.union(&Self::ports_of(*spec, &self.endpoints[rep_d].named_ports));
                             }
                         }
                     }
-                }
-            }
-            for (dst, slot) in eg.iter().enumerate() {
-                if dst == src {
-                    continue;
-                }
-                let e = if egress_isolated {
-                    match slot {
-                        Some(p) => p.clone(),
-                        None => continue,
-                    }
+                    e
                 } else {
                     PortSet::All
                 };
-                let i = self.ingress_ports(src, dst).ports;
+                if e.is_empty() {
+                    continue;
+                }
+                let i = if dst_iso[dc] {
+                    let mut i = PortSet::none();
+                    for (set, ps) in &dst_groups[dc] {
+                        stats.group_checks += 1;
+                        if eff.sets[*set].has(rep_s) {
+                            i.union(ps);
+                        }
+                    }
+                    i
+                } else {
+                    PortSet::All
+                };
                 let both = e.intersect(&i);
-                if !both.is_empty() {
-                    out.push((src, dst, both));
+                if both.is_empty() {
+                    continue;
+                }
+                row[dc] = *table_ids.entry(both).or_insert_with_key(|k| {
+                    table.push(k.clone());
+                    u32::try_from(table.len() - 1).expect("fewer port sets than u32::MAX")
+                });
+            }
+            rows.push(row);
+        }
+        let mut out = Vec::new();
+        for src in 0..n {
+            let row = &rows[src_class[src]];
+            if row.iter().all(|&x| x == NONE) {
+                continue;
+            }
+            for dst in 0..n {
+                let id = row[dst_class[dst]];
+                if dst != src && id != NONE {
+                    out.push((src, dst, table[id as usize].clone()));
                 }
             }
         }
+        (out, stats)
+    }
+}
+
+/// What [`NetModel::matrix_with_stats`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MatrixStats {
+    /// Distinct non-empty matched sets among the rules in force.
+    pub matched_sets: usize,
+    pub source_classes: usize,
+    pub destination_classes: usize,
+    /// Rule groups (the rules of a class with one matched set) examined, summed over
+    /// the class pairs: the work of computing the pairs, before expanding them.
+    pub group_checks: usize,
+}
+
+/// The distinct effects of the rules in force: (matched set, `ports`), with the
+/// distinct matched sets and the port names the rules name.
+#[derive(Default)]
+struct Effects<'a> {
+    sets: Vec<&'a Bits>,
+    set_ids: HashMap<&'a Bits, usize>,
+    /// Per set: whether an ingress / egress rule has it.
+    in_ingress: Vec<bool>,
+    in_egress: Vec<bool>,
+    list: Vec<(usize, Option<&'a [RulePort]>)>,
+    ids: HashMap<(usize, Option<&'a [RulePort]>), usize>,
+    names: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Effects<'a> {
+    /// The effects of rules, sorted, without repeats; rules matching nothing have none.
+    fn of(&mut self, rules: &'a [PolicyRule], ingress: bool) -> Vec<usize> {
+        let mut out: Vec<usize> = rules
+            .iter()
+            .filter(|r| !r.matched.is_empty())
+            .map(|r| self.intern(r, ingress))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
         out
+    }
+
+    fn intern(&mut self, r: &'a PolicyRule, ingress: bool) -> usize {
+        let next = self.sets.len();
+        let set = *self.set_ids.entry(&r.matched).or_insert(next);
+        if set == next {
+            self.sets.push(&r.matched);
+            self.in_ingress.push(false);
+            self.in_egress.push(false);
+        }
+        if ingress {
+            self.in_ingress[set] = true;
+        } else {
+            self.in_egress[set] = true;
+        }
+        let key = (set, r.ports.as_deref());
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        for p in key.1.unwrap_or_default() {
+            if let PortVal::Named(name) = &p.port {
+                self.names.insert(name);
+            }
+        }
+        self.list.push(key);
+        self.ids.insert(key, self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+/// Splits every class of `class` (numbers per element) by membership in `by`: the
+/// members of a class that are in `by` move to a new class. Costs `by`.
+fn refine(
+    class: &mut [usize],
+    next: &mut usize,
+    by: &BTreeSet<usize>,
+    moved: &mut HashMap<usize, usize>,
+) {
+    moved.clear();
+    for &x in by {
+        let c = class[x];
+        class[x] = *moved.entry(c).or_insert_with(|| {
+            *next += 1;
+            *next - 1
+        });
     }
 }
 
 /// What one direction of a connection allows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Direction {
     pub isolated: bool,
     pub ports: PortSet,
@@ -921,6 +1267,8 @@ fn m_fill(
             r.unknown.remove(i);
         }
     }
+    r.matched.compact();
+    r.unknown.compact();
 }
 
 #[cfg(test)]
@@ -1177,5 +1525,418 @@ mod tests {
             start.elapsed() - built,
             pairs.len()
         );
+    }
+
+    /// The per-pair algorithm the model had before `reach` and `matrix` were
+    /// rewritten, kept as the reference: the policies selecting an endpoint from the
+    /// precomputed `ingress_of`/`egress_of`, the peers from every rule's `matched` and
+    /// `unknown` sets.
+    fn reference_direction(
+        m: &NetModel,
+        pols: &[usize],
+        peer: usize,
+        dst: usize,
+        egress: bool,
+    ) -> Direction {
+        if pols.is_empty() {
+            return Direction {
+                isolated: false,
+                ports: PortSet::All,
+                via: Vec::new(),
+                unknown: false,
+            };
+        }
+        let mut ports = PortSet::none();
+        let mut via = Vec::new();
+        let mut unknown = false;
+        let named = &m.endpoints[dst].named_ports;
+        for &pi in pols {
+            let p = &m.policies[pi];
+            let rules = if egress { &p.egress } else { &p.ingress };
+            for (ri, r) in rules.iter().enumerate() {
+                if r.matched.has(peer) {
+                    let ps = NetModel::rule_ports(r, named);
+                    if !ps.is_empty() {
+                        ports.union(&ps);
+                        via.push((pi, ri, ps));
+                    }
+                } else if r.unknown.has(peer) {
+                    unknown = true;
+                }
+            }
+        }
+        Direction {
+            isolated: true,
+            ports,
+            via,
+            unknown,
+        }
+    }
+
+    fn reference_reach(m: &NetModel, src: usize, dst: usize, port: Option<(Proto, i64)>) -> Reach {
+        let egress = reference_direction(m, &m.egress_of[src], dst, dst, true);
+        let ingress = reference_direction(m, &m.ingress_of[dst], src, dst, false);
+        let ports = egress.ports.intersect(&ingress.ports);
+        let allowed = match port {
+            Some((p, n)) => ports.contains(p, n),
+            None => !ports.is_empty(),
+        };
+        Reach {
+            egress,
+            ingress,
+            ports,
+            allowed,
+        }
+    }
+
+    fn reference_matrix(m: &NetModel) -> Vec<(usize, usize, PortSet)> {
+        let n = m.endpoints.len();
+        let mut out = Vec::new();
+        for a in 0..n {
+            for b in 0..n {
+                if a != b {
+                    let r = reference_reach(m, a, b, None);
+                    if r.allowed {
+                        out.push((a, b, r.ports));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A deterministic generator (splitmix64): no dependency, same inputs every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[self.below(xs.len())]
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+    }
+
+    fn random_selector(rng: &mut Rng) -> String {
+        match rng.below(7) {
+            0 => "{}".to_string(),
+            1 | 2 => format!(
+                "{{matchLabels: {{{}}}}}",
+                rng.pick(&["app: a", "app: b", "tier: f", "app: a, tier: f"])
+            ),
+            3 => format!(
+                "{{matchExpressions: [{{key: app, operator: In, values: [{}]}}]}}",
+                rng.pick(&["a", "b", "a, c"])
+            ),
+            4 => "{matchExpressions: [{key: tier, operator: NotIn, values: [f]}]}".to_string(),
+            5 => format!(
+                "{{matchExpressions: [{{key: {}, operator: {}}}]}}",
+                rng.pick(&["app", "tier"]),
+                rng.pick(&["Exists", "DoesNotExist"])
+            ),
+            // rejected by the API server
+            _ => "{matchExpressions: [{key: app, operator: Near}]}".to_string(),
+        }
+    }
+
+    fn random_peer(rng: &mut Rng) -> String {
+        let ns_sel = |rng: &mut Rng| {
+            rng.pick(&[
+                "{}",
+                "{matchLabels: {team: x}}",
+                "{matchLabels: {team: y}}",
+                "{matchLabels: {kubernetes.io/metadata.name: b}}",
+                "{matchExpressions: [{key: team, operator: DoesNotExist}]}",
+            ])
+            .to_string()
+        };
+        match rng.below(8) {
+            0 | 1 => format!("{{podSelector: {}}}", random_selector(rng)),
+            2 => format!("{{namespaceSelector: {}}}", ns_sel(rng)),
+            3 | 4 => format!(
+                "{{namespaceSelector: {}, podSelector: {}}}",
+                ns_sel(rng),
+                random_selector(rng)
+            ),
+            5 => format!(
+                "{{ipBlock: {{cidr: {}}}}}",
+                rng.pick(&["0.0.0.0/0", "10.0.0.0/8", "::/0"])
+            ),
+            6 => "{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}".to_string(),
+            _ => "{}".to_string(),
+        }
+    }
+
+    fn random_rules(rng: &mut Rng, peer_key: &str) -> String {
+        let mut out = String::new();
+        for _ in 0..rng.below(3) {
+            let mut rule = Vec::new();
+            if rng.chance(75) {
+                let peers: Vec<String> = (0..1 + rng.below(2)).map(|_| random_peer(rng)).collect();
+                rule.push(format!("{peer_key}: [{}]", peers.join(", ")));
+            }
+            if rng.chance(60) {
+                let ports: Vec<&str> = (0..1 + rng.below(2))
+                    .map(|_| {
+                        rng.pick(&[
+                            "{port: 8080}",
+                            "{port: http}",
+                            "{port: dns, protocol: UDP}",
+                            "{port: 53, protocol: UDP}",
+                            "{port: 8000, endPort: 9000}",
+                            "{protocol: UDP}",
+                            "{port: pg}",
+                            "{port: http, endPort: 9000}",
+                            "{port: 53, protocol: ICMP}",
+                        ])
+                    })
+                    .collect();
+                rule.push(format!("ports: [{}]", ports.join(", ")));
+            }
+            out += &format!("    - {{{}}}\n", rule.join(", "));
+        }
+        out
+    }
+
+    /// A small input: namespaces with and without their object, Pods and
+    /// Deployments with random labels and named ports, random policies.
+    fn random_input(rng: &mut Rng) -> String {
+        let mut text = String::new();
+        for name in ["a", "b", "c"] {
+            if rng.chance(60) {
+                text += &ns(
+                    name,
+                    rng.pick(&["", "team: x", "team: y", "team: x, env: p"]),
+                );
+            }
+        }
+        let nss = ["a", "b", "c"];
+        for w in 0..2 + rng.below(7) {
+            let labels = rng.pick(&[
+                "",
+                "app: a",
+                "app: b",
+                "app: a, tier: f",
+                "tier: f",
+                "app: c, tier: b",
+            ]);
+            let ports = rng.pick(&[
+                "",
+                "{name: http, containerPort: 8080}",
+                "{name: http, containerPort: 9090}",
+                "{name: dns, containerPort: 53, protocol: UDP}",
+                "{name: pg, containerPort: 5432}, {name: http, containerPort: 8081}",
+            ]);
+            let ns_name = rng.pick(&nss);
+            if rng.chance(50) {
+                text += &pod(ns_name, &format!("w{w}"), labels, ports);
+            } else {
+                text += &format!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w{w}, namespace: {ns_name}}}\nspec:\n  template:\n    metadata: {{labels: {{{labels}}}}}\n    spec:\n      containers: [{{name: c, image: x:1, ports: [{ports}]}}]\n---\n"
+                );
+            }
+        }
+        for p in 0..rng.below(7) {
+            let mut spec = format!("  podSelector: {}\n", random_selector(rng));
+            match rng.below(4) {
+                0 => {}
+                1 => spec += "  policyTypes: [Ingress]\n",
+                2 => spec += "  policyTypes: [Egress]\n",
+                _ => spec += "  policyTypes: [Ingress, Egress]\n",
+            }
+            let ingress = random_rules(rng, "from");
+            if !ingress.is_empty() {
+                spec += &format!("  ingress:\n{ingress}");
+            }
+            let egress = random_rules(rng, "to");
+            if !egress.is_empty() {
+                spec += &format!("  egress:\n{egress}");
+            }
+            text += &netpol(rng.pick(&nss), &format!("p{p}"), spec.trim_end());
+        }
+        text
+    }
+
+    /// `reach` (on the full model and on the one without selections) and `matrix`
+    /// agree with the reference per-pair algorithm on random small inputs.
+    #[test]
+    fn reach_and_matrix_agree_with_the_reference_on_random_inputs() {
+        let mut rng = Rng(0x706c_696d_736f_6c6c);
+        let ports = [
+            None,
+            Some((Proto::Tcp, 8080)),
+            Some((Proto::Tcp, 8500)),
+            Some((Proto::Udp, 53)),
+            Some((Proto::Tcp, 5432)),
+        ];
+        let (mut allowed, mut denied, mut unknown) = (0, 0, 0);
+        for case in 0..400 {
+            let text = random_input(&mut rng);
+            let (ix, full) = model(&text);
+            let light = NetModel::build_for_pairs(&ix);
+            let n = full.endpoints.len();
+            assert_eq!(light.endpoints.len(), n);
+            for a in 0..n {
+                for b in 0..n {
+                    for port in ports {
+                        let want = reference_reach(&full, a, b, port);
+                        let got = full.reach(a, b, port);
+                        assert_eq!(got, want, "case {case}: {a}->{b} {port:?}\n{text}");
+                        let got = light.reach(a, b, port);
+                        assert_eq!(
+                            got, want,
+                            "case {case} (no selections): {a}->{b} {port:?}\n{text}"
+                        );
+                        if port.is_none() && a != b {
+                            match (want.allowed, want.ingress.unknown || want.egress.unknown) {
+                                (true, _) => allowed += 1,
+                                (false, true) => unknown += 1,
+                                (false, false) => denied += 1,
+                            }
+                        }
+                    }
+                }
+            }
+            assert_eq!(
+                full.matrix(),
+                reference_matrix(&full),
+                "case {case}\n{text}"
+            );
+        }
+        // the generator exercises every verdict
+        assert!(
+            allowed > 100 && denied > 100 && unknown > 20,
+            "{allowed} {denied} {unknown}"
+        );
+    }
+
+    /// n Deployments sharing `team: shop` and n policies selecting them by that
+    /// label, isolating both ways and allowing `team: shop` both ways: n^2 allowed
+    /// pairs, each under n policies per direction.
+    fn shared_selector(n: usize) -> String {
+        let mut text = ns("shop", "team: shop");
+        for i in 0..n {
+            text += &format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: shop}}\nspec:\n  template:\n    metadata: {{labels: {{team: shop, app: d{i}}}}}\n    spec:\n      containers: [{{name: c, image: x:1, ports: [{{name: http, containerPort: 8080}}]}}]\n---\n"
+            );
+        }
+        for i in 0..n {
+            text += &netpol(
+                "shop",
+                &format!("p{i}"),
+                "  podSelector: {matchLabels: {team: shop}}\n  policyTypes: [Ingress, Egress]\n  ingress: [{from: [{podSelector: {matchLabels: {team: shop}}}]}]\n  egress: [{to: [{podSelector: {matchLabels: {team: shop}}}], ports: [{port: http}]}]",
+            );
+        }
+        text
+    }
+
+    /// The pair computation does not grow with the policies a pair is under: at n
+    /// and 4n policies sharing one selector it examines the same two rule groups
+    /// (the per-pair algorithm examined n rules per direction and pair: n^3), and
+    /// every rule's matched set is stored as "all" with no exclusions.
+    #[test]
+    fn matrix_work_does_not_grow_with_policies_sharing_a_selector() {
+        let mut seen = Vec::new();
+        for n in [30, 120] {
+            let (_, m) = model(&shared_selector(n));
+            assert_eq!(m.policies.len(), n);
+            for p in &m.policies {
+                for r in p.ingress.iter().chain(&p.egress) {
+                    assert!(r.matched.is_complement() && r.matched.stored().is_empty());
+                    assert!(r.unknown.stored().is_empty());
+                }
+            }
+            let (pairs, stats) = m.matrix_with_stats();
+            assert_eq!(pairs.len(), n * (n - 1));
+            assert!(
+                pairs
+                    .iter()
+                    .all(|(_, _, p)| *p == PortSet::Some(vec![(Proto::Tcp, 8080, 8080)]))
+            );
+            seen.push(stats);
+        }
+        assert_eq!(seen[0], seen[1]);
+        assert_eq!(
+            seen[0],
+            MatrixStats {
+                matched_sets: 1,
+                source_classes: 1,
+                destination_classes: 1,
+                group_checks: 2,
+            }
+        );
+    }
+
+    /// Workloads that differ (distinct labels, distinct named ports) make distinct
+    /// classes only where a rule tells them apart.
+    #[test]
+    fn matrix_classes_follow_what_rules_distinguish() {
+        let text = shared_selector(4)
+            + &netpol(
+                "shop",
+                "only-d1",
+                "  podSelector: {matchLabels: {app: d2}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: d1}}}]}]",
+            );
+        let (_, m) = model(&text);
+        let (pairs, stats) = m.matrix_with_stats();
+        assert_eq!(pairs, reference_matrix(&m));
+        // sources: d1 (matched by the new rule) and the others; destinations: d2
+        // (under the new policy too) and the others
+        assert_eq!((stats.source_classes, stats.destination_classes), (2, 2));
+    }
+
+    /// `build_for_pairs` computes no selection (its size is the input's, whatever
+    /// the rules match), and `reach` on it answers with every policy involved.
+    #[test]
+    fn reach_needs_no_selections() {
+        for n in [30, 120] {
+            let (ix, full) = model(&shared_selector(n));
+            let light = NetModel::build_for_pairs(&ix);
+            assert!(light.ingress_of.is_empty() && light.egress_of.is_empty());
+            for p in &light.policies {
+                assert!(p.selects.is_empty());
+                for r in p.ingress.iter().chain(&p.egress) {
+                    assert!(r.matched == Bits::default() && r.unknown == Bits::default());
+                }
+            }
+            let r = light.reach(0, n - 1, None);
+            assert!(r.allowed);
+            assert_eq!((r.egress.via.len(), r.ingress.via.len()), (n, n));
+            assert_eq!(r, reference_reach(&full, 0, n - 1, None));
+        }
+    }
+
+    #[test]
+    fn bits_store_the_smaller_side() {
+        let mut b = Bits::new(10);
+        for i in 0..7 {
+            b.set(i);
+        }
+        b.compact();
+        assert!(b.is_complement() && b.stored().len() == 3 && b.len() == 7);
+        assert_eq!(b.iter().collect::<Vec<_>>(), (0..7).collect::<Vec<_>>());
+        let mut c = Bits::new(10);
+        c.set_all();
+        for i in 7..10 {
+            c.remove(i);
+        }
+        c.compact();
+        assert_eq!(b, c);
+        for i in 0..4 {
+            c.remove(i);
+        }
+        c.compact();
+        assert!(!c.is_complement() && c.stored().len() == 3);
+        assert!(c.has(5) && !c.has(2) && !c.has(8));
     }
 }

@@ -1,8 +1,8 @@
-use plimsoll_model::{Node, Object, PodTemplate, Pointer};
+use std::collections::HashMap;
 
-use super::svc_util::{
-    DeclaredPort, is_service, selected_workloads, service_selector, serving_ports,
-};
+use plimsoll_model::{Index, Node, Object, PodTemplate, Pointer};
+
+use super::svc_util::{is_service, selected_workloads, service_selector, serving_ports};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Severity, Sink};
 
@@ -70,180 +70,448 @@ declare_rule! {
     }
 }
 
-/// How many workloads a message names.
+/// How many workloads (or port numbers) a message names, and how many related
+/// objects a finding lists.
 const LISTED: usize = 20;
 
+/// A container port of a signature: name, number, protocol (an owned
+/// [`DeclaredPort`](super::svc_util::DeclaredPort)).
+type Port = (Option<String>, Option<i64>, String);
+
+/// The workloads one Service selector selects, grouped by port signature (the
+/// serving ports of their pod templates, in order): every Service with that selector
+/// checks each distinct signature once, not each workload.
+struct Selection {
+    /// How many workloads with a pod template it selects.
+    templates: usize,
+    /// The signatures in order of first appearance.
+    groups: Vec<Group>,
+    /// The first [`LISTED`] workloads' names, for messages.
+    names: Vec<String>,
+}
+
+/// The workloads of a selection with one signature.
+struct Group {
+    /// The signature's number.
+    sig: usize,
+    /// The first [`LISTED`] workloads, as (position in the selection, object id).
+    first: Vec<(usize, usize)>,
+    /// How many workloads.
+    count: usize,
+}
+
 impl Rule for ServiceTargetPortMissing {
-    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        if !is_service(obj) {
-            return;
-        }
+    fn check_all(&self, cx: &Context, out: &mut Sink) {
+        judge(cx, out);
+    }
+}
+
+/// What [`judge`] did, for tests: the measure of its work.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Work {
+    /// Distinct selectors evaluated.
+    selections: usize,
+    /// Workloads those selections visited.
+    selected: usize,
+    /// Pod templates whose serving ports were read.
+    templates_read: usize,
+    /// Distinct port signatures among them.
+    signatures: usize,
+    /// (Service port, signature) pairs judged.
+    checks: usize,
+}
+
+/// Judges every Service of the input. The work is shared across Services: every
+/// workload's port signature is read once, every distinct selector's selection
+/// computed once, so that n Services over the same n workloads cost O(n) plus one
+/// check per Service port and distinct signature, and a finding names at most
+/// [`LISTED`] workloads.
+fn judge(cx: &Context, out: &mut Sink) -> Work {
+    let index = cx.index;
+    let mut work = Work::default();
+    let mut sig_ids: HashMap<Vec<Port>, usize> = HashMap::new();
+    let mut sigs: Vec<Vec<Port>> = Vec::new();
+    // per workload: its signature (`None`: no pod template)
+    let mut sig_of: HashMap<usize, Option<usize>> = HashMap::new();
+    type SelectorKey = (String, Vec<(String, u8, Vec<String>)>);
+    let mut selections: HashMap<SelectorKey, Selection> = HashMap::new();
+    let mut services: Vec<(usize, &Object)> = index
+        .of_kind("Service")
+        .filter(|&(id, o)| is_service(o) && !index.judged_through_owner(id))
+        .collect();
+    services.sort_unstable_by_key(|&(id, _)| id);
+    for (id, obj) in services {
         let (Some(ns), Some(sel)) = (obj.namespace.as_deref(), service_selector(obj)) else {
-            return;
+            continue;
         };
-        if cx.index.workloads_in(ns).is_empty() {
+        if index.workloads_in(ns).is_empty() {
             out.not_evaluated(
                 id,
-                format!("the input holds no workload of namespace `{ns}`, so its container ports are unknown"),
+                format!(
+                    "the input holds no workload of namespace `{ns}`, so its container ports are unknown"
+                ),
             );
-            return;
+            continue;
         }
-        let selected = selected_workloads(cx.index, ns, &sel);
-        let templates: Vec<(usize, PodTemplate)> = selected
+        let mut key: Vec<(String, u8, Vec<String>)> = sel
+            .requirements
             .iter()
-            .filter_map(|&w| PodTemplate::of(cx.index.object(w)).map(|t| (w, t)))
+            .map(|r| (r.key.clone(), r.op as u8, r.values.clone()))
             .collect();
-        if templates.is_empty() {
-            return;
-        }
-        let declared: Vec<Vec<DeclaredPort>> =
-            templates.iter().map(|(_, t)| serving_ports(t)).collect();
-        let name_of = |w: usize| {
-            let o = cx.index.object(w);
-            format!("{} `{}`", o.kind, o.name)
-        };
-        let names: Vec<String> = templates.iter().map(|&(w, _)| name_of(w)).collect();
-        let workloads = names.join(", ");
-        let ports = obj
-            .root
-            .at(&["spec", "ports"])
-            .map(Node::items)
-            .unwrap_or_default();
-        for (i, p) in ports.iter().enumerate() {
-            let Some(port) = p.get("port").and_then(Node::as_i64) else {
-                continue;
-            };
-            let protocol = p.get("protocol").and_then(Node::as_text).unwrap_or("TCP");
-            let label = match p.get("name").and_then(Node::as_text) {
-                Some(n) => format!("port `{n}` ({port})"),
-                None => format!("port {port}"),
-            };
-            let path = Pointer::root()
-                .keys(&["spec", "ports"])
-                .index(i)
-                .key("targetPort");
-            let target = p.get("targetPort").filter(|t| !t.is_null());
-            let number = match target {
-                None => Some(port),
-                Some(t) => t.as_i64(),
-            };
-            let name = target.and_then(Node::as_text);
-            if number.is_none() && name.is_none() {
-                continue;
-            }
-            // per template: whether its containers receive this port's traffic
-            let lacking: Vec<usize> = declared
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| match number {
-                    // a template that declares no port numbers is not judged: many
-                    // images listen on ports they never declare
-                    Some(n) => {
-                        d.iter().any(|d| d.number.is_some())
-                            && !d.iter().any(|d| d.number == Some(n))
+        key.sort();
+        let selection = selections.entry((ns.to_string(), key)).or_insert_with(|| {
+            work.selections += 1;
+            let mut groups: Vec<Group> = Vec::new();
+            let mut group_of: HashMap<usize, usize> = HashMap::new();
+            let mut names = Vec::new();
+            let mut templates = 0;
+            for w in selected_workloads(index, ns, &sel) {
+                work.selected += 1;
+                let sig = *sig_of.entry(w).or_insert_with(|| {
+                    let t = PodTemplate::of(index.object(w))?;
+                    work.templates_read += 1;
+                    let ports: Vec<Port> = serving_ports(&t)
+                        .iter()
+                        .map(|d| (d.name.map(str::to_string), d.number, d.protocol.to_string()))
+                        .collect();
+                    let next = sigs.len();
+                    let id = *sig_ids.entry(ports.clone()).or_insert(next);
+                    if id == next {
+                        sigs.push(ports);
                     }
-                    None => !d.iter().any(|d| d.name == name && d.protocol == protocol),
-                })
-                .map(|(k, _)| k)
-                .collect();
-            if lacking.is_empty() {
-                continue;
-            }
-            let all: Vec<&DeclaredPort> = declared.iter().flatten().collect();
-            let finding = if lacking.len() == templates.len() {
-                match (number, name) {
-                    (Some(n), _) => {
-                        let mut numbers: Vec<i64> = all.iter().filter_map(|d| d.number).collect();
-                        numbers.sort_unstable();
-                        numbers.dedup();
-                        let listed: Vec<String> = numbers.iter().map(i64::to_string).collect();
-                        let default = if target.is_none() {
-                            " (targetPort defaults to the port)"
-                        } else {
-                            ""
-                        };
-                        let f = out.report(
-                            id,
-                            path,
-                            format!(
-                                "{label} targets container port {n}{default}, which no container \
-                                 of {workloads} declares (they declare {})",
-                                listed.join(", ")
-                            ),
-                        );
-                        f.severity = Severity::Warning;
-                        f
-                    }
-                    (None, Some(name)) => {
-                        let other = all
-                            .iter()
-                            .find(|d| d.name == Some(name))
-                            .map(|d| format!(" for {protocol} (only for {})", d.protocol))
-                            .unwrap_or_default();
-                        out.report(
-                            id,
-                            path,
-                            format!(
-                                "{label} targets the named port `{name}`, which no container of \
-                                 {workloads} declares{other}: the Service has no endpoints for it"
-                            ),
-                        )
-                    }
-                    (None, None) => continue,
+                    Some(id)
+                });
+                let Some(sig) = sig else { continue };
+                let pos = templates;
+                templates += 1;
+                if names.len() < LISTED {
+                    names.push(name_of(index, w));
                 }
-            } else {
-                let missing: Vec<String> = lacking
-                    .iter()
-                    .take(LISTED)
-                    .map(|&k| names[k].clone())
-                    .collect();
-                let more = if lacking.len() > LISTED {
-                    format!(" and {} more", lacking.len() - LISTED)
-                } else {
-                    String::new()
-                };
-                let (they, have) = if lacking.len() == 1 {
-                    ("its", "does")
-                } else {
-                    ("their", "do")
-                };
-                let missing = format!("{}{more}", missing.join(", "));
-                match (number, name) {
-                    (Some(n), _) => {
-                        let default = if target.is_none() {
-                            " (targetPort defaults to the port)"
-                        } else {
-                            ""
-                        };
-                        let f = out.report(
-                            id,
-                            path,
-                            format!(
-                                "{label} targets container port {n}{default}, which {missing} \
-                                 {have} not declare although {they} containers declare other \
-                                 ports: unless they listen on it undeclared, connections the \
-                                 Service sends to {they} pods are refused"
-                            ),
-                        );
-                        f.severity = Severity::Warning;
-                        f
-                    }
-                    (None, Some(name)) => out.report(
+                let next = groups.len();
+                let g = *group_of.entry(sig).or_insert(next);
+                if g == next {
+                    groups.push(Group {
+                        sig,
+                        first: Vec::new(),
+                        count: 0,
+                    });
+                }
+                let group = &mut groups[g];
+                if group.first.len() < LISTED {
+                    group.first.push((pos, w));
+                }
+                group.count += 1;
+            }
+            Selection {
+                templates,
+                groups,
+                names,
+            }
+        });
+        if selection.templates == 0 {
+            continue;
+        }
+        work.checks += check_service(index, id, obj, selection, &sigs, out);
+    }
+    work.signatures = sigs.len();
+    work
+}
+
+/// `a, b, c` naming at most [`LISTED`] of `total` things, then `and N more`.
+fn capped(listed: &[String], total: usize) -> String {
+    let shown = listed.len().min(LISTED);
+    let mut s = listed[..shown].join(", ");
+    if total > shown {
+        s += &format!(" and {} more", total - shown);
+    }
+    s
+}
+
+fn name_of(index: &Index, w: usize) -> String {
+    let o = index.object(w);
+    format!("{} `{}`", o.kind, o.name)
+}
+
+/// Judges every port of one Service against the signatures of its selection;
+/// returns how many (port, signature) pairs it judged.
+fn check_service(
+    index: &Index,
+    id: usize,
+    obj: &Object,
+    sel: &Selection,
+    sigs: &[Vec<Port>],
+    out: &mut Sink,
+) -> usize {
+    let mut checks = 0;
+    let workloads = capped(&sel.names, sel.templates);
+    let ports = obj
+        .root
+        .at(&["spec", "ports"])
+        .map(Node::items)
+        .unwrap_or_default();
+    for (i, p) in ports.iter().enumerate() {
+        let Some(port) = p.get("port").and_then(Node::as_i64) else {
+            continue;
+        };
+        let protocol = p.get("protocol").and_then(Node::as_text).unwrap_or("TCP");
+        let label = match p.get("name").and_then(Node::as_text) {
+            Some(n) => format!("port `{n}` ({port})"),
+            None => format!("port {port}"),
+        };
+        let path = Pointer::root()
+            .keys(&["spec", "ports"])
+            .index(i)
+            .key("targetPort");
+        let target = p.get("targetPort").filter(|t| !t.is_null());
+        let number = match target {
+            None => Some(port),
+            Some(t) => t.as_i64(),
+        };
+        let name = target.and_then(Node::as_text);
+        if number.is_none() && name.is_none() {
+            continue;
+        }
+        // per signature: whether its containers receive this port's traffic
+        let lacks = |ports: &[Port]| match number {
+            // a template that declares no port numbers is not judged: many
+            // images listen on ports they never declare
+            Some(n) => ports.iter().any(|d| d.1.is_some()) && !ports.iter().any(|d| d.1 == Some(n)),
+            None => !ports
+                .iter()
+                .any(|d| d.0.as_deref() == name && d.2 == protocol),
+        };
+        checks += sel.groups.len();
+        let lacking: Vec<&Group> = sel.groups.iter().filter(|g| lacks(&sigs[g.sig])).collect();
+        if lacking.is_empty() {
+            continue;
+        }
+        let count: usize = lacking.iter().map(|g| g.count).sum();
+        // the first lacking workloads in selection order
+        let mut first: Vec<(usize, usize)> = lacking
+            .iter()
+            .flat_map(|g| g.first.iter().copied())
+            .collect();
+        first.sort_unstable();
+        first.truncate(LISTED);
+        // every declared port of the selection, in selection order
+        let all = sel.groups.iter().flat_map(|g| sigs[g.sig].iter());
+        let finding = if count == sel.templates {
+            match (number, name) {
+                (Some(n), _) => {
+                    let mut numbers: Vec<i64> = all.filter_map(|d| d.1).collect();
+                    numbers.sort_unstable();
+                    numbers.dedup();
+                    let listed: Vec<String> =
+                        numbers.iter().take(LISTED).map(i64::to_string).collect();
+                    let default = if target.is_none() {
+                        " (targetPort defaults to the port)"
+                    } else {
+                        ""
+                    };
+                    let f = out.report(
                         id,
                         path,
                         format!(
-                            "{label} targets the named port `{name}`, which {missing} {have} not \
-                             declare for {protocol}: {they} pods get no traffic on this port \
-                             (the other pods the Service selects declare it)"
+                            "{label} targets container port {n}{default}, which no container \
+                             of {workloads} declares (they declare {})",
+                            capped(&listed, numbers.len())
                         ),
-                    ),
-                    (None, None) => continue,
+                    );
+                    f.severity = Severity::Warning;
+                    f
                 }
+                (None, Some(name)) => {
+                    let other = all
+                        .clone()
+                        .find(|d| d.0.as_deref() == Some(name))
+                        .map(|d| format!(" for {protocol} (only for {})", d.2))
+                        .unwrap_or_default();
+                    out.report(
+                        id,
+                        path,
+                        format!(
+                            "{label} targets the named port `{name}`, which no container of \
+                             {workloads} declares{other}: the Service has no endpoints for it"
+                        ),
+                    )
+                }
+                (None, None) => continue,
+            }
+        } else {
+            let names: Vec<String> = first.iter().map(|&(_, w)| name_of(index, w)).collect();
+            let (they, have) = if count == 1 {
+                ("its", "does")
+            } else {
+                ("their", "do")
             };
-            for &k in lacking.iter().take(LISTED) {
-                let (w, t) = &templates[k];
-                finding.related(*w, t.spec_pointer(&["containers"]));
+            let missing = capped(&names, count);
+            match (number, name) {
+                (Some(n), _) => {
+                    let default = if target.is_none() {
+                        " (targetPort defaults to the port)"
+                    } else {
+                        ""
+                    };
+                    let f = out.report(
+                        id,
+                        path,
+                        format!(
+                            "{label} targets container port {n}{default}, which {missing} \
+                             {have} not declare although {they} containers declare other \
+                             ports: unless they listen on it undeclared, connections the \
+                             Service sends to {they} pods are refused"
+                        ),
+                    );
+                    f.severity = Severity::Warning;
+                    f
+                }
+                (None, Some(name)) => out.report(
+                    id,
+                    path,
+                    format!(
+                        "{label} targets the named port `{name}`, which {missing} {have} not \
+                         declare for {protocol}: {they} pods get no traffic on this port \
+                         (the other pods the Service selects declare it)"
+                    ),
+                ),
+                (None, None) => continue,
+            }
+        };
+        for &(_, w) in &first {
+            if let Some(t) = PodTemplate::of(index.object(w)) {
+                finding.related(w, t.spec_pointer(&["containers"]));
             }
         }
+    }
+    checks
+}
+
+#[cfg(test)]
+mod tests {
+    //! The work and the report stay linear when many Services select many workloads.
+
+    use plimsoll_model::{Index, KubeVersion};
+
+    use super::{LISTED, Work, judge};
+    use crate::input::{YamlFacts, load_text};
+    use crate::rule::{Context, Described, Sink};
+    use crate::settings::Settings;
+
+    fn run(text: &str) -> (Index, Sink, Work) {
+        let loaded = load_text(0, text, "default");
+        assert!(loaded.errors.is_empty());
+        let index = Index::new(loaded.objects);
+        let settings = Settings::default();
+        let yaml = YamlFacts::default();
+        let cx = Context {
+            index: &index,
+            settings: &settings,
+            kube_version: KubeVersion::NEWEST,
+            pss_version: None,
+            yaml: &yaml,
+            selected: &[],
+            cache: Default::default(),
+            live: None,
+        };
+        let mut out = Sink::new(super::ServiceTargetPortMissing.meta());
+        let work = judge(&cx, &mut out);
+        drop(cx);
+        (index, out, work)
+    }
+
+    fn deploy(name: &str, ports: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  template:\n    metadata: {{labels: {{team: shop, app: {name}}}}}\n    spec:\n      containers: [{{name: c, image: x:1, ports: [{ports}]}}]\n---\n"
+        )
+    }
+
+    fn service(name: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  selector: {{team: shop}}\n  ports:\n    - {{name: http, port: 80, targetPort: http}}\n    - {{name: admin, port: 81, targetPort: admin}}\n    - {{port: 8080}}\n---\n"
+        )
+    }
+
+    /// n Services each selecting the same n Deployments: one selection, every
+    /// template read once, one check per Service port (the rule used to select and
+    /// read every workload for every Service, judge every Service port against every
+    /// workload, and name every workload in every message: n^2).
+    #[test]
+    fn services_sharing_a_selector_share_the_work() {
+        let mut lens = Vec::new();
+        for n in [25, 100] {
+            let mut text = String::new();
+            for i in 0..n {
+                text += &deploy(&format!("d{i}"), "{name: http, containerPort: 8080}");
+            }
+            for i in 0..n {
+                text += &service(&format!("s{i}"));
+            }
+            let (_, out, work) = run(&text);
+            assert_eq!(
+                work,
+                Work {
+                    selections: 1,
+                    selected: n,
+                    templates_read: n,
+                    signatures: 1,
+                    checks: 3 * n,
+                }
+            );
+            // one finding per Service (its `admin` port), each bounded
+            assert_eq!(out.findings.len(), n);
+            for f in &out.findings {
+                assert_eq!(f.related.len(), LISTED);
+                assert!(
+                    f.message
+                        .contains(&format!("and {} more declares", n - LISTED)),
+                    "{}",
+                    f.message
+                );
+            }
+            lens.push(out.findings[0].message.len());
+        }
+        // the message does not grow with the workloads (but for the count's digits)
+        assert!(lens[1] <= lens[0] + 1, "{lens:?}");
+    }
+
+    /// Workloads of several signatures: the finding names the first lacking ones in
+    /// the order the selection holds them, and counts the rest.
+    #[test]
+    fn mixed_signatures_name_the_first_lacking_workloads() {
+        let mut text = String::new();
+        for i in 0..50 {
+            let ports = if i % 2 == 0 {
+                "{name: web, containerPort: 8081}"
+            } else {
+                "{name: http, containerPort: 8080}"
+            };
+            text += &deploy(&format!("d{i:02}"), ports);
+        }
+        text += "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec:\n  selector: {team: shop}\n  ports: [{port: 80, targetPort: http}]\n";
+        let (index, out, work) = run(&text);
+        assert_eq!(
+            (work.templates_read, work.signatures, work.checks),
+            (50, 2, 2)
+        );
+        assert_eq!(out.findings.len(), 1);
+        let f = &out.findings[0];
+        let want: Vec<String> = (0..LISTED)
+            .map(|k| format!("Deployment `d{:02}`", 2 * k))
+            .collect();
+        assert!(
+            f.message.contains(&format!(
+                "which {} and 5 more do not declare for TCP",
+                want.join(", ")
+            )),
+            "{}",
+            f.message
+        );
+        let related: Vec<&str> = f
+            .related
+            .iter()
+            .map(|r| index.object(r.object).name.as_str())
+            .collect();
+        let want: Vec<String> = (0..LISTED).map(|k| format!("d{:02}", 2 * k)).collect();
+        assert_eq!(related, want);
     }
 }
