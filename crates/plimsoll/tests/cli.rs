@@ -265,6 +265,105 @@ fn hostile_inputs_are_errors_with_bounded_cost() {
     assert_eq!(latin["line"], 4);
 }
 
+/// n Deployments whose pods share one label, and n of each object that selects that
+/// label (PodDisruptionBudgets, Services, NetworkPolicies), n HPAs on one Deployment
+/// and n copies of one ConfigMap, all in one namespace.
+fn shared_selector_family(n: usize) -> String {
+    let mut y = String::new();
+    for i in 0..n {
+        y.push_str(&format!(
+            "apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: d{i}, namespace: shop}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: d{i}}}}}
+  template:
+    metadata: {{labels: {{app: d{i}, team: shop}}}}
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/app:1.0.0
+          ports: [{{containerPort: 8080}}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: p{i}, namespace: shop}}
+spec:
+  maxUnavailable: 1
+  selector: {{matchLabels: {{team: shop}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: s{i}, namespace: shop}}
+spec:
+  selector: {{team: shop}}
+  ports: [{{port: 80, targetPort: 8080}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: n{i}, namespace: shop}}
+spec:
+  podSelector: {{matchLabels: {{team: shop}}}}
+  policyTypes: [Ingress, Egress]
+  ingress: [{{from: [{{podSelector: {{matchLabels: {{team: shop}}}}}}]}}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: h{i}, namespace: shop}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: d0}}
+  minReplicas: 2
+  maxReplicas: 4
+  metrics:
+    - type: Resource
+      resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 80}}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: settings, namespace: shop}}
+data: {{copy: \"{i}\"}}
+---
+"
+        ));
+    }
+    y
+}
+
+#[test]
+fn cross_object_findings_grow_linearly_with_the_input() {
+    let mut sizes = Vec::new();
+    for n in [50, 100, 200] {
+        let d = dir_with(&[("family.yaml", shared_selector_family(n).as_bytes())]);
+        let out = run_in(
+            d.path(),
+            &["check", ".", "--select", "all", "--format", "json"],
+        );
+        assert_eq!(out.status.code(), Some(1), "n = {n}");
+        let v = json(&out);
+        let findings = v["findings"].as_array().unwrap();
+        for f in findings {
+            let related = f["related"].as_array().map_or(0, Vec::len);
+            assert!(
+                related <= 21,
+                "n = {n}: {} lists {related} related objects: {}",
+                f["code"],
+                f["message"]
+            );
+        }
+        for code in ["AVL005", "META004"] {
+            let count = codes(&v).iter().filter(|c| *c == code).count();
+            assert!(count < n, "n = {n}: {count} {code} findings");
+            assert!(count > 0, "n = {n}: no {code} finding");
+        }
+        sizes.push(out.stdout.len());
+    }
+    assert!(
+        sizes[2] < 5 * sizes[0],
+        "the report grows faster than its input: {sizes:?} bytes at n = 50, 100, 200"
+    );
+}
+
 #[test]
 fn documents_without_kind_are_noted_not_errors() {
     let d = dir_with(&[

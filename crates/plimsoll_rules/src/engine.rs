@@ -172,6 +172,14 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
         not_evaluated.extend(n);
     }
     for f in &mut findings {
+        if f.related_omitted > 0 {
+            f.message.push_str(&format!(
+                " ({} more related object{} not listed)",
+                f.related_omitted,
+                if f.related_omitted == 1 { "" } else { "s" }
+            ));
+            f.related_omitted = 0;
+        }
         if f.span.is_none() {
             f.span = Some(locate(&objects[f.object].root, &f.path));
         }

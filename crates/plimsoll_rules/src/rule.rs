@@ -206,6 +206,22 @@ impl<'a> Context<'a> {
     }
 }
 
+/// How many related objects a finding lists at most: a finding that involves more
+/// says how many in its message, so the report grows linearly with the input.
+pub const MAX_RELATED: usize = 20;
+
+/// `items` joined with `sep`, at most `max` of them, then "and N more" for the rest
+/// (`total` is how many there are in all).
+pub fn list_capped(items: impl IntoIterator<Item = String>, total: usize, max: usize) -> String {
+    let listed: Vec<String> = items.into_iter().take(max).collect();
+    let more = total.saturating_sub(listed.len());
+    let mut s = listed.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
+
 /// An object a cross-object finding involves besides the one it is reported on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Related {
@@ -244,7 +260,11 @@ pub struct Finding {
     pub path: Pointer,
     /// A precise span when the rule knows better than the path (YAML-level findings).
     pub span: Option<Span>,
+    /// At most [`MAX_RELATED`] entries; see `related_omitted`.
     pub related: Vec<Related>,
+    /// Related objects not listed because of the cap (the engine adds their count to
+    /// the message).
+    pub related_omitted: usize,
     pub fix: Option<Fix>,
 }
 
@@ -254,7 +274,12 @@ impl Finding {
         self
     }
 
+    /// Adds a related object; past [`MAX_RELATED`] it is only counted.
     pub fn related(&mut self, object: usize, path: Pointer) -> &mut Self {
+        if self.related.len() >= MAX_RELATED {
+            self.related_omitted += 1;
+            return self;
+        }
         self.related.push(Related {
             object,
             path,
@@ -318,6 +343,7 @@ impl Sink {
             path,
             span: None,
             related: Vec::new(),
+            related_omitted: 0,
             fix: None,
         });
         self.findings.last_mut().expect("just pushed")

@@ -1,14 +1,15 @@
 use plimsoll_model::{Object, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Context, MAX_RELATED, Rule, Sink};
 use crate::rules::api::table::is_builtin_group;
 
 declare_rule! {
     /// ## What it does
     /// Reports objects whose kind, namespace and name are defined more than once in
     /// the input. Every copy after the first is reported, with the other copies as
-    /// related: the later definition is the one that silently wins. Different apiVersions
+    /// related (the first 20, and a count of the rest): the later definition is the one
+    /// that silently wins. Different apiVersions
     /// of a built-in kind (`extensions/v1beta1` and `networking.k8s.io/v1` Ingress) are
     /// the same object; custom kinds of different API groups that share a name
     /// (`Certificate` of cert-manager and of another project) are not. Objects named
@@ -104,13 +105,21 @@ impl Rule for DuplicateObject {
             // the first definition is the one the later ones override: report those
             return;
         }
-        let msg = format!(
+        let mut msg = format!(
             "{} is defined more than once (first{}); the later definition silently replaces the earlier one",
             obj.display_name(),
             line_of(first)
         );
+        let others = copies.len() - 1;
+        if others > MAX_RELATED {
+            msg.push_str(&format!(
+                " ({} copies in all; {} more not listed)",
+                copies.len(),
+                others - MAX_RELATED
+            ));
+        }
         let f = out.report(id, name_ptr.clone(), msg);
-        for &other in copies.iter().filter(|&&o| o != id) {
+        for &other in copies.iter().filter(|&&o| o != id).take(MAX_RELATED) {
             f.related(other, name_ptr.clone());
         }
     }
