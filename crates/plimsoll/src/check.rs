@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use plimsoll_model::{Index, KubeVersion};
 use plimsoll_report::{
-    HtmlOptions, Report, RunResult, SourceFile, TextOptions, render_github, render_html,
+    HtmlOptions, NoteOut, Report, RunResult, SourceFile, TextOptions, render_github, render_html,
     render_junit, render_sarif, render_text,
 };
 use plimsoll_rules::config::{Config, FailOn};
 use plimsoll_rules::engine::{self, Baseline, BaselineEntry, CommentExemption, Run};
-use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text};
+use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text, salvage};
 use plimsoll_rules::select;
 use rayon::prelude::*;
 
@@ -58,6 +58,30 @@ fn find_config(args: &RunArgs, paths: &[PathBuf]) -> Option<PathBuf> {
     None
 }
 
+/// A configuration file found (not named with `--config`) that is a symbolic link is
+/// followed only to a file inside the directory that holds it: a link to a file elsewhere
+/// (a key, another project's secrets) is an error, never read.
+fn refuse_outside_link(path: &Path) -> Result<(), Fatal> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let inside = match (std::fs::canonicalize(path), std::fs::canonicalize(dir)) {
+        (Ok(target), Ok(dir)) => target.starts_with(&dir),
+        _ => false,
+    };
+    if inside {
+        Ok(())
+    } else {
+        Err(Fatal(format!(
+            "{}: a symbolic link to a file outside {}; not followed (name it with --config to use it)",
+            path.display(),
+            dir.display()
+        )))
+    }
+}
+
 pub(crate) struct Settings {
     pub(crate) config: Config,
     pub(crate) kube_version: KubeVersion,
@@ -74,6 +98,9 @@ pub(crate) fn settings(
 ) -> Result<Settings, Fatal> {
     let config = match find_config(args, paths) {
         Some(path) => {
+            if args.config.is_none() {
+                refuse_outside_link(&path)?;
+            }
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Fatal(format!("{}: cannot read: {e}", path.display())))?;
             Config::from_yaml(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))?
@@ -213,6 +240,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         notes,
         errors,
         mut general_errors,
+        skipped,
         facts,
         comments: comment_exemptions,
     } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
@@ -256,7 +284,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     }
     let outcome = engine::run(&index, &run);
     let not_evaluated = !outcome.not_evaluated.is_empty();
-    let report = Report::build(RunResult {
+    let mut report = Report::build(RunResult {
         sources,
         index: &index,
         outcome,
@@ -264,6 +292,17 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         errors,
         general_errors,
     });
+    if !skipped.is_empty() {
+        report
+            .notes
+            .extend(skipped.into_iter().map(|(file, message)| NoteOut {
+                file: Some(file),
+                message,
+            }));
+        report
+            .notes
+            .sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
+    }
 
     let inputs: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     let code = emit(&report, &formats, &args.run, &s, not_evaluated, &inputs);
@@ -291,6 +330,8 @@ struct Gathered {
     errors: Vec<InputError>,
     /// Problems with the paths themselves.
     general_errors: Vec<String>,
+    /// Files found while walking directories and not read: (path, why).
+    skipped: Vec<(String, String)>,
     facts: YamlFacts,
     comments: Vec<CommentExemption>,
 }
@@ -320,6 +361,7 @@ fn gather(
             .iter()
             .map(|(p, m)| format!("{p}: {m}"))
             .collect(),
+        skipped: found.skipped.clone(),
         facts: YamlFacts::default(),
         comments: Vec::new(),
     };
@@ -425,14 +467,26 @@ fn read_one(
             Err(e) => return fail(None, None, e),
         },
     };
+    let salvaged;
+    let mut bad_documents = Vec::new();
     let text = match &rendered {
         Some(r) => r.text.as_str(),
         None => match decode(i, &bytes) {
             Ok(t) => t,
-            Err(e) => return fail(e.line, e.column, e.message),
+            // NUL bytes or invalid UTF-8: the documents holding them are errors, the
+            // others are read
+            Err(e) => match salvage(i, &bytes) {
+                Some((t, errors)) => {
+                    salvaged = t;
+                    bad_documents = errors;
+                    salvaged.as_str()
+                }
+                None => return fail(e.line, e.column, e.message),
+            },
         },
     };
     let mut loaded = load_text(i, text, namespace);
+    loaded.errors.extend(bad_documents);
     let comments = if text.contains("plimsoll:") {
         comments::scan(i, text)
     } else {

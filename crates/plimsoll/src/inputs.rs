@@ -53,6 +53,34 @@ pub struct Discovered {
     pub inputs: Vec<Input>,
     /// (path, message)
     pub errors: Vec<(String, String)>,
+    /// Files met while walking a directory and not read: (path, message).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Whether an entry met while walking `root` is read, and if not, why. Only regular files
+/// are read: a FIFO would block the run, a device would never end. A symbolic link is
+/// followed only to a regular file inside `root`.
+fn walked_file(p: &Path, file_type: std::fs::FileType, root: &Path) -> Result<(), &'static str> {
+    if file_type.is_file() {
+        return Ok(());
+    }
+    if !file_type.is_symlink() {
+        return Err("skipped: not a regular file");
+    }
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err("skipped: a symbolic link to something that is not a regular file"),
+        Err(_) => return Err("skipped: a symbolic link that cannot be followed"),
+    }
+    let inside = match (std::fs::canonicalize(p), std::fs::canonicalize(root)) {
+        (Ok(target), Ok(root)) => target.starts_with(root),
+        _ => false,
+    };
+    if inside {
+        Ok(())
+    } else {
+        Err("skipped: a symbolic link to a file outside the input directory (not read)")
+    }
 }
 
 const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -105,6 +133,20 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
             out.inputs.push(Input::File(path.clone()));
             continue;
         }
+        if !meta.is_dir() {
+            use std::os::unix::fs::FileTypeExt;
+            let t = meta.file_type();
+            if t.is_fifo() || t.is_char_device() {
+                // named on the command line: read as a stream, within the size limit
+                out.inputs.push(Input::File(path.clone()));
+            } else {
+                out.errors.push((
+                    path.to_string_lossy().to_string(),
+                    "not a regular file, directory or pipe".to_string(),
+                ));
+            }
+            continue;
+        }
         let mut overrides = OverrideBuilder::new(path);
         for ex in excludes {
             if let Err(e) = overrides.add(&format!("!{ex}")) {
@@ -145,7 +187,11 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
                 continue;
             }
             if is_manifest(p) && !rendered_dirs.iter().any(|d| p.starts_with(d)) {
-                found.push(Input::File(p.to_path_buf()));
+                match entry.file_type().map(|t| walked_file(p, t, path)) {
+                    Some(Ok(())) => found.push(Input::File(p.to_path_buf())),
+                    Some(Err(why)) => out.skipped.push((display_path(p), why.to_string())),
+                    None => {}
+                }
             }
         }
         out.inputs.extend(found);
@@ -209,9 +255,17 @@ pub fn read(input: &Input) -> Result<Vec<u8>, String> {
                 ));
             }
             let mut buf = Vec::with_capacity(len as usize);
+            // the length may be zero or wrong (a pipe, a device, a growing file): the read
+            // is bounded as well
             f.take(MAX_FILE_BYTES + 1)
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read: {e}"))?;
+            if buf.len() as u64 > MAX_FILE_BYTES {
+                return Err(format!(
+                    "input larger than the {} MiB limit",
+                    MAX_FILE_BYTES >> 20
+                ));
+            }
             Ok(buf)
         }
     }

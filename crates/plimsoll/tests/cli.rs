@@ -256,7 +256,7 @@ fn hostile_inputs_are_errors_with_bounded_cost() {
     };
     assert!(msg("a-bomb.yaml").contains("YAML bomb"));
     assert!(msg("b-deep.yaml").contains("nesting too deep"));
-    assert!(msg("c-binary.yaml").contains("binary file"));
+    assert!(msg("c-binary.yaml").contains("NUL byte"));
     assert!(msg("d-latin1.yaml").contains("UTF-8"));
     let latin = errors
         .iter()
@@ -362,6 +362,236 @@ fn cross_object_findings_grow_linearly_with_the_input() {
         sizes[2] < 5 * sizes[0],
         "the report grows faster than its input: {sizes:?} bytes at n = 50, 100, 200"
     );
+}
+
+/// No byte of the text that a terminal would take as a control sequence: only newlines
+/// below 0x20, nothing in DEL or C1.
+fn assert_no_control_characters(what: &str, out: &[u8]) {
+    let text = String::from_utf8_lossy(out);
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(bad.is_empty(), "{what} holds {bad:?}:\n{text}");
+}
+
+#[test]
+fn names_from_the_input_cannot_drive_the_terminal() {
+    let hostile = NO_LIMIT
+        .replace(
+            "name: web\n  namespace",
+            "name: \"x\\e]0;pwned\\a\\e[2J\\x7f\\x9b1m\"\n  namespace",
+        )
+        .replace("- name: web", "- name: \"c\\e[31m\\r\\ttrick\"");
+    // a raw ESC in a comment of the source, where the snippet shows it
+    let raw = format!(
+        "# \x1b[2J\n{}",
+        NO_LIMIT.replace("name: web\n ", "name: raw\n ")
+    );
+    let d = dir_with(&[
+        ("hostile.yaml", hostile.as_bytes()),
+        ("raw\x1b[1m.yaml", raw.as_bytes()),
+        ("raw-error.yaml", b"apiVersion: v1\nkind: \"\x1b]0;t\x07\n"),
+    ]);
+    let json_out = run_in(
+        d.path(),
+        &["check", ".", "--select", "RES003", "--format", "json"],
+    );
+    let v = json(&json_out);
+    assert_eq!(codes(&v), ["RES003", "RES003"], "both pods are judged");
+    assert!(
+        v["findings"][0]["object"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("\x1b]0;pwned\x07"),
+        "the JSON keeps the name as it is: {v:#}"
+    );
+    for args in [
+        &["check", ".", "--select", "RES003"][..],
+        &["check", ".", "--select", "RES003", "--concise"],
+        &["check", ".", "--select", "RES003", "--format", "github"],
+        &["check", ".", "--select", "RES003", "--color", "never"],
+    ] {
+        let out = run_in(d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_no_control_characters(&format!("{args:?}"), &out.stdout);
+        let text = String::from_utf8_lossy(&out.stdout);
+        // the concise and GitHub forms name the container, not the object (and GitHub
+        // escapes the carriage return its own way)
+        let escaped = if args.contains(&"--concise") || args.contains(&"github") {
+            r"c\u{1b}[31m"
+        } else {
+            r"x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{7f}\u{9b}1m"
+        };
+        assert!(text.contains(escaped), "{args:?}:\n{text}");
+    }
+}
+
+fn note_for<'a>(v: &'a Value, file: &str) -> &'a str {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["file"] == file)
+        .unwrap_or_else(|| panic!("no note for {file}: {v:#}"))["message"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn pipes_and_devices_in_a_directory_are_skipped_not_read() {
+    let d = dir_with(&[("app/web.yaml", NO_LIMIT.as_bytes())]);
+    let status = Command::new("mkfifo")
+        .arg(d.path().join("app/pipe.yaml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    std::os::unix::fs::symlink("/dev/zero", d.path().join("app/zero.yaml")).unwrap();
+    // a walk that opened the pipe would wait for a writer forever; the test would hang
+    let out = run_in(
+        d.path(),
+        &["check", "app", "--select", "RES003", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_valid_report(&v);
+    assert_eq!(codes(&v), ["RES003"]);
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(note_for(&v, "app/pipe.yaml"), "skipped: not a regular file");
+    assert!(note_for(&v, "app/zero.yaml").contains("not a regular file"));
+    // named on the command line, a pipe is read (here: what a writer sends)
+    let pipe = d.path().join("app/pipe.yaml");
+    let writer = std::thread::spawn(move || std::fs::write(pipe, NO_LIMIT).unwrap());
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            "app/pipe.yaml",
+            "--select",
+            "RES003",
+            "--format",
+            "json",
+        ],
+    );
+    writer.join().unwrap();
+    assert_eq!(codes(&json(&out)), ["RES003"]);
+    // a socket or other special file named on the command line is an input error
+    let sock = d.path().join("app/s.yaml");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let out = run_in(d.path(), &["check", "app/s.yaml", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn symlinks_out_of_the_input_directory_are_not_followed() {
+    let d = dir_with(&[
+        ("app/web.yaml", NO_LIMIT.as_bytes()),
+        (
+            "elsewhere/secret.yaml",
+            NO_LIMIT
+                .replace("name: web\n ", "name: secret\n ")
+                .as_bytes(),
+        ),
+    ]);
+    let app = d.path().join("app");
+    std::os::unix::fs::symlink(d.path().join("elsewhere/secret.yaml"), app.join("out.yaml"))
+        .unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", app.join("passwd.yaml")).unwrap();
+    std::os::unix::fs::symlink("web.yaml", app.join("same.yaml")).unwrap();
+    let out = run_in(
+        d.path(),
+        &["check", "app", "--select", "RES003", "--format", "json"],
+    );
+    let v = json(&out);
+    assert_valid_report(&v);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    assert!(note_for(&v, "app/out.yaml").contains("outside the input directory"));
+    assert!(note_for(&v, "app/passwd.yaml").contains("outside the input directory"));
+    assert_eq!(
+        v["summary"]["files"], 2,
+        "web.yaml and the link to it inside app: {v:#}"
+    );
+    let names: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"secret"), "{names:?}");
+    // a device named on the command line is read only up to the size limit
+    let out = run_in(d.path(), &["check", "/dev/zero", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn a_bad_byte_costs_only_its_own_document() {
+    let first = NO_LIMIT.replace("name: web\n ", "name: first\n ");
+    let third = NO_LIMIT.replace("name: web\n ", "name: third\n ");
+    for bad in [&[0xE9u8][..], &[0u8][..]] {
+        let mut file = format!(
+            "{first}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: mid}}\ndata: {{k: \""
+        )
+        .into_bytes();
+        file.extend_from_slice(bad);
+        file.extend_from_slice(format!("\"}}\n---\n{third}").as_bytes());
+        let d = dir_with(&[("three.yaml", &file)]);
+        let out = run_in(
+            d.path(),
+            &[
+                "check",
+                "three.yaml",
+                "--select",
+                "RES003",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        let v = json(&out);
+        assert_valid_report(&v);
+        assert_eq!(v["summary"]["objects"], 2, "{v:#}");
+        let lines: Vec<u64> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["location"]["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            lines.len(),
+            2,
+            "the first and third documents are checked: {v:#}"
+        );
+        assert_eq!(
+            lines[1],
+            lines[0] + 17,
+            "the third document keeps its lines"
+        );
+        let errors = v["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{v:#}");
+        assert_eq!(errors[0]["line"], 16);
+        assert_eq!(errors[0]["column"], 12);
+    }
 }
 
 #[test]
@@ -646,6 +876,67 @@ fn configuration_is_found_upward_and_validated() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.yaml") && err.contains("selekt"), "{err}");
+}
+
+#[test]
+fn a_configuration_file_that_is_not_configuration_is_not_echoed() {
+    let key = format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+        "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n".repeat(40)
+    );
+    let long_value = format!("namespace: [{}]\n", "x".repeat(5000));
+    let d = dir_with(&[
+        ("secret/id_ed25519", key.as_bytes()),
+        ("deploy/web.yaml", NO_LIMIT.as_bytes()),
+        ("other/.plimsoll.yaml", long_value.as_bytes()),
+        ("other/web.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    // found beside the inputs, a link to a key elsewhere: not followed
+    std::os::unix::fs::symlink(
+        d.path().join("secret/id_ed25519"),
+        d.path().join("deploy/.plimsoll.yaml"),
+    )
+    .unwrap();
+    let out = run_in(d.path(), &["check", "deploy"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".plimsoll.yaml") && err.contains("outside") && !err.contains("b3Blbn"),
+        "{err}"
+    );
+    // named explicitly, it is read, and only a line of it is quoted
+    let out = run_in(
+        d.path(),
+        &["check", "deploy", "--config", "secret/id_ed25519"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("b3Blbn"), "the key is not echoed: {err}");
+    assert!(err.lines().count() <= 2 && err.len() < 400, "{err}");
+    // a value too long to quote whole
+    let out = run_in(d.path(), &["check", "other"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".plimsoll.yaml") && err.len() < 400, "{err}");
+    // a link to a file inside the directory holding it is followed
+    std::fs::write(
+        d.path().join("deploy/plimsoll-config.yaml"),
+        "fail-on: never\n",
+    )
+    .unwrap();
+    std::fs::remove_file(d.path().join("deploy/.plimsoll.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        "plimsoll-config.yaml",
+        d.path().join("deploy/.plimsoll.yaml"),
+    )
+    .unwrap();
+    let out = run_in(d.path(), &["check", "deploy"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

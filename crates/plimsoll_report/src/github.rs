@@ -3,6 +3,8 @@
 //!
 //! Escaping follows `@actions/core`: in the message `%`, `\r`, `\n` become `%25`,
 //! `%0D`, `%0A`; in property values `:` and `,` are escaped as well (`%3A`, `%2C`).
+//! Every other control character (C0, DEL, C1) is shown as `\u{..}`, as the text
+//! output does, so that names from the input cannot drive the runner's log.
 
 use std::fmt::Write;
 
@@ -12,9 +14,19 @@ use crate::Report;
 
 /// Escapes the message (data) part of a workflow command.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a property value of a workflow command.
@@ -107,6 +119,10 @@ mod tests {
     fn escaping() {
         assert_eq!(escape_data("50% a:b,c\r\nd"), "50%25 a:b,c%0D%0Ad");
         assert_eq!(escape_property("50% a:b,c\nd"), "50%25 a%3Ab%2Cc%0Ad");
+        assert_eq!(
+            escape_data("x\u{1b}]0;pwned\u{7}\u{9b}2J\u{7f}"),
+            "x\\u{1b}]0;pwned\\u{7}\\u{9b}2J\\u{7f}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Human output: rustc-style snippets, then a summary.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
@@ -12,6 +13,35 @@ pub struct TextOptions {
     pub color: bool,
     /// Print only one line per finding.
     pub concise: bool,
+}
+
+/// `s` with every control character (C0, DEL, C1) shown as `\u{..}`, so that a name or
+/// message read from the input cannot drive the terminal. `keep_newlines` keeps `\n` (and
+/// a `\r` before it) for multi-line text: source snippets and tool output.
+fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let keep = |s: &str, i: usize, c: char| {
+        keep_newlines && (c == '\n' || c == '\r' && s[i + 1..].starts_with('\n'))
+    };
+    if !s
+        .char_indices()
+        .any(|(i, c)| c.is_control() && !keep(s, i, c))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.char_indices() {
+        if c.is_control() && !keep(s, i, c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A single-line string from the input, escaped for the terminal.
+fn esc(s: &str) -> Cow<'_, str> {
+    escape(s, false)
 }
 
 /// The lines `first..=last` (1-based) of `text`, and the byte offset of their start.
@@ -61,11 +91,8 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
         .file_index
         .and_then(|i| r.sources.get(i))
         .and_then(|s| s.text.as_deref());
-    let mut group = Group::with_title(
-        level(f.severity)
-            .primary_title(f.message.as_str())
-            .id(f.code),
-    );
+    let message = esc(&f.message);
+    let mut group = Group::with_title(level(f.severity).primary_title(&*message).id(f.code));
     let mut had_snippet = false;
     if let (Some(loc), Some(text)) = (&f.location, text)
         && let (Some(line), Some(col)) = (loc.line, loc.column)
@@ -87,14 +114,20 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
             if end <= start {
                 end = (start + 1).min(snip.len());
             }
+            // escaping lengthens the text: map the span through it
+            let (start, end) = (
+                escape(&snip[..start], true).len(),
+                escape(&snip[..end], true).len(),
+            );
+            let snip = escape(snip, true);
             let label = match &f.container {
-                Some(c) => format!("{} (container {c})", f.rule),
+                Some(c) => format!("{} (container {})", f.rule, esc(c)),
                 None => f.rule.to_string(),
             };
             group = group.element(
                 Snippet::source(snip)
                     .line_start(line as usize)
-                    .path(loc.file.as_str())
+                    .path(esc(&loc.file))
                     .annotation(AnnotationKind::Primary.span(start..end).label(label)),
             );
             had_snippet = true;
@@ -102,37 +135,37 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
     }
     if f.location.is_none() {
         // an object without a file (read from a live cluster): the object is the place
-        group = group.element(Origin::path(f.object.display()));
+        group = group.element(Origin::path(esc(&f.object.display()).into_owned()));
     }
     let mut groups: Vec<Group> = vec![group];
-    let mut note = format!("object: {}", f.object.display());
+    let mut note = format!("object: {}", esc(&f.object.display()));
     if f.location.is_none() {
         note = match &f.container {
-            Some(c) => format!("container {c}, path {}", f.path),
-            None => format!("path {}", f.path),
+            Some(c) => format!("container {}, path {}", esc(c), esc(&f.path)),
+            None => format!("path {}", esc(&f.path)),
         };
     } else if !had_snippet {
         if let Some(loc) = &f.location {
             match loc.line {
                 Some(l) => {
-                    let _ = write!(note, " at {}:{l}", loc.file);
+                    let _ = write!(note, " at {}:{l}", esc(&loc.file));
                 }
                 None => {
-                    let _ = write!(note, " in {}", loc.file);
+                    let _ = write!(note, " in {}", esc(&loc.file));
                 }
             }
         }
         if let Some(src) = &f.source {
             let _ = write!(note, " ({})", rendered_from(src));
         }
-        let _ = write!(note, ", path {}", f.path);
+        let _ = write!(note, ", path {}", esc(&f.path));
     } else if let Some(src) = &f.source {
         let _ = write!(note, " ({})", rendered_from(src));
     }
     for rel in &f.related {
-        let _ = write!(note, "\nrelated: {}", rel.object.display());
+        let _ = write!(note, "\nrelated: {}", esc(&rel.object.display()));
         if let Some(l) = &rel.location {
-            let _ = write!(note, " ({}:{})", l.file, l.line.unwrap_or(0));
+            let _ = write!(note, " ({}:{})", esc(&l.file), l.line.unwrap_or(0));
         }
     }
     groups.push(Group::with_title(Level::NOTE.secondary_title(note)));
@@ -142,9 +175,10 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
             Applicability::Unsafe => "unsafe",
             Applicability::DisplayOnly => "display-only",
         };
-        groups.push(Group::with_title(
-            Level::HELP.secondary_title(format!("fix ({applicability}): {}", fix.title)),
-        ));
+        groups.push(Group::with_title(Level::HELP.secondary_title(format!(
+            "fix ({applicability}): {}",
+            esc(&fix.title)
+        ))));
     }
     out.push_str(&renderer.render(&groups));
     out.push_str("\n\n");
@@ -154,8 +188,8 @@ fn render_finding(out: &mut String, r: &Report, f: &FindingOut, renderer: &Rende
 /// the line of the renderer's output (never a template line that may be wrong).
 fn rendered_from(src: &SourceOut) -> String {
     let mut s = match (&src.chart, &src.kustomization) {
-        (Some(c), _) => format!("rendered from chart {c}"),
-        (None, Some(k)) => format!("built from kustomization {k}"),
+        (Some(c), _) => format!("rendered from chart {}", esc(c)),
+        (None, Some(k)) => format!("built from kustomization {}", esc(k)),
         (None, None) => "rendered".to_string(),
     };
     if let Some(l) = src.rendered_line {
@@ -173,13 +207,14 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
     };
     let mut out = String::new();
     for e in &r.errors {
-        let at = match (&e.file, e.line, e.column) {
+        let at = match (e.file.as_deref().map(esc), e.line, e.column) {
             (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
             (Some(f), Some(l), None) => format!("{f}:{l}: "),
             (Some(f), None, _) => format!("{f}: "),
             _ => String::new(),
         };
-        let _ = writeln!(out, "error: {at}{}", e.message);
+        // an error may quote a tool's output over several lines
+        let _ = writeln!(out, "error: {at}{}", escape(&e.message, true));
     }
     if !r.errors.is_empty() {
         out.push('\n');
@@ -190,12 +225,18 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
                 .location
                 .as_ref()
                 .map(|l| match (l.line, l.column, &f.source) {
-                    (Some(li), Some(c), _) => format!("{}:{li}:{c}: ", l.file),
-                    (_, _, Some(src)) => format!("{} ({}): ", l.file, rendered_from(src)),
-                    _ => format!("{}: ", l.file),
+                    (Some(li), Some(c), _) => format!("{}:{li}:{c}: ", esc(&l.file)),
+                    (_, _, Some(src)) => format!("{} ({}): ", esc(&l.file), rendered_from(src)),
+                    _ => format!("{}: ", esc(&l.file)),
                 })
-                .unwrap_or_else(|| format!("{}: ", f.object.display()));
-            let _ = writeln!(out, "{at}{}[{}] {}", f.severity.as_str(), f.code, f.message);
+                .unwrap_or_else(|| format!("{}: ", esc(&f.object.display())));
+            let _ = writeln!(
+                out,
+                "{at}{}[{}] {}",
+                f.severity.as_str(),
+                f.code,
+                esc(&f.message)
+            );
         } else {
             render_finding(&mut out, r, f, &renderer);
         }
@@ -203,10 +244,10 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
     for n in &r.notes {
         match &n.file {
             Some(f) => {
-                let _ = writeln!(out, "note: {f}: {}", n.message);
+                let _ = writeln!(out, "note: {}: {}", esc(f), esc(&n.message));
             }
             None => {
-                let _ = writeln!(out, "note: {}", n.message);
+                let _ = writeln!(out, "note: {}", esc(&n.message));
             }
         }
     }
@@ -214,7 +255,9 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
         let _ = writeln!(
             out,
             "note: unused exemption `{}` ({:?}) at {}",
-            u.code, u.via, u.location
+            esc(&u.code),
+            u.via,
+            esc(&u.location)
         );
     }
     // rules not evaluated for the same object and reason share a line (a kind a live
@@ -234,8 +277,8 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             out,
             "note: {} not evaluated for {}: {}",
             codes.join(", "),
-            n.object.display(),
-            n.reason
+            esc(&n.object.display()),
+            esc(&n.reason)
         );
         i += same;
     }

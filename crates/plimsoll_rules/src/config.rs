@@ -70,7 +70,14 @@ pub struct Config {
 
 impl Config {
     /// Reads a configuration file's text.
+    ///
+    /// An error quotes at most one line of the file, shortened: a file that is not
+    /// configuration at all (a key, a certificate) is never echoed.
     pub fn from_yaml(text: &str) -> Result<Config, String> {
+        Self::parse(text).map_err(|e| bounded(&e))
+    }
+
+    fn parse(text: &str) -> Result<Config, String> {
         let stream = parse_stream(text, Limits::default());
         if let Some(e) = stream.errors.first() {
             return Err(format!("line {}, column {}: {}", e.line, e.col, e.message));
@@ -78,6 +85,16 @@ impl Config {
         let Some(root) = stream.documents.into_iter().find_map(|d| d.root) else {
             return Ok(Config::default());
         };
+        if !root.is_map() {
+            let line = root.span.start.line;
+            let quoted = text
+                .lines()
+                .nth(line.saturating_sub(1) as usize)
+                .unwrap_or_default();
+            return Err(format!(
+                "line {line}: not a mapping of settings: `{quoted}`"
+            ));
+        }
         let line_of = |key: &str| root.entry(key).map(|e| e.key_span.start.line);
         let json = root.to_json();
         let config: Config = serde_json::from_value(json).map_err(|e| {
@@ -130,4 +147,26 @@ pub fn wildcard_match(pattern: &str, value: &str) -> bool {
         }
     }
     true
+}
+
+/// Longest error message about a configuration file, in characters.
+const MAX_ERROR_CHARS: usize = 120;
+
+/// The first line of `message`, control characters escaped, shortened to
+/// [`MAX_ERROR_CHARS`].
+fn bounded(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    let mut out = String::new();
+    for (n, c) in first.chars().enumerate() {
+        if n == MAX_ERROR_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

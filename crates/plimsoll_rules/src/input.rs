@@ -124,6 +124,69 @@ pub fn decode(file: usize, bytes: &[u8]) -> Result<&str, InputError> {
     })
 }
 
+/// For a file that [`decode`] refuses for NUL bytes or invalid UTF-8: the text with each
+/// document that holds such a byte blanked out (its line breaks kept, so that the other
+/// documents keep their lines), and one error per blanked document, at its first bad byte.
+/// The other documents are read as usual. `None` for a UTF-16 file.
+pub fn salvage(file: usize, bytes: &[u8]) -> Option<(String, Vec<InputError>)> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return None;
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // documents start at a `---` line (a document marker is always at column 0)
+    let mut starts = vec![0usize];
+    let mut offset = 0usize;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let marker = line.starts_with(b"---")
+            && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        if marker && offset > 0 {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(bytes.len());
+    let mut text = Vec::with_capacity(bytes.len());
+    let mut errors = Vec::new();
+    for w in starts.windows(2) {
+        let doc = &bytes[w[0]..w[1]];
+        let nul = doc.iter().position(|&b| b == 0);
+        let utf8 = std::str::from_utf8(doc).err().map(|e| e.valid_up_to());
+        let bad = match (nul, utf8) {
+            (Some(n), Some(u)) if u < n => Some((u, false)),
+            (Some(n), _) => Some((n, true)),
+            (None, Some(u)) => Some((u, false)),
+            (None, None) => None,
+        };
+        let Some((at, is_nul)) = bad else {
+            text.extend_from_slice(doc);
+            continue;
+        };
+        let upto = &bytes[..w[0] + at];
+        let line = upto.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let column = String::from_utf8_lossy(
+            &upto[upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)..],
+        )
+        .chars()
+        .count() as u32
+            + 1;
+        errors.push(InputError {
+            file,
+            line: Some(line),
+            column: Some(column),
+            message: if is_nul {
+                "a NUL byte (binary data); this document is not read".into()
+            } else {
+                "invalid UTF-8; Kubernetes manifests must be UTF-8; this document is not read"
+                    .into()
+            },
+        });
+        text.extend(doc.iter().filter(|&&b| b == b'\n'));
+    }
+    let text = String::from_utf8(text)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Some((text, errors))
+}
+
 /// Parses one input text into objects.
 pub fn load_text(file: usize, text: &str, default_namespace: &str) -> Loaded {
     let stream = parse_text(text);
