@@ -108,7 +108,17 @@ pub(crate) fn settings(
         None => Config::default(),
     };
     let kube_version = match args.kube_version.as_ref().or(config.kube_version.as_ref()) {
-        Some(v) => KubeVersion::parse(v).map_err(|e| Fatal(format!("--kube-version: {e}")))?,
+        Some(v) => {
+            let parsed =
+                KubeVersion::parse(v).map_err(|e| Fatal(format!("--kube-version: {e}")))?;
+            if parsed > KubeVersion::NEWEST {
+                eprintln!(
+                    "plimsoll: warning: --kube-version {parsed}: this build knows Kubernetes up to {newest}, so the objects are judged as for {newest} (APIs removed after it are not known)",
+                    newest = KubeVersion::NEWEST
+                );
+            }
+            parsed.min(KubeVersion::NEWEST)
+        }
         None => KubeVersion::NEWEST,
     };
     let pss_version = match args.pss_version.as_ref().or(config.pss_version.as_ref()) {
@@ -556,11 +566,12 @@ pub(crate) fn emit(
             }
             None => {
                 let mut out = std::io::stdout().lock();
-                if out
-                    .write_all(text.as_bytes())
-                    .and_then(|_| out.flush())
-                    .is_err()
-                {
+                if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                    // a closed pipe (`| head`) is the reader's choice; anything else
+                    // (a full disk) is said
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("plimsoll: cannot write the report to standard output: {e}");
+                    }
                     write_failed = true;
                 }
             }

@@ -114,6 +114,24 @@ fn render_input(dir: &Path) -> Option<Input> {
 
 pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
     let mut out = Discovered::default();
+    // an invalid pattern is an error once, whether or not a directory is walked
+    let excludes: Vec<&String> = excludes
+        .iter()
+        .filter(
+            |ex| match OverrideBuilder::new(".").add(&format!("!{ex}")) {
+                Ok(_) => true,
+                Err(e) => {
+                    // the pattern as the user wrote it, without the `!` added above
+                    let why = e
+                        .to_string()
+                        .replace(&format!("'!{ex}'"), &format!("'{ex}'"));
+                    out.errors
+                        .push(((*ex).clone(), format!("invalid exclude pattern: {why}")));
+                    false
+                }
+            },
+        )
+        .collect();
     for path in paths {
         if path.as_os_str() == "-" {
             out.inputs.push(Input::Stdin);
@@ -148,11 +166,9 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
             continue;
         }
         let mut overrides = OverrideBuilder::new(path);
-        for ex in excludes {
-            if let Err(e) = overrides.add(&format!("!{ex}")) {
-                out.errors
-                    .push((ex.clone(), format!("invalid exclude pattern: {e}")));
-            }
+        for ex in &excludes {
+            // validated above
+            let _ = overrides.add(&format!("!{ex}"));
         }
         let overrides = overrides.build().unwrap_or_else(|_| {
             OverrideBuilder::new(path)

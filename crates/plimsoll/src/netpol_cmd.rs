@@ -107,7 +107,15 @@ pub fn matrix(args: &MatrixArgs) -> Result<i32, Fatal> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written =
         write_matrix(&mut out, args.format, &index, &model, &pairs).and_then(|()| out.flush());
-    Ok(if written.is_err() { 2 } else { 0 })
+    Ok(match written {
+        Ok(()) => 0,
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("plimsoll: cannot write the matrix to standard output: {e}");
+            }
+            2
+        }
+    })
 }
 
 fn write_matrix(

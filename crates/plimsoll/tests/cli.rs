@@ -1265,3 +1265,52 @@ fn the_pre_commit_hook_points_at_the_check_command() {
     let files = hooks[0]["files"].as_str().unwrap();
     assert!(files.contains("ya?ml") && files.contains("json"));
 }
+
+#[test]
+fn misleading_silences_are_said() {
+    let d = dir_with(&[("pod.yaml", NO_LIMIT.as_bytes())]);
+    // a full disk is an error on stderr, not just an exit code
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = bin()
+        .current_dir(d.path())
+        .args(["check", "pod.yaml"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write the report"), "{err}");
+    // an invalid exclude pattern is an error even when no directory is walked
+    let out = run_in(
+        d.path(),
+        &["check", "pod.yaml", "--exclude", "[", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    let msg = v["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("invalid exclude pattern") && msg.contains("'['"),
+        "{v:#}"
+    );
+    // a Kubernetes version newer than this build knows is said, and judged as the newest
+    let out = run_in(d.path(), &["check", "pod.yaml", "--kube-version", "1.99"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--kube-version 1.99") && err.contains("judged as for 1."),
+        "{err}"
+    );
+    // UTF-16 without a byte order mark is named, not called binary
+    let utf16: Vec<u8> = NO_LIMIT.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let d = dir_with(&[("wide.yaml", &utf16)]);
+    let out = run_in(d.path(), &["check", ".", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("UTF-16 (little-endian)"),
+        "{v:#}"
+    );
+}

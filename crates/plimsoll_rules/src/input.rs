@@ -86,14 +86,31 @@ pub struct Loaded {
     pub facts: YamlFacts,
 }
 
+/// The encoding of a stream that is UTF-16 or UTF-32, told from its first bytes as the
+/// YAML specification does (1.2, section 5.2): a byte order mark, or an ASCII first
+/// character whose other bytes are zero.
+fn other_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32 (big-endian, with a byte order mark)"),
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32 (little-endian, with a byte order mark)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian, with a byte order mark)"),
+        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian, with a byte order mark)"),
+        [0, 0, 0, c, ..] if *c != 0 => Some("UTF-32 (big-endian)"),
+        [c, 0, 0, 0, ..] if *c != 0 => Some("UTF-32 (little-endian)"),
+        [0, c, ..] if *c != 0 => Some("UTF-16 (big-endian)"),
+        [c, 0, ..] if *c != 0 => Some("UTF-16 (little-endian)"),
+        _ => None,
+    }
+}
+
 /// Checks that raw bytes are text plimsoll can read: UTF-8 without NUL bytes.
 pub fn decode(file: usize, bytes: &[u8]) -> Result<&str, InputError> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    if let Some(encoding) = other_encoding(bytes) {
         return Err(InputError {
             file,
             line: Some(1),
             column: Some(1),
-            message: "the file is UTF-16; Kubernetes manifests must be UTF-8".into(),
+            message: format!("the file is {encoding}; Kubernetes manifests must be UTF-8"),
         });
     }
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
@@ -129,7 +146,7 @@ pub fn decode(file: usize, bytes: &[u8]) -> Result<&str, InputError> {
 /// documents keep their lines), and one error per blanked document, at its first bad byte.
 /// The other documents are read as usual. `None` for a UTF-16 file.
 pub fn salvage(file: usize, bytes: &[u8]) -> Option<(String, Vec<InputError>)> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    if other_encoding(bytes).is_some() {
         return None;
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -53,6 +53,35 @@ fn decoding_rejects_binary_and_non_utf8_with_positions() {
     assert!(e.message.contains("binary"));
     let e = decode(0, b"\xff\xfea\x00").unwrap_err();
     assert!(e.message.contains("UTF-16"));
+    // encodings told as the YAML specification tells them, with or without a BOM
+    let text = "kind: Pod\n";
+    let utf16le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let utf16be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let utf32le: Vec<u8> = text
+        .chars()
+        .flat_map(|c| (c as u32).to_le_bytes())
+        .collect();
+    let utf32be: Vec<u8> = text
+        .chars()
+        .flat_map(|c| (c as u32).to_be_bytes())
+        .collect();
+    let bom32le = [&[0xFF, 0xFE, 0, 0][..], &utf32le].concat();
+    let bom32be = [&[0, 0, 0xFE, 0xFF][..], &utf32be].concat();
+    for (bytes, want) in [
+        (&utf16le, "UTF-16 (little-endian)"),
+        (&utf16be, "UTF-16 (big-endian)"),
+        (&utf32le, "UTF-32 (little-endian)"),
+        (&utf32be, "UTF-32 (big-endian)"),
+        (&bom32le, "UTF-32 (little-endian, with a byte order mark)"),
+        (&bom32be, "UTF-32 (big-endian, with a byte order mark)"),
+    ] {
+        let e = decode(0, bytes).unwrap_err();
+        assert_eq!(
+            e.message,
+            format!("the file is {want}; Kubernetes manifests must be UTF-8")
+        );
+        assert!(plimsoll_rules::input::salvage(0, bytes).is_none(), "{want}");
+    }
 }
 
 #[test]

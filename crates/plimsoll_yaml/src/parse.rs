@@ -299,7 +299,17 @@ impl<'a> Builder<'a> {
                 }
                 Event::Alias(id) => {
                     let Some(target) = self.anchors.get(&id) else {
-                        return Err(self.err(span.start, "unknown alias"));
+                        let open = self.stack.iter().any(|f| match f {
+                            Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => *anchor == id,
+                        });
+                        return Err(self.err(
+                            span.start,
+                            if open {
+                                "an alias refers to the collection that contains it (a recursive alias); such a node has no end and cannot be read"
+                            } else {
+                                "unknown alias"
+                            },
+                        ));
                     };
                     let (size, bytes) = target.weight();
                     self.alias_nodes += size;

@@ -212,3 +212,19 @@ fn pointers_round_trip() {
         Some("a")
     );
 }
+
+#[test]
+fn a_recursive_alias_is_named_as_such() {
+    for src in ["a: &x [1, *x]\n", "a: &m {b: *m}\n", "a: &s [[*s]]\n"] {
+        let s = parse(src);
+        assert_eq!(s.errors.len(), 1, "{src}");
+        assert!(
+            s.errors[0].message.contains("recursive alias"),
+            "{src}: {:?}",
+            s.errors
+        );
+    }
+    let s = parse("a: [*nowhere]\n");
+    assert_eq!(s.errors.len(), 1);
+    assert!(!s.errors[0].message.contains("recursive"), "{:?}", s.errors);
+}
