@@ -137,13 +137,16 @@ pub enum WhoCanFormat {
 
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
-    /// The verb: get, list, watch, create, update, patch, delete, escalate, bind,
-    /// impersonate, ...
+    /// The verb: get, list, watch, create, update, patch, delete, deletecollection,
+    /// use, bind, escalate, impersonate, approve, sign, attest or `*`; for a
+    /// non-resource URL an HTTP method (get, post, put, ...). Another is an error.
     pub verb: String,
 
-    /// The resource as `kubectl auth can-i` takes it: `pods`, `pods/exec`,
-    /// `deployments.apps`, `deployments.apps/scale`, or a non-resource URL starting
-    /// with `/` (`/metrics`).
+    /// The resource as kubectl takes it: plural, singular, short name or kind (`pods`,
+    /// `pod`, `po`), with a group (`deployments.apps`) and a subresource (`pods/exec`,
+    /// `deploy/scale`); custom resources as the input's CRDs name them. A name that
+    /// resolves to nothing is an error. Or a non-resource URL starting with `/`
+    /// (`/metrics`).
     pub resource: String,
 
     /// Files and directories to read; `-` reads stdin.
