@@ -495,6 +495,8 @@ fn read_one(
             },
         },
     };
+    let normalized = plimsoll_rules::input::normalize_line_breaks(text);
+    let text: &str = &normalized;
     let mut loaded = load_text(i, text, namespace);
     loaded.errors.extend(bad_documents);
     let comments = if text.contains("plimsoll:") {

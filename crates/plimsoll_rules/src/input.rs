@@ -48,6 +48,22 @@ pub fn parse_text_in_parts(text: &str, part_bytes: usize) -> Stream {
     out
 }
 
+/// `text` with every carriage return that is not part of a `\r\n` made a line feed.
+/// YAML reads a lone `\r` as a line break and folds every line break of a scalar to
+/// `\n`, so the values are the same; lines are then counted alike by the parser, the
+/// exemption comments and the snippets. Byte offsets do not move.
+pub fn normalize_line_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !text.contains('\r') || !(0..bytes.len()).any(lone) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let out: Vec<u8> = (0..bytes.len())
+        .map(|i| if lone(i) { b'\n' } else { bytes[i] })
+        .collect();
+    std::borrow::Cow::Owned(String::from_utf8(out).expect("ASCII for ASCII keeps UTF-8"))
+}
+
 /// A document that was skipped, with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {

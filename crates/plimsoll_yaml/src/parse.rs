@@ -133,7 +133,7 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
     // directives (`%YAML`, `%TAG`) belong to the document after them: a cut goes before
     // the run of directive, comment and blank lines that precedes a `---`
     let mut directives: Option<(usize, u32)> = None;
-    for (line, l) in (0u32..).zip(src.split_inclusive('\n')) {
+    for (line, l) in (0u32..).zip(lines_inclusive(src)) {
         if l.starts_with("---") && (l.len() == 3 || l[3..].starts_with(|c: char| c.is_whitespace()))
         {
             let (at, at_line) = directives.unwrap_or((pos, line));
@@ -153,10 +153,54 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
     parts
 }
 
-/// Byte offsets of every line start, plus the end of the text.
+/// Where a line break ends at byte `i` of `src` (one past it), if one ends there: `\n`,
+/// `\r\n`, or a `\r` alone, which YAML also reads as a line break (so the parser counts
+/// lines that way).
+fn break_ends_at(src: &[u8], i: usize) -> bool {
+    match src[i] {
+        b'\n' => true,
+        b'\r' => src.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
+/// The lines of `src` with their line breaks, as the parser counts lines.
+pub fn lines_inclusive(src: &str) -> impl Iterator<Item = &str> {
+    let bytes = src.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let end = break_ends_at(bytes, i);
+            i += 1;
+            if end {
+                let line = &src[start..i];
+                start = i;
+                return Some(line);
+            }
+        }
+        (start < bytes.len()).then(|| {
+            let line = &src[start..];
+            start = bytes.len();
+            line
+        })
+    })
+}
+
+/// Byte offsets of every line start (as the parser counts lines), plus the end of the
+/// text.
 fn line_starts(src: &str) -> Vec<usize> {
     let mut v = vec![0];
-    v.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    if src.contains('\r') {
+        let bytes = src.as_bytes();
+        v.extend(
+            (0..bytes.len())
+                .filter(|&i| break_ends_at(bytes, i))
+                .map(|i| i + 1),
+        );
+    } else {
+        v.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    }
     if *v.last().unwrap() != src.len() {
         v.push(src.len());
     }

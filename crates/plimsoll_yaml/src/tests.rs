@@ -228,3 +228,17 @@ fn a_recursive_alias_is_named_as_such() {
     assert_eq!(s.errors.len(), 1);
     assert!(!s.errors[0].message.contains("recursive"), "{:?}", s.errors);
 }
+
+#[test]
+fn a_lone_carriage_return_is_a_line_break_for_every_count() {
+    // YAML reads a lone CR as a line break; the split into parts and the error
+    // recovery count lines the same way as the parser
+    let src = "a: 1\r---\rb: 2\n---\nc: [\n---\nd: 4\n";
+    let s = parse(src);
+    let lines: Vec<u32> = s.documents.iter().map(|d| d.start_line).collect();
+    assert_eq!(lines, [1, 2, 6], "{:?}", s.documents);
+    assert_eq!(s.documents[2].root.as_ref().unwrap().span.start.line, 7);
+    assert_eq!(s.errors.len(), 1);
+    let parts = crate::split_documents(src, 4);
+    assert_eq!(parts[1], (5, 1), "{parts:?}");
+}
