@@ -98,11 +98,8 @@ pub fn parse_stream_at(src: &str, limits: Limits, line_offset: u32) -> Stream {
                 out.errors.push(e);
                 // resume at the next document marker after the error line
                 let from = err_line.saturating_sub(1).max(start_line + 1);
-                let next = (from..line_starts.len() - 1).find(|&l| {
-                    let s = &src[line_starts[l]..line_starts[l + 1]];
-                    s.starts_with("---")
-                        && (s.len() == 3 || s[3..].starts_with(|c: char| c.is_whitespace()))
-                });
+                let next = (from..line_starts.len() - 1)
+                    .find(|&l| is_document_marker(&src[line_starts[l]..line_starts[l + 1]]));
                 match next {
                     Some(l) if l > start_line => {
                         start_line = l;
@@ -134,8 +131,7 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
     // the run of directive, comment and blank lines that precedes a `---`
     let mut directives: Option<(usize, u32)> = None;
     for (line, l) in (0u32..).zip(lines_inclusive(src)) {
-        if l.starts_with("---") && (l.len() == 3 || l[3..].starts_with(|c: char| c.is_whitespace()))
-        {
+        if is_document_marker(l) {
             let (at, at_line) = directives.unwrap_or((pos, line));
             if at - last >= target && at > last {
                 parts.push((at, at_line));
@@ -151,6 +147,17 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
         pos += l.len();
     }
     parts
+}
+
+/// Whether a line starts with a document marker: `---` at column 0 followed by YAML
+/// white space (a space or a tab), a line break or the end. Other characters that
+/// Unicode counts as white space (a vertical tab, a form feed) do not make one.
+pub fn is_document_marker(line: &str) -> bool {
+    line.starts_with("---")
+        && matches!(
+            line.as_bytes().get(3),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
 }
 
 /// Where a line break ends at byte `i` of `src` (one past it), if one ends there: `\n`,

@@ -242,3 +242,22 @@ fn a_lone_carriage_return_is_a_line_break_for_every_count() {
     let parts = crate::split_documents(src, 4);
     assert_eq!(parts[1], (5, 1), "{parts:?}");
 }
+
+#[test]
+fn only_yaml_white_space_ends_a_document_marker() {
+    for (line, marker) in [
+        ("---\n", true),
+        ("---", true),
+        ("--- a\n", true),
+        ("---\ta\n", true),
+        ("---\r\n", true),
+        ("---\x0ba: 1\n", false),
+        ("---\x0ca: 1\n", false),
+        ("----\n", false),
+        (" ---\n", false),
+    ] {
+        assert_eq!(crate::parse::is_document_marker(line), marker, "{line:?}");
+    }
+    let src = format!("a: 1\n---\x0bb: 2\n{}", "c: 3\n".repeat(10));
+    assert_eq!(crate::split_documents(&src, 4), [(0, 0)]);
+}
