@@ -550,7 +550,7 @@ pub(crate) fn emit(
             ),
             Format::Json => report.to_json(),
             Format::Sarif => render_sarif(report),
-            Format::Junit => render_junit(report),
+            Format::Junit => render_junit(report, s.fail_on),
             Format::Github => render_github(report),
             Format::Html => render_html(
                 report,
