@@ -591,6 +591,13 @@ pub(crate) fn emit(
     }
 }
 
+/// `; did you mean `X`?` for a selector close to a known one, or nothing.
+fn did_you_mean(selector: &str) -> String {
+    select::suggest(selector)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
 /// The rules of a run: command line over configuration, and the configuration's
 /// selectors validated.
 pub(crate) fn select_rules(
@@ -607,7 +614,8 @@ pub(crate) fn select_rules(
     for sel in s.config.severity.keys() {
         if !select::is_known(sel) {
             return Err(Fatal(format!(
-                "configuration `severity`: unknown rule selector `{sel}`"
+                "configuration `severity`: unknown rule selector `{sel}`{}",
+                did_you_mean(sel)
             )));
         }
     }
@@ -615,7 +623,8 @@ pub(crate) fn select_rules(
         for r in &ex.rules {
             if !select::is_known(r) {
                 return Err(Fatal(format!(
-                    "configuration `exemptions[{i}]`: unknown rule selector `{r}`"
+                    "configuration `exemptions[{i}]`: unknown rule selector `{r}`{}",
+                    did_you_mean(r)
                 )));
             }
         }

@@ -91,7 +91,8 @@ pub struct MatrixArgs {
 
 #[derive(Debug, Args)]
 pub struct ReachArgs {
-    /// The source workload: NAMESPACE/KIND/NAME (KIND case-insensitive, Pod allowed).
+    /// The source workload: NAMESPACE/KIND/NAME. KIND as kubectl takes it (`deploy`,
+    /// `deployment`, `Deployment`, `sts`, `po`, a CRD's names).
     #[arg(long, value_name = "NS/KIND/NAME")]
     pub from: String,
 
@@ -107,6 +108,11 @@ pub struct ReachArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: WhoCanFormat,
+
+    /// Exit 1 when the answer is "denied" (as `kubectl auth can-i` does), 0 when
+    /// allowed; without it the exit code is 0 whenever the question is answered.
+    #[arg(long)]
+    pub exit_code: bool,
 
     /// Files and directories to read; `-` reads stdin.
     #[arg(default_value = ".")]

@@ -1314,3 +1314,31 @@ fn misleading_silences_are_said() {
         "{v:#}"
     );
 }
+
+#[test]
+fn unknown_rules_and_selectors_get_a_suggestion() {
+    let d = dir_with(&[("pod.yaml", NO_LIMIT.as_bytes())]);
+    for (args, want) in [
+        (
+            &["check", ".", "--select", "memory-limit-mising"][..],
+            "did you mean `memory-limit-missing`?",
+        ),
+        (
+            &["check", ".", "--ignore", "RES03"],
+            "did you mean `RES003`?",
+        ),
+        (
+            &["check", ".", "--select", "pss-restricetd"],
+            "did you mean `pss-restricted`?",
+        ),
+        (&["rule", "RES0003"], "did you mean `RES003`?"),
+    ] {
+        let out = run_in(d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let out = run_in(d.path(), &["check", ".", "--select", "zzzzzzzz"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("did you mean"), "{err}");
+}
