@@ -39,8 +39,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), generated from this command line's definition.
-    Man,
+    /// Print a man page (roff), generated from this command line's definition:
+    /// `plimsoll man` for plimsoll(1), `plimsoll man check` for plimsoll-check(1),
+    /// `plimsoll man rbac who-can`; `--dir DIR` writes every page into DIR.
+    Man {
+        /// The subcommand whose page to print (`check`, `rbac who-can`).
+        command: Vec<String>,
+        /// Write plimsoll.1 and a page per subcommand (plimsoll-check.1, ...) into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
     /// Questions about the RBAC objects of the input.
     #[command(subcommand)]
     Rbac(RbacCommand),

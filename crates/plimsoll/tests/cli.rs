@@ -1230,6 +1230,28 @@ fn completions_man_page_and_kubectl_plugin() {
         man.contains(".TH plimsoll 1") && man.contains(".SH SYNOPSIS"),
         "{man}"
     );
+    // a page per subcommand, with its options
+    let out = run_in(d.path(), &["man", "check"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.contains(".TH plimsoll-check 1") && page.contains("\\-\\-fail\\-on"),
+        "{page}"
+    );
+    let out = run_in(d.path(), &["man", "--dir", "man1"]);
+    assert_eq!(out.status.code(), Some(0));
+    for name in [
+        "plimsoll",
+        "plimsoll-check",
+        "plimsoll-audit",
+        "plimsoll-rbac-who-can",
+        "plimsoll-netpol-reach",
+    ] {
+        let page =
+            std::fs::read_to_string(d.path().join("man1").join(format!("{name}.1"))).unwrap();
+        assert!(page.contains(&format!(".TH {name} 1")), "{name}");
+    }
+    assert_eq!(run_in(d.path(), &["man", "nope"]).status.code(), Some(2));
     // kubectl runs a plugin as `kubectl-plimsoll ARGS...`: the same binary under that name
     let plugin = d.path().join("kubectl-plimsoll");
     std::fs::copy(env!("CARGO_BIN_EXE_plimsoll"), &plugin).unwrap();
