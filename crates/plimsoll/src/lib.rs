@@ -60,22 +60,26 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
 }
 
 /// The roff page of `cmd`, named `name` (`plimsoll-check`).
-fn man_page(cmd: clap::Command, name: &str) -> Result<Vec<u8>, check::Fatal> {
+fn man_page(cmd: clap::Command, name: &str, bin: &str) -> Result<Vec<u8>, check::Fatal> {
     let mut out = Vec::new();
-    let cmd = cmd.name(name.to_string()).bin_name(name.replace('-', " "));
+    let cmd = cmd.name(name.to_string()).bin_name(bin.to_string());
     clap_mangen::Man::new(cmd)
         .render(&mut out)
         .map_err(|e| check::Fatal(format!("cannot render the man page {name}: {e}")))?;
     Ok(out)
 }
 
-/// Every (page name, command) pair: plimsoll itself and each subcommand, nested ones
-/// as `plimsoll-rbac-who-can`.
-fn man_pages(cmd: &clap::Command, name: &str, out: &mut Vec<(String, clap::Command)>) {
-    out.push((name.to_string(), cmd.clone()));
+/// A man page to write: its name (`plimsoll-rbac-who-can`), the command line that
+/// runs it (`plimsoll rbac who-can`) and the command.
+type ManPage = (String, String, clap::Command);
+
+/// Every page: plimsoll itself and each subcommand, nested ones too.
+fn man_pages(cmd: &clap::Command, name: &str, bin: &str, out: &mut Vec<ManPage>) {
+    out.push((name.to_string(), bin.to_string(), cmd.clone()));
     for sub in cmd.get_subcommands() {
-        if sub.get_name() != "help" {
-            man_pages(sub, &format!("{name}-{}", sub.get_name()), out);
+        let s = sub.get_name();
+        if s != "help" {
+            man_pages(sub, &format!("{name}-{s}"), &format!("{bin} {s}"), out);
         }
     }
 }
@@ -86,13 +90,13 @@ fn man(command: &[String], dir: Option<&std::path::Path>) -> Result<i32, check::
     let mut root = <cli::Cli as clap::CommandFactory>::command();
     root.build();
     let mut pages = Vec::new();
-    man_pages(&root, "plimsoll", &mut pages);
+    man_pages(&root, "plimsoll", "plimsoll", &mut pages);
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| check::Fatal(format!("{}: cannot create: {e}", dir.display())))?;
-        for (name, cmd) in pages {
+        for (name, bin, cmd) in pages {
             let path = dir.join(format!("{name}.1"));
-            std::fs::write(&path, man_page(cmd, &name)?)
+            std::fs::write(&path, man_page(cmd, &name, &bin)?)
                 .map_err(|e| check::Fatal(format!("{}: cannot write: {e}", path.display())))?;
         }
         return Ok(0);
@@ -101,12 +105,12 @@ fn man(command: &[String], dir: Option<&std::path::Path>) -> Result<i32, check::
         .chain(command.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join("-");
-    let Some((name, cmd)) = pages.into_iter().find(|(n, _)| *n == wanted) else {
+    let Some((name, bin, cmd)) = pages.into_iter().find(|(n, _, _)| *n == wanted) else {
         return Err(check::Fatal(format!(
             "no subcommand `{}`; `plimsoll --help` lists them",
             command.join(" ")
         )));
     };
-    let _ = std::io::stdout().write_all(&man_page(cmd, &name)?);
+    let _ = std::io::stdout().write_all(&man_page(cmd, &name, &bin)?);
     Ok(0)
 }
