@@ -245,6 +245,8 @@ struct Builder<'a> {
     root: Option<Node>,
     doc_start: u32,
     in_doc: bool,
+    /// Where the last event's span ended.
+    last_end: Pos,
 }
 
 impl<'a> Builder<'a> {
@@ -262,6 +264,7 @@ impl<'a> Builder<'a> {
             root: None,
             doc_start: 0,
             in_doc: false,
+            last_end: Pos { line: 1, col: 1 },
         }
     }
 
@@ -295,6 +298,7 @@ impl<'a> Builder<'a> {
                 self.err(self.pos(m), describe_scan_error(e.info()))
             })?;
             let span = self.span(&sp);
+            let is_empty_block = matches!(&ev, Event::Scalar(t, ScalarStyle::Literal | ScalarStyle::Folded, ..) if t.is_empty());
             match ev {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
                 Event::DocumentStart(_) => {
@@ -329,6 +333,19 @@ impl<'a> Builder<'a> {
                             Tag::Other
                         }
                     });
+                    // an empty block scalar (`key: |` with no content) is placed by
+                    // the parser where its scan stopped, which is the next token, even
+                    // the next document's `---`: it is placed where the token before
+                    // it ended instead, which does not depend on what follows
+                    let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                    let span = if block && text.is_empty() {
+                        Span {
+                            start: self.last_end,
+                            end: self.last_end,
+                        }
+                    } else {
+                        span
+                    };
                     let node = Node {
                         span,
                         data: Data::Scalar(Scalar {
@@ -441,6 +458,9 @@ impl<'a> Builder<'a> {
                     }
                     self.push_value(node)?;
                 }
+            }
+            if !is_empty_block {
+                self.last_end = span.end;
             }
         }
         Ok(())

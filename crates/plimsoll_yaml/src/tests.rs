@@ -261,3 +261,26 @@ fn only_yaml_white_space_ends_a_document_marker() {
     let src = format!("a: 1\n---\x0bb: 2\n{}", "c: 3\n".repeat(10));
     assert_eq!(crate::split_documents(&src, 4), [(0, 0)]);
 }
+
+#[test]
+fn an_empty_block_scalar_is_placed_after_the_token_before_it() {
+    // not at the next document's marker, nor anywhere that depends on what follows
+    for src in [
+        "a: |\n---\nb: 1\n",
+        "a: |\n",
+        "a: |\nb: 1\n",
+        "a: >\n\n\n---\n",
+    ] {
+        let s = parse(src);
+        let n = s.documents[0].root.as_ref().unwrap();
+        let span = n.entries()[0].value.span;
+        assert_eq!((span.start.line, span.start.col), (1, 2), "{src:?}");
+        assert_eq!(span.start, span.end, "{src:?}");
+    }
+    // a block scalar with content keeps its span
+    let s = parse("a: |\n  x\n---\nb: 1\n");
+    let span = s.documents[0].root.as_ref().unwrap().entries()[0]
+        .value
+        .span;
+    assert_eq!((span.start.line, span.start.col), (2, 3));
+}
