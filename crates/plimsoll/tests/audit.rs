@@ -746,7 +746,10 @@ fn on_display(f: &Value) -> String {
 /// audit a terminal); not on a terminal, never (checked in `outputs`).
 fn progress_on_a_terminal(c: &Cluster) {
     if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: no `script` (util-linux) to give the audit a terminal");
+        common::missing(
+            "`script`, to give the audit a terminal",
+            "apt-get install bsdutils",
+        );
         return;
     }
     let json = c.dir.path().join("progress.json");
