@@ -472,6 +472,25 @@ fn read_one(
                 Err(e) => return fail(None, None, e),
             }
         }
+        Input::Stdin => match inputs::read(input) {
+            // `helm template ... | plimsoll check -`: mapped to the templates as a
+            // chart directory is
+            Ok(b) => match std::str::from_utf8(&b)
+                .ok()
+                .and_then(|t| Some((t, render::stdin_helm_map(t)?)))
+            {
+                Some((t, map)) => (
+                    Some(render::Rendered {
+                        text: t.to_string(),
+                        map,
+                        notes: Vec::new(),
+                    }),
+                    Vec::new(),
+                ),
+                None => (None, b),
+            },
+            Err(e) => return fail(None, None, e),
+        },
         _ => match inputs::read(input) {
             Ok(b) => (None, b),
             Err(e) => return fail(None, None, e),
