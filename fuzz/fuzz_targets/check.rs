@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
             strict: false,
             baseline: None,
             live: None,
+            file_paths: &[],
         },
     );
     // bounded output: a finding is about an object of the input

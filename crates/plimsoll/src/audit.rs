@@ -392,6 +392,7 @@ fn judge(
         strict,
         baseline: None,
         live,
+        file_paths: &[],
     };
     Report::build(RunResult {
         sources: Vec::new(),

@@ -84,6 +84,9 @@ fn refuse_outside_link(path: &Path) -> Result<(), Fatal> {
 
 pub(crate) struct Settings {
     pub(crate) config: Config,
+    /// The directory of the configuration file, when there is one (exemption paths
+    /// are relative to it).
+    pub(crate) config_dir: Option<PathBuf>,
     pub(crate) kube_version: KubeVersion,
     pub(crate) pss_version: Option<KubeVersion>,
     pub(crate) namespace: String,
@@ -96,7 +99,12 @@ pub(crate) fn settings(
     paths: &[PathBuf],
     namespace: Option<&String>,
 ) -> Result<Settings, Fatal> {
-    let config = match find_config(args, paths) {
+    let found = find_config(args, paths);
+    let config_dir = found
+        .as_ref()
+        .and_then(|p| std::path::absolute(p).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let config = match found {
         Some(path) => {
             if args.config.is_none() {
                 refuse_outside_link(&path)?;
@@ -139,6 +147,7 @@ pub(crate) fn settings(
     };
     Ok(Settings {
         config,
+        config_dir,
         kube_version,
         pss_version,
         namespace,
@@ -255,6 +264,14 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         comments: comment_exemptions,
     } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
     let index = Index::new(objects);
+    let file_paths: Vec<String> = if s.config.exemptions.iter().any(|e| e.path.is_some()) {
+        sources
+            .iter()
+            .map(|sf| relative_to(&sf.path, s.config_dir.as_deref()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut run = Run {
         rules: &rules,
         config: &s.config,
@@ -266,6 +283,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         strict: args.run.strict,
         baseline: baseline.as_ref(),
         live: None,
+        file_paths: &file_paths,
     };
     let written_baseline;
     if let Some(path) = &args.write_baseline {
@@ -607,6 +625,20 @@ pub(crate) fn emit(
         1
     } else {
         0
+    }
+}
+
+/// A shown path relative to the configuration file's directory (as exemption paths are
+/// written), or as shown when it is not under it.
+fn relative_to(shown: &str, dir: Option<&Path>) -> String {
+    let Some(dir) = dir else {
+        return shown.to_string();
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let path = canonical(&std::path::absolute(shown).unwrap_or_else(|_| PathBuf::from(shown)));
+    match path.strip_prefix(canonical(dir)) {
+        Ok(rel) => rel.to_string_lossy().into_owned(),
+        Err(_) => shown.to_string(),
     }
 }
 

@@ -1364,3 +1364,64 @@ fn unknown_rules_and_selectors_get_a_suggestion() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("did you mean"), "{err}");
 }
+
+#[test]
+fn exemptions_scoped_by_path_and_errors_at_their_line() {
+    let d = dir_with(&[
+        ("legacy/old.yaml", NO_LIMIT.as_bytes()),
+        (
+            "apps/new.yaml",
+            NO_LIMIT.replace("name: web\n ", "name: new\n ").as_bytes(),
+        ),
+        (
+            "apps/legacy-copy.yaml",
+            NO_LIMIT.replace("name: web\n ", "name: copy\n ").as_bytes(),
+        ),
+    ]);
+    let config = |path: &str| {
+        format!(
+            "exemptions:\n  - rules: [RES003]\n    path: \"{path}\"\n    reason: the legacy stack is retired next quarter\n"
+        )
+    };
+    // from the project root, and from a subdirectory (paths are relative to the config)
+    for (pattern, cwd, input, exempted) in [
+        ("legacy/**", ".", ".", vec!["legacy/old.yaml"]),
+        ("legacy", ".", ".", vec!["legacy/old.yaml"]),
+        ("legacy*.yaml", ".", ".", vec!["apps/legacy-copy.yaml"]),
+        (
+            "apps/*.yaml",
+            ".",
+            ".",
+            vec!["apps/legacy-copy.yaml", "apps/new.yaml"],
+        ),
+        ("legacy/**", "apps", "../legacy", vec!["../legacy/old.yaml"]),
+    ] {
+        std::fs::write(d.path().join(".plimsoll.yaml"), config(pattern)).unwrap();
+        let out = run_in(
+            &d.path().join(cwd),
+            &["check", input, "--select", "RES003", "--format", "json"],
+        );
+        let v = json(&out);
+        let mut files: Vec<&str> = v["exempted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["location"]["file"].as_str().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(files, exempted, "{pattern}: {v:#}");
+    }
+    // an exemption without a reason is an error at its line in the configuration
+    std::fs::write(
+        d.path().join(".plimsoll.yaml"),
+        "fail-on: error\nexemptions:\n  - rules: [RES003]\n    reason: fine\n  - rules: [RES003]\n    path: legacy/**\n",
+    )
+    .unwrap();
+    let out = run_in(d.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 5: exemptions[1]: a `reason` is required"),
+        "{err}"
+    );
+}

@@ -60,6 +60,7 @@ fn stages(c: &mut Criterion) {
                     strict: false,
                     baseline: None,
                     live: None,
+                    file_paths: &[],
                 },
             ))
         })

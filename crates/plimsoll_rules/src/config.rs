@@ -42,8 +42,56 @@ pub struct ConfigExemption {
     /// Object name (`*` wildcards allowed).
     pub name: Option<String>,
     pub container: Option<String>,
+    /// Files the exemption covers: a glob relative to the configuration file's directory
+    /// (`legacy/**`, `charts/*/templates/*.yaml`; `*` stays within one directory, `**`
+    /// crosses them; a pattern without `/` matches a file name at any depth), as
+    /// ruff's per-file-ignores. Objects of a live cluster have no file and never match.
+    pub path: Option<String>,
     /// Why the exemption is acceptable. Required.
+    #[serde(default)]
     pub reason: String,
+}
+
+impl ConfigExemption {
+    /// The matcher of the exemption's `path`, when it has one (and it is a valid glob,
+    /// which reading the configuration checks).
+    pub fn path_matcher(&self) -> Option<PathMatcher> {
+        let pattern = self.path.as_deref()?;
+        let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .ok()?;
+        Some(PathMatcher {
+            glob: glob.compile_matcher(),
+            anchored: pattern.contains('/'),
+        })
+    }
+}
+
+/// A compiled `path` of an exemption.
+#[derive(Debug, Clone)]
+pub struct PathMatcher {
+    glob: globset::GlobMatcher,
+    /// A pattern with a `/` is matched against the whole path (and covers what is
+    /// under a matching directory); one without, against each name in it.
+    anchored: bool,
+}
+
+impl PathMatcher {
+    /// Whether the pattern covers a file, given relative to the configuration file's
+    /// directory.
+    pub fn covers(&self, file: &str) -> bool {
+        let file = file.strip_prefix("./").unwrap_or(file);
+        let path = std::path::Path::new(file);
+        if self.anchored {
+            path.ancestors()
+                .any(|a| !a.as_os_str().is_empty() && self.glob.is_match(a))
+        } else {
+            path.iter()
+                .any(|c| self.glob.is_match(c.to_string_lossy().as_ref()))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -110,13 +158,31 @@ impl Config {
                 None => msg,
             }
         })?;
+        // the line of each exemption in the file, for errors about it
+        let exemption_line = |i: usize| {
+            root.get("exemptions")
+                .and_then(|e| e.items().get(i).map(|n| n.span.start.line))
+                .map_or(String::new(), |l| format!("line {l}: "))
+        };
         for (i, ex) in config.exemptions.iter().enumerate() {
             if ex.reason.trim().is_empty() {
-                return Err(format!("exemptions[{i}]: a reason is required"));
+                return Err(format!(
+                    "{}exemptions[{i}]: a `reason` is required (why the exemption is acceptable)",
+                    exemption_line(i)
+                ));
             }
             if ex.rules.is_empty() {
                 return Err(format!(
-                    "exemptions[{i}]: name at least one rule in `rules`"
+                    "{}exemptions[{i}]: name at least one rule in `rules`",
+                    exemption_line(i)
+                ));
+            }
+            if let Some(p) = &ex.path
+                && let Err(e) = globset::Glob::new(p)
+            {
+                return Err(format!(
+                    "{}exemptions[{i}]: `path` is not a valid glob: {e}",
+                    exemption_line(i)
                 ));
             }
         }

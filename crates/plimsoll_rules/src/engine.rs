@@ -105,6 +105,9 @@ pub struct Run<'a> {
     pub baseline: Option<&'a Baseline>,
     /// What the live front-end knows besides the objects (`None` for files).
     pub live: Option<&'a LiveFacts>,
+    /// The path of each input file relative to the configuration file's directory, by
+    /// file index, for exemptions scoped by `path` (empty when there are none).
+    pub file_paths: &'a [String],
 }
 
 /// Everything the engine found.
@@ -288,6 +291,21 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         .enumerate()
         .map(|(i, e)| (i, e, vec![false; e.rules.len()]))
         .collect();
+    let path_matchers: Vec<Option<crate::config::PathMatcher>> = run
+        .config
+        .exemptions
+        .iter()
+        .map(|e| e.path_matcher())
+        .collect();
+    let covers = |i: usize, o: &Object| {
+        run.config.exemptions[i].path.is_none()
+            || path_matchers[i].as_ref().is_some_and(|m| {
+                o.source
+                    .file
+                    .and_then(|f| run.file_paths.get(f))
+                    .is_some_and(|p| m.covers(p))
+            })
+    };
     // comment candidates by the (file, line) they apply to, so that each finding looks
     // up the comments of its own line instead of scanning every comment of the run
     let mut comment_at: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
@@ -348,7 +366,7 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         }
         if let Some((_, ex, used)) = config
             .iter_mut()
-            .find(|(_, ex, _)| config_applies(ex, &f, o))
+            .find(|(i, ex, _)| config_applies(ex, &f, o) && covers(*i, o))
         {
             for (i, s) in ex.rules.iter().enumerate() {
                 if select::matches(s, f.rule) {

@@ -78,6 +78,7 @@ fn every_rule_fires_on_bad_and_not_on_good() {
                 strict: false,
                 baseline: None,
                 live: live.as_ref(),
+                file_paths: &[],
             },
         );
         let (mut bad, mut good) = (0, 0);

@@ -69,6 +69,7 @@ fn check_target(data: &[u8]) {
             strict: false,
             baseline: None,
             live: None,
+            file_paths: &[],
         },
     );
     for f in &outcome.findings {

@@ -27,6 +27,7 @@ fn run_with(text: &str, rules: &[&'static dyn Rule], live: Option<&LiveFacts>) -
             strict: false,
             baseline: None,
             live,
+            file_paths: &[],
         },
     );
     (index, outcome)
