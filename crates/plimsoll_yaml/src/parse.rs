@@ -130,6 +130,10 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
     // directives (`%YAML`, `%TAG`) belong to the document after them: a cut goes before
     // the run of directive, comment and blank lines that precedes a `---`
     let mut directives: Option<(usize, u32)> = None;
+    // a `%` line is a directive only where one may stand: at the start of the stream or
+    // after a document's end marker `...`; inside a document it is content (the next
+    // line of a plain scalar)
+    let mut may_direct = true;
     for (line, l) in (0u32..).zip(lines_inclusive(src)) {
         if is_document_marker(l) {
             let (at, at_line) = directives.unwrap_or((pos, line));
@@ -138,11 +142,20 @@ pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
                 last = at;
             }
             directives = None;
-        } else if l.starts_with('%') {
+            may_direct = false;
+        } else if l.starts_with('%') && may_direct {
             directives.get_or_insert((pos, line));
-        } else if !(l.trim().is_empty() || l.trim_start().starts_with('#')) || l.starts_with("...")
+        } else if l.starts_with("...")
+            && matches!(
+                l.as_bytes().get(3),
+                None | Some(b' ' | b'\t' | b'\r' | b'\n')
+            )
         {
             directives = None;
+            may_direct = true;
+        } else if !(l.trim().is_empty() || l.trim_start().starts_with('#')) {
+            directives = None;
+            may_direct = false;
         }
         pos += l.len();
     }

@@ -284,3 +284,26 @@ fn an_empty_block_scalar_is_placed_after_the_token_before_it() {
         .span;
     assert_eq!((span.start.line, span.start.col), (2, 3));
 }
+
+#[test]
+fn a_percent_line_inside_a_document_is_content_not_a_directive() {
+    // the second line of a plain scalar may start with `%`: the cut stays at `---`
+    let src = format!("{}---\na: one\n%two\n---\nb: 1\n", "x: 1\n".repeat(4));
+    let parts = crate::split_documents(&src, 8);
+    let at = src.find("---\nb").unwrap();
+    assert!(parts.iter().any(|&(o, _)| o == at), "{parts:?}");
+    assert!(
+        !parts.iter().any(|&(o, _)| src[o..].starts_with('%')),
+        "{parts:?}"
+    );
+    // after `...` a `%` line is a directive and goes with the next document
+    let src = format!(
+        "{}---\na: 1\n...\n%YAML 1.2\n---\nb: 1\n",
+        "x: 1\n".repeat(4)
+    );
+    let parts = crate::split_documents(&src, 8);
+    assert!(
+        parts.iter().any(|&(o, _)| src[o..].starts_with("%YAML")),
+        "{parts:?}"
+    );
+}
