@@ -583,6 +583,9 @@ pub(crate) fn emit(
                 TextOptions {
                     color: color && path.is_none(),
                     concise: args.concise,
+                    quiet: args.quiet,
+                    statistics: args.statistics,
+                    show_not_evaluated: args.show_not_evaluated,
                 },
             ),
             Format::Json => report.to_json(),
@@ -621,6 +624,9 @@ pub(crate) fn emit(
         2
     } else if report.findings.iter().any(|f| s.fail_on.fails(f.severity))
         || args.fail_on_not_evaluated && not_evaluated
+        || args
+            .fail_below_score
+            .is_some_and(|min| report.summary.score.is_some_and(|v| v < min))
     {
         1
     } else {

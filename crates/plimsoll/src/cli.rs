@@ -303,15 +303,30 @@ pub struct RunArgs {
     /// Rules to run instead of the default set: codes (RES003), prefixes (RES),
     /// names (memory-limit-missing) or profiles (default, all, pss-baseline,
     /// pss-restricted). Comma-separated or repeated.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
     pub select: Option<Vec<String>>,
 
     /// Rules to add to the set.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
     pub extend_select: Vec<String>,
 
     /// Rules to leave out.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
     pub ignore: Vec<String>,
 
     /// The Kubernetes version to judge against (1.30, v1.30, 1.30.2); sets API
@@ -319,52 +334,75 @@ pub struct RunArgs {
     /// newest released Kubernetes this build knows (charts and overlays are rendered
     /// for the version when it is given: `helm template --kube-version`); for `audit`,
     /// the cluster's own version.
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", help_heading = "Kubernetes version")]
     pub kube_version: Option<String>,
 
     /// Pod Security Standards policy version (v1.N or latest). Default: follows
     /// --kube-version.
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", help_heading = "Kubernetes version")]
     pub pss_version: Option<String>,
 
     /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Exit code")]
     pub fail_on: Option<FailOnArg>,
 
     /// Exit 1 when some rule could not be evaluated for lack of context.
-    #[arg(long)]
+    #[arg(long, help_heading = "Exit code")]
     pub fail_on_not_evaluated: bool,
+
+    /// Exit 1 when the report's score (0 to 100, as in the HTML report and the JSON
+    /// `summary.score`) is below N.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(0..=100),
+        help_heading = "Exit code"
+    )]
+    pub fail_below_score: Option<u32>,
 
     /// Output format, optionally with a path: `text`, `sarif=plimsoll.sarif`. Repeatable.
     /// Formats: text, json, sarif (SARIF 2.1.0, for code scanning), junit (JUnit XML),
     /// github (GitHub Actions annotations), html (a self-contained page with filters).
-    #[arg(long = "format", value_name = "FMT[=PATH]")]
+    #[arg(long = "format", value_name = "FMT[=PATH]", help_heading = "Output")]
     pub formats: Vec<String>,
 
     /// Where to write the report when one format is given (default: stdout).
-    #[arg(long, short = 'o', value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
     /// Configuration file (default: `.plimsoll.yaml` found upward from the inputs, or
     /// from the working directory for `audit`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Configuration")]
     pub config: Option<PathBuf>,
 
     /// Ignore any configuration file.
-    #[arg(long, conflicts_with = "config")]
+    #[arg(long, conflicts_with = "config", help_heading = "Configuration")]
     pub no_config: bool,
 
     /// Ignore exemptions written as annotations on the objects.
-    #[arg(long)]
+    #[arg(long, help_heading = "Configuration")]
     pub strict: bool,
 
     /// Colour in text output.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Output")]
     pub color: ColorArg,
 
     /// One line per finding in text output.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub concise: bool,
+
+    /// Text output: only input errors and the summary line.
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Text output: a count per rule instead of the findings.
+    #[arg(long, help_heading = "Output")]
+    pub statistics: bool,
+
+    /// Text output: list every rule not evaluated and why, per object (by default
+    /// they are counted on one line).
+    #[arg(long, help_heading = "Output")]
+    pub show_not_evaluated: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

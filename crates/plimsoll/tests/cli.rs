@@ -1425,3 +1425,68 @@ fn exemptions_scoped_by_path_and_errors_at_their_line() {
         "{err}"
     );
 }
+
+#[test]
+fn quiet_statistics_score_and_help_headings() {
+    let d = dir_with(&[
+        ("clean.yaml", WITH_LIMIT.as_bytes()),
+        ("bad.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["check", "clean.yaml", "bad.yaml", "--select", "RES003"];
+        a.extend_from_slice(extra);
+        a
+    };
+    // the score of one object with an error and one clean: 50
+    let v = json(&run_in(d.path(), &args(&["--format", "json"])));
+    assert_valid_report(&v);
+    assert_eq!(v["summary"]["score"], 50, "{v:#}");
+    // --quiet: the summary line alone, with the score
+    let quiet = run_in(d.path(), &args(&["--quiet"]));
+    assert_eq!(quiet.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(quiet.stdout).unwrap(),
+        "1 finding (1 error, 0 warning, 0 info) in 2 objects from 2 files; 0 exempted, 0 not evaluated; score 50/100\n"
+    );
+    // --statistics: a count per rule instead of the findings
+    let stats = String::from_utf8(run_in(d.path(), &args(&["--statistics"])).stdout).unwrap();
+    assert!(stats.starts_with("1  RES003  "), "{stats}");
+    assert!(!stats.contains("--> bad.yaml"), "{stats}");
+    // --fail-below-score: exit 1 under the bar even when --fail-on passes the run
+    let code = |extra: &[&'static str]| run_in(d.path(), &args(extra)).status.code();
+    assert_eq!(
+        code(&["--fail-on", "never", "--fail-below-score", "51"]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["--fail-on", "never", "--fail-below-score", "50"]),
+        Some(0)
+    );
+    assert_eq!(code(&["--fail-below-score", "101"]), Some(2));
+    // help: flags grouped under headings a user can scan
+    let help = String::from_utf8(run_in(d.path(), &["check", "--help"]).stdout).unwrap();
+    let at = |s: &str| {
+        help.find(s)
+            .unwrap_or_else(|| panic!("{s:?} not in:\n{help}"))
+    };
+    for (heading, flag) in [
+        ("Rule selection:", "--select"),
+        ("Kubernetes version:", "--kube-version"),
+        ("Exit code:", "--fail-on"),
+        ("Output:", "--quiet"),
+        ("Configuration:", "--config"),
+    ] {
+        let h = at(&format!("\n{heading}\n"));
+        let f = h + help[h..]
+            .find(flag)
+            .unwrap_or_else(|| panic!("{flag} not after {heading}"));
+        assert!(h < f, "{flag} before its heading {heading}:\n{help}");
+        // the section ends where the next heading (a line at column 0) starts
+        let next = help[h + 1..]
+            .match_indices("\n\n")
+            .map(|(i, _)| h + 1 + i + 2)
+            .find(|&i| help[i..].starts_with(|c: char| c.is_ascii_alphabetic()))
+            .unwrap_or(help.len());
+        assert!(f < next, "{flag} not under {heading}:\n{help}");
+    }
+}

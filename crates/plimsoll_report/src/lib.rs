@@ -278,6 +278,9 @@ pub struct Summary {
     pub not_evaluated: usize,
     pub errors: usize,
     pub baselined: usize,
+    /// The score of [`html::score`], 0 to 100; `None` without objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<u32>,
 }
 
 /// The report (JSON contract version 1).
@@ -580,6 +583,11 @@ impl Report {
             not_evaluated: not_evaluated.len(),
             errors: errors_out.len(),
             baselined: outcome.baselined,
+            score: html::score(
+                index.len(),
+                findings.iter().map(|f| (&f.object, f.severity)),
+            )
+            .map(|s| s.value),
         };
         Report {
             version: 1,

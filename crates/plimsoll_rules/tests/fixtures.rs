@@ -140,7 +140,12 @@ fn every_rule_fires_on_bad_and_not_on_good() {
             errors: loaded.errors,
             general_errors: Vec::new(),
         });
-        snapshots.push((meta.code, render_text(&report, TextOptions::default())));
+        // every reason a rule was not evaluated is part of what a rule says
+        let opts = TextOptions {
+            show_not_evaluated: true,
+            ..TextOptions::default()
+        };
+        snapshots.push((meta.code, render_text(&report, opts)));
     }
     assert!(
         failures.is_empty(),
