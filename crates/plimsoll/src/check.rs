@@ -244,17 +244,18 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .clone()
             .or_else(|| s.config.kube_version.clone()),
     };
+    let mut gathered = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
+    let index = gathered.index();
     let Gathered {
         sources,
-        objects,
         notes,
         errors,
         mut general_errors,
         skipped,
         facts,
         comments: comment_exemptions,
-    } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
-    let index = Index::new(objects);
+        ..
+    } = gathered;
     let mut run = Run {
         rules: &rules,
         config: &s.config,
@@ -344,6 +345,30 @@ struct Gathered {
     skipped: Vec<(String, String)>,
     facts: YamlFacts,
     comments: Vec<CommentExemption>,
+    /// Per source file: whether it holds its namespaces whole ([`holds_whole`]).
+    whole: Vec<bool>,
+}
+
+/// Whether an input holds the namespaces of its objects whole
+/// (`Index::holds_namespace`): a file found in a directory named on the command line,
+/// a rendered chart or overlay, and standard input (what `helm template` or
+/// `kustomize build` print) do; a file named on its own (what a pre-commit hook passes)
+/// is only part of its namespaces.
+fn holds_whole(input: &Input, named: &[PathBuf]) -> bool {
+    match input {
+        Input::File(p) => !named.contains(p),
+        Input::Stdin | Input::Chart(_) | Input::Kustomization(_) => true,
+    }
+}
+
+impl Gathered {
+    /// The index of the objects, with the namespaces the inputs hold whole declared.
+    fn index(&mut self) -> Index {
+        let mut index = Index::new(std::mem::take(&mut self.objects));
+        let whole = &self.whole;
+        index.hold_namespaces_of(|o| o.source.file.is_some_and(|f| whole[f]));
+        index
+    }
 }
 
 /// Discovers, reads and parses the inputs in parallel (one task per file).
@@ -361,6 +386,11 @@ fn gather(
         .enumerate()
         .map(|(i, input)| read_one(i, input, namespace, keep_text, render))
         .collect();
+    let whole = found
+        .inputs
+        .iter()
+        .map(|input| holds_whole(input, paths))
+        .collect();
     let mut g = Gathered {
         sources: Vec::with_capacity(per_file.len()),
         objects: Vec::new(),
@@ -374,6 +404,7 @@ fn gather(
         skipped: found.skipped.clone(),
         facts: YamlFacts::default(),
         comments: Vec::new(),
+        whole,
     };
     for (src, loaded, comments) in per_file {
         g.sources.push(src);
@@ -400,7 +431,8 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         namespace: namespace.to_string(),
         ..RenderOptions::default()
     };
-    let g = gather(paths, excludes, namespace, false, &render);
+    let mut g = gather(paths, excludes, namespace, false, &render);
+    let index = g.index();
     let mut errors = g.general_errors;
     for e in &g.errors {
         let at = match (e.line, e.column) {
@@ -412,7 +444,7 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         errors.push(format!("{path}{at}: {}", e.message));
     }
     LoadedInputs {
-        index: Index::new(g.objects),
+        index,
         sources: g.sources,
         errors,
     }

@@ -1314,3 +1314,159 @@ fn misleading_silences_are_said() {
         "{v:#}"
     );
 }
+
+/// A namespace `shop` spread over files, as a repository keeps it: the application, the
+/// namespace-wide policies and guard rails apart, and no Namespace object.
+const SHOP_API: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/api:1.0.0
+";
+
+const SHOP_POLICIES: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+";
+
+const SHOP_GUARD_RAILS: &str = "apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: shop}
+spec:
+  limits: [{type: Container, defaultRequest: {cpu: 100m, memory: 128Mi}}]
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute, namespace: shop}
+spec:
+  hard: {requests.cpu: \"4\"}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: api, namespace: shop}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: api}}
+";
+
+const SHOP_NAMESPACE: &str = "apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+";
+
+/// The rules that conclude that a namespace, or a workload in it, lacks something.
+const COMPLETENESS: &str = "NET001,NET002,RES009,RES010,AVL002";
+
+/// `(code, file)` of each finding, sorted.
+fn code_files(v: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["location"]["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The codes of the not-evaluated entries, sorted.
+fn not_evaluated_codes(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v["notEvaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn namespace_completeness_is_judged_only_where_the_input_holds_the_namespace() {
+    let d = dir_with(&[
+        ("k8s/api.yaml", SHOP_API.as_bytes()),
+        ("k8s/network-policies.yaml", SHOP_POLICIES.as_bytes()),
+        ("k8s/guard-rails.yaml", SHOP_GUARD_RAILS.as_bytes()),
+        ("bare/api.yaml", SHOP_API.as_bytes()),
+        ("namespace.yaml", SHOP_NAMESPACE.as_bytes()),
+    ]);
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--select", COMPLETENESS, "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run_in(d.path(), &all);
+        let v = json(&out);
+        assert_valid_report(&v);
+        (out.status.code(), v)
+    };
+    let all_five = |file: &str| -> Vec<(String, String)> {
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+            .iter()
+            .map(|c| (c.to_string(), file.to_string()))
+            .collect()
+    };
+
+    // one file named on its own (what a pre-commit hook runs): its namespace's policies,
+    // LimitRange, quota and budgets may be in other files, so nothing is concluded
+    let (code, v) = check(&["k8s/api.yaml"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(code_files(&v), [], "{v:#}");
+    assert_eq!(
+        not_evaluated_codes(&v),
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+    );
+    for n in v["notEvaluated"].as_array().unwrap() {
+        assert_eq!(n["object"]["name"], "api");
+        let reason = n["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("namespace `shop`") && reason.contains("is unknown"),
+            "{reason}"
+        );
+    }
+
+    // the directory holds the namespace: everything it needs is found there
+    let (code, v) = check(&["k8s"]);
+    assert_eq!((code, code_files(&v)), (Some(0), vec![]), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+
+    // a directory without them: the namespace lacks them, without a Namespace object
+    let (code, v) = check(&["bare"]);
+    assert_eq!(code, Some(0), "warnings and infos only");
+    assert_eq!(code_files(&v), all_five("bare/api.yaml"), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+
+    // standard input is what a renderer prints: held as well
+    let out = run_stdin(
+        d.path(),
+        &["check", "-", "--select", COMPLETENESS, "--format", "json"],
+        SHOP_API.as_bytes(),
+    );
+    assert_eq!(code_files(&json(&out)), all_five("<stdin>"));
+
+    // the Namespace object makes the namespace judged: who ships the namespace ships
+    // what it needs
+    let (_, v) = check(&["k8s/api.yaml", "namespace.yaml"]);
+    let mut want = vec![("AVL002".to_string(), "k8s/api.yaml".to_string())];
+    for c in ["NET001", "NET002", "RES009", "RES010"] {
+        want.push((c.to_string(), "namespace.yaml".to_string()));
+    }
+    want.sort();
+    assert_eq!(code_files(&v), want, "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+}
