@@ -395,6 +395,7 @@ fn judge(
         strict,
         baseline: None,
         live,
+        context_files_from: None,
     };
     Report::build(RunResult {
         sources: Vec::new(),

@@ -88,6 +88,8 @@ pub(crate) struct Settings {
     pub(crate) pss_version: Option<KubeVersion>,
     pub(crate) namespace: String,
     pub(crate) fail_on: FailOn,
+    /// The configuration file read, if any.
+    pub(crate) config_path: Option<PathBuf>,
 }
 
 /// The settings of a run: configuration file, versions, namespace, fail-on.
@@ -96,12 +98,13 @@ pub(crate) fn settings(
     paths: &[PathBuf],
     namespace: Option<&String>,
 ) -> Result<Settings, Fatal> {
-    let config = match find_config(args, paths) {
+    let config_path = find_config(args, paths);
+    let config = match &config_path {
         Some(path) => {
             if args.config.is_none() {
-                refuse_outside_link(&path)?;
+                refuse_outside_link(path)?;
             }
-            let text = std::fs::read_to_string(&path)
+            let text = std::fs::read_to_string(path)
                 .map_err(|e| Fatal(format!("{}: cannot read: {e}", path.display())))?;
             Config::from_yaml(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))?
         }
@@ -143,7 +146,51 @@ pub(crate) fn settings(
         pss_version,
         namespace,
         fail_on,
+        config_path,
     })
+}
+
+/// The roots of a run: the configuration's `root` (relative to the configuration file),
+/// then `--root`. Each must be a directory.
+fn roots(args: &CheckArgs, s: &Settings) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
+    if let Some(config) = &s.config_path {
+        let dir = config.parent().unwrap_or(Path::new("."));
+        for r in &s.config.root {
+            let p = shorter(&dir.join(r));
+            if !p.is_dir() {
+                return Err(Fatal(format!(
+                    "{}: root `{r}`: not a directory ({})",
+                    config.display(),
+                    p.display()
+                )));
+            }
+            out.push(p);
+        }
+    }
+    for r in &args.roots {
+        if !r.is_dir() {
+            return Err(Fatal(format!("--root {}: not a directory", r.display())));
+        }
+        out.push(r.clone());
+    }
+    Ok(out)
+}
+
+/// A path relative to the working directory when it is under it (a configuration found
+/// upward is known by its absolute path), for the report.
+fn shorter(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok())
+        .map(|r| {
+            if r.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                r.to_path_buf()
+            }
+        })
+        .unwrap_or_else(|| p.to_path_buf())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,6 +258,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let formats = parse_formats(&args.run)?;
 
     let rules = select_rules(&args.run, &s)?;
+    let roots = roots(args, &s)?;
 
     let baseline = match &args.baseline {
         Some(p) => {
@@ -244,7 +292,16 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .clone()
             .or_else(|| s.config.kube_version.clone()),
     };
-    let mut gathered = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
+    let mut gathered = gather(
+        &args.paths,
+        &roots,
+        &excludes,
+        &s.namespace,
+        keep_text,
+        &render,
+    );
+    let named = gathered.named;
+    let context_files_from = (gathered.sources.len() > named).then_some(named);
     let index = gathered.index();
     let Gathered {
         sources,
@@ -267,6 +324,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         strict: args.run.strict,
         baseline: baseline.as_ref(),
         live: None,
+        context_files_from,
     };
     let written_baseline;
     if let Some(path) = &args.write_baseline {
@@ -303,6 +361,16 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         errors,
         general_errors,
     });
+    if context_files_from.is_some() {
+        // the files under the roots were context: the report is about the named ones
+        report.sources.truncate(named);
+        report.summary.files = named;
+        report.summary.objects = index
+            .objects()
+            .iter()
+            .filter(|o| o.source.file.is_some_and(|f| f < named))
+            .count();
+    }
     if !skipped.is_empty() {
         report
             .notes
@@ -347,18 +415,22 @@ struct Gathered {
     comments: Vec<CommentExemption>,
     /// Per source file: whether it holds its namespaces whole ([`holds_whole`]).
     whole: Vec<bool>,
+    /// How many sources were named on the command line: the others were read under a
+    /// root, for context only.
+    named: usize,
 }
 
 /// Whether an input holds the namespaces of its objects whole
-/// (`Index::holds_namespace`): a file found in a directory named on the command line,
-/// a rendered chart or overlay, and standard input (what `helm template` or
-/// `kustomize build` print) do; a file named on its own (what a pre-commit hook passes)
-/// is only part of its namespaces.
-fn holds_whole(input: &Input, named: &[PathBuf]) -> bool {
-    match input {
-        Input::File(p) => !named.contains(p),
-        Input::Stdin | Input::Chart(_) | Input::Kustomization(_) => true,
-    }
+/// (`Index::holds_namespace`): a file found in a directory named on the command line or
+/// under a root, a rendered chart or overlay, and standard input (what `helm template`
+/// or `kustomize build` print) do; a file named on its own (what a pre-commit hook
+/// passes) is only part of its namespaces, unless a root holds it.
+fn holds_whole(input: &Input, named: &[PathBuf], under_root: bool) -> bool {
+    under_root
+        || match input {
+            Input::File(p) => !named.contains(p),
+            Input::Stdin | Input::Chart(_) | Input::Kustomization(_) => true,
+        }
 }
 
 impl Gathered {
@@ -371,15 +443,19 @@ impl Gathered {
     }
 }
 
-/// Discovers, reads and parses the inputs in parallel (one task per file).
+/// Discovers, reads and parses the inputs in parallel (one task per file): the paths
+/// named, then what the roots hold besides them (for context only: their problems are
+/// notes, and nothing else of them is reported).
 fn gather(
     paths: &[PathBuf],
+    roots: &[PathBuf],
     excludes: &[String],
     namespace: &str,
     keep_text: bool,
     render: &RenderOptions,
 ) -> Gathered {
-    let found = inputs::discover(paths, excludes);
+    let found = inputs::discover_with_roots(paths, roots, excludes);
+    let named = found.named;
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
@@ -389,7 +465,8 @@ fn gather(
     let whole = found
         .inputs
         .iter()
-        .map(|input| holds_whole(input, paths))
+        .zip(&found.under_root)
+        .map(|(input, &under_root)| holds_whole(input, paths, under_root))
         .collect();
     let mut g = Gathered {
         sources: Vec::with_capacity(per_file.len()),
@@ -405,16 +482,44 @@ fn gather(
         facts: YamlFacts::default(),
         comments: Vec::new(),
         whole,
+        named,
     };
-    for (src, loaded, comments) in per_file {
+    for (i, (src, loaded, comments)) in per_file.into_iter().enumerate() {
         g.sources.push(src);
         g.objects.extend(loaded.objects);
-        g.notes.extend(loaded.notes);
-        g.errors.extend(loaded.errors);
         g.facts.merge(loaded.facts);
         g.comments.extend(comments);
+        if i < named {
+            g.notes.extend(loaded.notes);
+            g.errors.extend(loaded.errors);
+        } else {
+            // a file under a root that is not named: what it could not give is said
+            // once, as a note; its other notes are about a file the run does not report
+            for e in loaded.errors {
+                let at = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+                    (Some(l), None) => format!(" at line {l}"),
+                    _ => String::new(),
+                };
+                g.notes.push(Note {
+                    file: e.file,
+                    line: None,
+                    message: format!(
+                        "read for context only (under a root), and not all of it could be read{at}: {}; what it holds is missing from the context",
+                        e.message
+                    ),
+                });
+            }
+        }
     }
-    if found.inputs.is_empty() && found.errors.is_empty() {
+    // problems walking a root are notes on the path: its files are context only
+    g.skipped.extend(found.root_errors.iter().map(|(p, m)| {
+        (
+            p.clone(),
+            format!("{m} (under a root, read for context only)"),
+        )
+    }));
+    if named == 0 && found.errors.is_empty() {
         g.notes.push(Note {
             file: 0,
             line: None,
@@ -431,7 +536,7 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         namespace: namespace.to_string(),
         ..RenderOptions::default()
     };
-    let mut g = gather(paths, excludes, namespace, false, &render);
+    let mut g = gather(paths, &[], excludes, namespace, false, &render);
     let index = g.index();
     let mut errors = g.general_errors;
     for e in &g.errors {

@@ -60,6 +60,7 @@ fn stages(c: &mut Criterion) {
                     strict: false,
                     baseline: None,
                     live: None,
+                    context_files_from: None,
                 },
             ))
         })

@@ -82,6 +82,7 @@ fn every_rule_fires_on_bad_and_not_on_good() {
                 strict: false,
                 baseline: None,
                 live: live.as_ref(),
+                context_files_from: None,
             },
         );
         let (mut bad, mut good) = (0, 0);

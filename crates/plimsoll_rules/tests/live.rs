@@ -29,6 +29,7 @@ fn run_with(text: &str, rules: &[&'static dyn Rule], live: Option<&LiveFacts>) -
             strict: false,
             baseline: None,
             live,
+            context_files_from: None,
         },
     );
     (index, outcome)
