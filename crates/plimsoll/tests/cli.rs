@@ -1264,6 +1264,32 @@ fn the_pre_commit_hook_points_at_the_check_command() {
     assert_eq!(hooks[0]["entry"], "plimsoll check");
     let files = hooks[0]["files"].as_str().unwrap();
     assert!(files.contains("ya?ml") && files.contains("json"));
+    // run as pre-commit runs it, from the top of a repository: the entry's words after
+    // the program, the hook's arguments, then the changed files
+    let mut argv: Vec<String> = hooks[0]["entry"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    argv.extend(
+        hooks[0]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string()),
+    );
+    argv.extend(["api.yaml", "worker.yaml"].map(String::from));
+    argv.extend(["--format", "json"].map(String::from));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let out = run_in(&repo_root().join("examples/production"), &argv);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    // the changed files are judged with the namespace's other files as context
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["summary"]["files"], 2);
 }
 
 #[test]
