@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
             baseline: None,
             live: None,
             file_paths: &[],
+            context_files_from: None,
         },
     );
     // bounded output: a finding is about an object of the input

@@ -91,6 +91,8 @@ pub(crate) struct Settings {
     pub(crate) pss_version: Option<KubeVersion>,
     pub(crate) namespace: String,
     pub(crate) fail_on: FailOn,
+    /// The configuration file read, if any.
+    pub(crate) config_path: Option<PathBuf>,
 }
 
 /// The settings of a run: configuration file, versions, namespace, fail-on.
@@ -99,17 +101,17 @@ pub(crate) fn settings(
     paths: &[PathBuf],
     namespace: Option<&String>,
 ) -> Result<Settings, Fatal> {
-    let found = find_config(args, paths);
-    let config_dir = found
+    let config_path = find_config(args, paths);
+    let config_dir = config_path
         .as_ref()
         .and_then(|p| std::path::absolute(p).ok())
         .and_then(|p| p.parent().map(Path::to_path_buf));
-    let config = match found {
+    let config = match &config_path {
         Some(path) => {
             if args.config.is_none() {
-                refuse_outside_link(&path)?;
+                refuse_outside_link(path)?;
             }
-            let text = std::fs::read_to_string(&path)
+            let text = std::fs::read_to_string(path)
                 .map_err(|e| Fatal(format!("{}: cannot read: {e}", path.display())))?;
             Config::from_yaml(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))?
         }
@@ -152,7 +154,51 @@ pub(crate) fn settings(
         pss_version,
         namespace,
         fail_on,
+        config_path,
     })
+}
+
+/// The roots of a run: the configuration's `root` (relative to the configuration file),
+/// then `--root`. Each must be a directory.
+fn roots(args: &CheckArgs, s: &Settings) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
+    if let Some(config) = &s.config_path {
+        let dir = config.parent().unwrap_or(Path::new("."));
+        for r in &s.config.root {
+            let p = shorter(&dir.join(r));
+            if !p.is_dir() {
+                return Err(Fatal(format!(
+                    "{}: root `{r}`: not a directory ({})",
+                    config.display(),
+                    p.display()
+                )));
+            }
+            out.push(p);
+        }
+    }
+    for r in &args.roots {
+        if !r.is_dir() {
+            return Err(Fatal(format!("--root {}: not a directory", r.display())));
+        }
+        out.push(r.clone());
+    }
+    Ok(out)
+}
+
+/// A path relative to the working directory when it is under it (a configuration found
+/// upward is known by its absolute path), for the report.
+fn shorter(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok())
+        .map(|r| {
+            if r.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                r.to_path_buf()
+            }
+        })
+        .unwrap_or_else(|| p.to_path_buf())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +266,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let formats = parse_formats(&args.run)?;
 
     let rules = select_rules(&args.run, &s)?;
+    let roots = roots(args, &s)?;
 
     let baseline = match &args.baseline {
         Some(p) => {
@@ -253,17 +300,27 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .clone()
             .or_else(|| s.config.kube_version.clone()),
     };
+    let mut gathered = gather(
+        &args.paths,
+        &roots,
+        &excludes,
+        &s.namespace,
+        keep_text,
+        &render,
+    );
+    let named = gathered.named;
+    let context_files_from = (gathered.sources.len() > named).then_some(named);
+    let index = gathered.index();
     let Gathered {
         sources,
-        objects,
         notes,
         errors,
         mut general_errors,
         skipped,
         facts,
         comments: comment_exemptions,
-    } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
-    let index = Index::new(objects);
+        ..
+    } = gathered;
     let file_paths: Vec<String> = if s.config.exemptions.iter().any(|e| e.path.is_some()) {
         sources
             .iter()
@@ -284,6 +341,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         baseline: baseline.as_ref(),
         live: None,
         file_paths: &file_paths,
+        context_files_from,
     };
     let written_baseline;
     if let Some(path) = &args.write_baseline {
@@ -320,6 +378,16 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         errors,
         general_errors,
     });
+    if context_files_from.is_some() {
+        // the files under the roots were context: the report is about the named ones
+        report.sources.truncate(named);
+        report.summary.files = named;
+        report.summary.objects = index
+            .objects()
+            .iter()
+            .filter(|o| o.source.file.is_some_and(|f| f < named))
+            .count();
+    }
     if !skipped.is_empty() {
         report
             .notes
@@ -362,22 +430,60 @@ struct Gathered {
     skipped: Vec<(String, String)>,
     facts: YamlFacts,
     comments: Vec<CommentExemption>,
+    /// Per source file: whether it holds its namespaces whole ([`holds_whole`]).
+    whole: Vec<bool>,
+    /// How many sources were named on the command line: the others were read under a
+    /// root, for context only.
+    named: usize,
 }
 
-/// Discovers, reads and parses the inputs in parallel (one task per file).
+/// Whether an input holds the namespaces of its objects whole
+/// (`Index::holds_namespace`): a file found in a directory named on the command line or
+/// under a root, a rendered chart or overlay, and standard input (what `helm template`
+/// or `kustomize build` print) do; a file named on its own (what a pre-commit hook
+/// passes) is only part of its namespaces, unless a root holds it.
+fn holds_whole(input: &Input, named: &[PathBuf], under_root: bool) -> bool {
+    under_root
+        || match input {
+            Input::File(p) => !named.contains(p),
+            Input::Stdin | Input::Chart(_) | Input::Kustomization(_) => true,
+        }
+}
+
+impl Gathered {
+    /// The index of the objects, with the namespaces the inputs hold whole declared.
+    fn index(&mut self) -> Index {
+        let mut index = Index::new(std::mem::take(&mut self.objects));
+        let whole = &self.whole;
+        index.hold_namespaces_of(|o| o.source.file.is_some_and(|f| whole[f]));
+        index
+    }
+}
+
+/// Discovers, reads and parses the inputs in parallel (one task per file): the paths
+/// named, then what the roots hold besides them (for context only: their problems are
+/// notes, and nothing else of them is reported).
 fn gather(
     paths: &[PathBuf],
+    roots: &[PathBuf],
     excludes: &[String],
     namespace: &str,
     keep_text: bool,
     render: &RenderOptions,
 ) -> Gathered {
-    let found = inputs::discover(paths, excludes);
+    let found = inputs::discover_with_roots(paths, roots, excludes);
+    let named = found.named;
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
         .enumerate()
         .map(|(i, input)| read_one(i, input, namespace, keep_text, render))
+        .collect();
+    let whole = found
+        .inputs
+        .iter()
+        .zip(&found.under_root)
+        .map(|(input, &under_root)| holds_whole(input, paths, under_root))
         .collect();
     let mut g = Gathered {
         sources: Vec::with_capacity(per_file.len()),
@@ -392,16 +498,45 @@ fn gather(
         skipped: found.skipped.clone(),
         facts: YamlFacts::default(),
         comments: Vec::new(),
+        whole,
+        named,
     };
-    for (src, loaded, comments) in per_file {
+    for (i, (src, loaded, comments)) in per_file.into_iter().enumerate() {
         g.sources.push(src);
         g.objects.extend(loaded.objects);
-        g.notes.extend(loaded.notes);
-        g.errors.extend(loaded.errors);
         g.facts.merge(loaded.facts);
         g.comments.extend(comments);
+        if i < named {
+            g.notes.extend(loaded.notes);
+            g.errors.extend(loaded.errors);
+        } else {
+            // a file under a root that is not named: what it could not give is said
+            // once, as a note; its other notes are about a file the run does not report
+            for e in loaded.errors {
+                let at = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+                    (Some(l), None) => format!(" at line {l}"),
+                    _ => String::new(),
+                };
+                g.notes.push(Note {
+                    file: e.file,
+                    line: None,
+                    message: format!(
+                        "read for context only (under a root), and not all of it could be read{at}: {}; what it holds is missing from the context",
+                        e.message
+                    ),
+                });
+            }
+        }
     }
-    if found.inputs.is_empty() && found.errors.is_empty() {
+    // problems walking a root are notes on the path: its files are context only
+    g.skipped.extend(found.root_errors.iter().map(|(p, m)| {
+        (
+            p.clone(),
+            format!("{m} (under a root, read for context only)"),
+        )
+    }));
+    if named == 0 && found.errors.is_empty() {
         g.notes.push(Note {
             file: 0,
             line: None,
@@ -418,7 +553,8 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         namespace: namespace.to_string(),
         ..RenderOptions::default()
     };
-    let g = gather(paths, excludes, namespace, false, &render);
+    let mut g = gather(paths, &[], excludes, namespace, false, &render);
+    let index = g.index();
     let mut errors = g.general_errors;
     for e in &g.errors {
         let at = match (e.line, e.column) {
@@ -430,7 +566,7 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         errors.push(format!("{path}{at}: {}", e.message));
     }
     LoadedInputs {
-        index: Index::new(g.objects),
+        index,
         sources: g.sources,
         errors,
     }

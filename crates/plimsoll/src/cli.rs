@@ -224,6 +224,15 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// A directory whose manifests are read for context only: every object under it is
+    /// indexed (so cross-object rules see the whole project, and its namespaces count
+    /// as held whole), but only what is located in the files named on the command line
+    /// is reported. For pre-commit: `plimsoll check --root . CHANGED_FILES...`.
+    /// Repeatable; added to the configuration's `root`. Files under a root that cannot
+    /// be read or parsed are noted, not errors.
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

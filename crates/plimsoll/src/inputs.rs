@@ -220,6 +220,13 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
 /// Bases, components and charts that an overlay among the inputs builds are checked
 /// through it, not once more on their own.
 fn drop_reached_through_overlays(inputs: &mut Vec<Input>) {
+    drop_reached_from(inputs, 0);
+}
+
+/// [`drop_reached_through_overlays`] for the inputs from position `from` on, with the
+/// overlays of every input: the charts and overlays under a root that an overlay
+/// named on the command line builds are not rendered a second time.
+fn drop_reached_from(inputs: &mut Vec<Input>, from: usize) {
     let overlays: Vec<&PathBuf> = inputs
         .iter()
         .filter_map(|i| match i {
@@ -234,13 +241,83 @@ fn drop_reached_through_overlays(inputs: &mut Vec<Input>) {
     for d in overlays {
         crate::render::reached_dirs(d, &mut reached);
     }
-    inputs.retain(|i| match i {
-        Input::Chart(d) | Input::Kustomization(d) => {
-            let c = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
-            !reached.contains(&c)
+    let mut at = 0;
+    inputs.retain(|i| {
+        at += 1;
+        match i {
+            Input::Chart(d) | Input::Kustomization(d) if at > from => {
+                let c = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
+                !reached.contains(&c)
+            }
+            _ => true,
         }
-        _ => true,
     });
+}
+
+/// The inputs of a run with roots (`check --root`): the inputs named on the command line
+/// first, then those found under the roots that are not named (read for context only).
+#[derive(Debug, Default)]
+pub struct WithRoots {
+    /// The named inputs, then the context inputs.
+    pub inputs: Vec<Input>,
+    /// How many of `inputs` were named.
+    pub named: usize,
+    /// Per input: found under a root (the named ones as well, when a root holds them).
+    pub under_root: Vec<bool>,
+    /// Problems with the named paths (errors of the run).
+    pub errors: Vec<(String, String)>,
+    /// Problems met while walking the roots (notes: they are context only).
+    pub root_errors: Vec<(String, String)>,
+    /// Files met while walking the named directories and not read.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Where an input is on disk, to recognise it under another name.
+fn identity(input: &Input) -> Option<PathBuf> {
+    match input {
+        Input::Stdin => None,
+        Input::File(p) | Input::Chart(p) | Input::Kustomization(p) => {
+            Some(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        }
+    }
+}
+
+/// Discovers the named paths, then the roots; an input both named and under a root is
+/// read once, as named.
+pub fn discover_with_roots(paths: &[PathBuf], roots: &[PathBuf], excludes: &[String]) -> WithRoots {
+    let named = discover(paths, excludes);
+    let mut out = WithRoots {
+        named: named.inputs.len(),
+        under_root: vec![false; named.inputs.len()],
+        inputs: named.inputs,
+        errors: named.errors,
+        skipped: named.skipped,
+        ..WithRoots::default()
+    };
+    if roots.is_empty() {
+        return out;
+    }
+    let context = discover(roots, excludes);
+    let known: std::collections::HashMap<PathBuf, usize> = out
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| Some((identity(input)?, i)))
+        .collect();
+    for input in context.inputs {
+        match identity(&input).and_then(|k| known.get(&k)) {
+            Some(&i) => out.under_root[i] = true,
+            None => {
+                out.inputs.push(input);
+                out.under_root.push(true);
+            }
+        }
+    }
+    // only inputs after the named ones are dropped, and all of those are under a root
+    drop_reached_from(&mut out.inputs, out.named);
+    out.under_root.truncate(out.inputs.len());
+    out.root_errors = context.errors;
+    out
 }
 
 /// Reads an input whole, refusing files larger than [`MAX_FILE_BYTES`].

@@ -1286,6 +1286,32 @@ fn the_pre_commit_hook_points_at_the_check_command() {
     assert_eq!(hooks[0]["entry"], "plimsoll check");
     let files = hooks[0]["files"].as_str().unwrap();
     assert!(files.contains("ya?ml") && files.contains("json"));
+    // run as pre-commit runs it, from the top of a repository: the entry's words after
+    // the program, the hook's arguments, then the changed files
+    let mut argv: Vec<String> = hooks[0]["entry"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    argv.extend(
+        hooks[0]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string()),
+    );
+    argv.extend(["api.yaml", "worker.yaml"].map(String::from));
+    argv.extend(["--format", "json"].map(String::from));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let out = run_in(&repo_root().join("examples/production"), &argv);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    // the changed files are judged with the namespace's other files as context
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["summary"]["files"], 2);
 }
 
 #[test]
@@ -1489,4 +1515,313 @@ fn quiet_statistics_score_and_help_headings() {
             .unwrap_or(help.len());
         assert!(f < next, "{flag} not under {heading}:\n{help}");
     }
+}
+
+/// A namespace `shop` spread over files, as a repository keeps it: the application, the
+/// namespace-wide policies and guard rails apart, and no Namespace object.
+const SHOP_API: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/api:1.0.0
+          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}
+";
+
+const SHOP_POLICIES: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+";
+
+const SHOP_GUARD_RAILS: &str = "apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: shop}
+spec:
+  limits: [{type: Container, defaultRequest: {cpu: 100m, memory: 128Mi}}]
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute, namespace: shop}
+spec:
+  hard: {requests.cpu: \"4\"}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: api, namespace: shop}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: api}}
+";
+
+const SHOP_NAMESPACE: &str = "apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+";
+
+/// The rules that conclude that a namespace, or a workload in it, lacks something.
+const COMPLETENESS: &str = "NET001,NET002,RES009,RES010,AVL002";
+
+/// `(code, file)` of each finding, sorted.
+fn code_files(v: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["location"]["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The codes of the not-evaluated entries, sorted.
+fn not_evaluated_codes(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v["notEvaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn namespace_completeness_is_judged_only_where_the_input_holds_the_namespace() {
+    let d = dir_with(&[
+        ("k8s/api.yaml", SHOP_API.as_bytes()),
+        ("k8s/network-policies.yaml", SHOP_POLICIES.as_bytes()),
+        ("k8s/guard-rails.yaml", SHOP_GUARD_RAILS.as_bytes()),
+        ("bare/api.yaml", SHOP_API.as_bytes()),
+        ("namespace.yaml", SHOP_NAMESPACE.as_bytes()),
+    ]);
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--select", COMPLETENESS, "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run_in(d.path(), &all);
+        let v = json(&out);
+        assert_valid_report(&v);
+        (out.status.code(), v)
+    };
+    let all_five = |file: &str| -> Vec<(String, String)> {
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+            .iter()
+            .map(|c| (c.to_string(), file.to_string()))
+            .collect()
+    };
+
+    // one file named on its own (what a pre-commit hook runs): its namespace's policies,
+    // LimitRange, quota and budgets may be in other files, so nothing is concluded
+    let (code, v) = check(&["k8s/api.yaml"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(code_files(&v), [], "{v:#}");
+    assert_eq!(
+        not_evaluated_codes(&v),
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+    );
+    for n in v["notEvaluated"].as_array().unwrap() {
+        assert_eq!(n["object"]["name"], "api");
+        let reason = n["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("namespace `shop`") && reason.contains("is unknown"),
+            "{reason}"
+        );
+    }
+
+    // the directory holds the namespace: everything it needs is found there
+    let (code, v) = check(&["k8s"]);
+    assert_eq!((code, code_files(&v)), (Some(0), vec![]), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+
+    // a directory without them: the namespace lacks them, without a Namespace object
+    let (code, v) = check(&["bare"]);
+    assert_eq!(code, Some(0), "warnings and infos only");
+    assert_eq!(code_files(&v), all_five("bare/api.yaml"), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+
+    // standard input is what a renderer prints: held as well
+    let out = run_stdin(
+        d.path(),
+        &["check", "-", "--select", COMPLETENESS, "--format", "json"],
+        SHOP_API.as_bytes(),
+    );
+    assert_eq!(code_files(&json(&out)), all_five("<stdin>"));
+
+    // the Namespace object makes the namespace judged: who ships the namespace ships
+    // what it needs
+    let (_, v) = check(&["k8s/api.yaml", "namespace.yaml"]);
+    let mut want = vec![("AVL002".to_string(), "k8s/api.yaml".to_string())];
+    for c in ["NET001", "NET002", "RES009", "RES010"] {
+        want.push((c.to_string(), "namespace.yaml".to_string()));
+    }
+    want.sort();
+    assert_eq!(code_files(&v), want, "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+}
+
+const SHOP_WORKER: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  namespace: shop
+spec:
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+        - name: worker
+          image: registry.example.com/worker:1.0.0
+";
+
+#[test]
+fn roots_give_context_and_only_the_named_files_are_reported() {
+    let d = dir_with(&[
+        ("k8s/api.yaml", SHOP_API.as_bytes()),
+        ("k8s/network-policies.yaml", SHOP_POLICIES.as_bytes()),
+        ("k8s/guard-rails.yaml", SHOP_GUARD_RAILS.as_bytes()),
+        ("k8s/worker.yaml", SHOP_WORKER.as_bytes()),
+        ("k8s/broken.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n"),
+        (
+            "k8s/annotated.yaml",
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  namespace: shop\n  annotations: {plimsoll.dev/ignore: \"NET001 -- not a workload\"}\n",
+        ),
+        ("bare/api.yaml", SHOP_API.as_bytes()),
+    ]);
+    let select = format!("{COMPLETENESS},RES003,META004");
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--select", select.as_str(), "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run_in(d.path(), &all);
+        let v = json(&out);
+        assert_valid_report(&v);
+        (out.status.code(), v)
+    };
+
+    // the file a pre-commit hook names, with its project as context: the namespace's
+    // policies, guard rails and budget are found; the worker's missing memory limit
+    // (in a file not named) and the broken file do not fail the run
+    let (code, v) = check(&["k8s/api.yaml", "--root", "k8s"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(code_files(&v), [], "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["errors"], Value::Array(vec![]));
+    // an unused exemption in a file not named is that file's business
+    assert_eq!(v["unusedExemptions"], Value::Array(vec![]), "{v:#}");
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["summary"]["objects"], 1);
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes.len() == 1
+            && notes[0]["file"] == "k8s/broken.yaml"
+            && notes[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("read for context only"),
+        "{notes:#?}"
+    );
+
+    // a named file under a root is read once (no duplicate object), and reported
+    let (code, v) = check(&["k8s/api.yaml", "k8s/worker.yaml", "--root", "k8s"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        code_files(&v),
+        [("RES003".to_string(), "k8s/worker.yaml".to_string())],
+        "{v:#}"
+    );
+    assert_eq!(v["summary"]["files"], 2);
+
+    // a root that lacks them: the correct verdicts, on the named file only
+    let (_, v) = check(&["bare/api.yaml", "--root", "bare"]);
+    assert_eq!(
+        code_files(&v),
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+            .iter()
+            .map(|c| (c.to_string(), "bare/api.yaml".to_string()))
+            .collect::<Vec<_>>()
+    );
+
+    // a root must be a directory
+    let (code, _) = (
+        run_in(d.path(), &["check", "k8s/api.yaml", "--root", "nowhere"])
+            .status
+            .code(),
+        (),
+    );
+    assert_eq!(code, Some(2));
+
+    // `root:` in the configuration, relative to the configuration file, found upward
+    // from the named file
+    std::fs::write(d.path().join(".plimsoll.yaml"), "root: [k8s]\n").unwrap();
+    let sub = d.path().join("elsewhere");
+    std::fs::create_dir(&sub).unwrap();
+    let out = run_in(
+        &sub,
+        &[
+            "check",
+            "../k8s/api.yaml",
+            "--select",
+            select.as_str(),
+            "--format",
+            "json",
+        ],
+    );
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(code_files(&v), [], "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    std::fs::write(d.path().join(".plimsoll.yaml"), "root: [missing]\n").unwrap();
+    let out = run_in(d.path(), &["check", "k8s/api.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("root `missing`"));
+}
+
+#[test]
+fn one_file_of_the_production_example_with_its_directory_as_root() {
+    let root = repo_root();
+    let api = "examples/production/api.yaml";
+    // alone: no verdict on what the namespace lacks, but a note that it was not judged
+    let v = json(&run_in(&root, &["check", api, "--format", "json"]));
+    let found = codes(&v);
+    for code in ["NET001", "NET002", "RES009", "RES010"] {
+        assert!(!found.iter().any(|c| c == code), "{found:?}");
+    }
+    let ne = not_evaluated_codes(&v);
+    assert!(
+        ne.contains(&"NET001".to_string()) && ne.contains(&"RES009".to_string()),
+        "{ne:?}"
+    );
+    // with the directory as root: judged, and clean, as the whole example is
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            api,
+            "--root",
+            "examples/production",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_valid_report(&v);
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["summary"]["files"], 1);
 }

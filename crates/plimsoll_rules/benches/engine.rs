@@ -61,6 +61,7 @@ fn stages(c: &mut Criterion) {
                     baseline: None,
                     live: None,
                     file_paths: &[],
+                    context_files_from: None,
                 },
             ))
         })

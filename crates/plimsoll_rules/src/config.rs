@@ -112,6 +112,9 @@ pub struct Config {
     pub namespace: Option<String>,
     /// Paths (gitignore-style globs) never read.
     pub exclude: Vec<String>,
+    /// Directories, relative to the configuration file, whose manifests `check` reads
+    /// for cross-object context only (`--root` adds to them).
+    pub root: Vec<String>,
     pub settings: Settings,
     pub exemptions: Vec<ConfigExemption>,
 }

@@ -70,6 +70,7 @@ fn check_target(data: &[u8]) {
             baseline: None,
             live: None,
             file_paths: &[],
+            context_files_from: None,
         },
     );
     for f in &outcome.findings {
