@@ -412,7 +412,7 @@ pub struct RunArgs {
 
     /// Most findings in the report. Past it, the first ones in report order (by file
     /// and line) are listed and the run ends with an error (exit 2) that counts the
-    /// others: a report cut short is never a pass. [default: 100000]
+    /// others: a report cut short is never a pass. [default: 1000000]
     #[arg(long, value_name = "N", value_parser = count_arg, help_heading = "Limits")]
     pub max_findings: Option<usize>,
 }

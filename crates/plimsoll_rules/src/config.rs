@@ -73,7 +73,7 @@ pub struct Config {
 /// Largest input file (or standard input) read, by default.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
 /// Most findings listed in one report, by default.
-pub const DEFAULT_MAX_FINDINGS: usize = 100_000;
+pub const DEFAULT_MAX_FINDINGS: usize = 1_000_000;
 
 /// The `limits:` mapping: what one input may cost. Each key is the name of the
 /// command-line flag that overrides it (`max-depth` and `--max-depth`); an absent key
