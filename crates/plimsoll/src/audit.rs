@@ -244,6 +244,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
 
     report.notes.extend(notes);
     report.finish();
+    crate::check::limit_findings(&mut report, s.max_findings);
     let not_evaluated = !report.not_evaluated.is_empty();
     let inputs = vec![cluster.clone()];
     let code = emit(&report, &formats, &args.run, &s, not_evaluated, &inputs);

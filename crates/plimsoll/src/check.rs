@@ -9,13 +9,14 @@ use plimsoll_report::{
     HtmlOptions, NoteOut, Report, RunResult, SourceFile, TextOptions, render_github, render_html,
     render_junit, render_sarif, render_text,
 };
-use plimsoll_rules::config::{Config, FailOn};
+use plimsoll_rules::config::{Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_FINDINGS, FailOn};
 use plimsoll_rules::engine::{self, Baseline, BaselineEntry, CommentExemption, Run};
-use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text, salvage};
+use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text_with, salvage};
 use plimsoll_rules::select;
+use plimsoll_yaml::Limits;
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, ColorArg, FailOnArg, RenderMode, RunArgs};
+use crate::cli::{CheckArgs, ColorArg, FailOnArg, LimitArgs, RenderMode, RunArgs};
 use crate::comments;
 use crate::inputs::{self, Input};
 use crate::render::{self, RenderOptions};
@@ -93,6 +94,75 @@ pub(crate) struct Settings {
     pub(crate) fail_on: FailOn,
     /// The configuration file read, if any.
     pub(crate) config_path: Option<PathBuf>,
+    /// `--max-findings`, else the configuration's, else the default.
+    pub(crate) max_findings: usize,
+}
+
+/// What one input may cost: the `--max-*` flags over the configuration's `limits:`
+/// over the defaults.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InputLimits {
+    pub(crate) file_bytes: u64,
+    pub(crate) yaml: Limits,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            file_bytes: DEFAULT_MAX_FILE_SIZE,
+            yaml: Limits::default(),
+        }
+    }
+}
+
+pub(crate) fn input_limits(args: &LimitArgs, config: &Config) -> InputLimits {
+    let c = &config.limits;
+    let mut yaml = Limits::default();
+    let bytes = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    if let Some(v) = args.max_depth.or(c.max_depth.map(|n| n.0)) {
+        yaml.max_depth = v;
+    }
+    if let Some(v) = args.max_alias_nodes.or(c.max_alias_nodes.map(|n| n.0)) {
+        yaml.max_alias_nodes = v;
+        yaml.max_anchored_nodes = v.saturating_mul(10);
+    }
+    if let Some(v) = args.max_alias_bytes.or(c.max_alias_bytes.map(|n| n.0)) {
+        yaml.max_alias_bytes = bytes(v);
+    }
+    if let Some(v) = args.max_documents.or(c.max_documents.map(|n| n.0)) {
+        yaml.max_documents = v;
+    }
+    if let Some(v) = args.max_document_size.or(c.max_document_size.map(|n| n.0)) {
+        yaml.max_document_bytes = bytes(v);
+    }
+    InputLimits {
+        file_bytes: args
+            .max_file_size
+            .or(c.max_file_size.map(|n| n.0))
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        yaml,
+    }
+}
+
+/// Lists at most `max` findings: past it, the first ones in report order are kept and
+/// an error counts the others, so that a report cut short always exits 2.
+pub(crate) fn limit_findings(report: &mut Report, max: usize) {
+    let total = report.findings.len();
+    let dropped = report.truncate_findings(max);
+    if dropped > 0 {
+        report.errors.push(plimsoll_report::ErrorOut {
+            file: None,
+            line: None,
+            column: None,
+            message: format!(
+                "{total} findings, more than the limit of {max}: the first {max} (in report order) are listed and {dropped} are left out; raise it with --max-findings"
+            ),
+        });
+        report
+            .errors
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        report.summary.errors = report.errors.len();
+    }
 }
 
 /// The settings of a run: configuration file, versions, namespace, fail-on.
@@ -147,6 +217,10 @@ pub(crate) fn settings(
         Some(FailOnArg::Never) => FailOn::Never,
         None => config.fail_on.unwrap_or(FailOn::Error),
     };
+    let max_findings = args
+        .max_findings
+        .or(config.limits.max_findings.map(|n| n.0))
+        .unwrap_or(DEFAULT_MAX_FINDINGS);
     Ok(Settings {
         config,
         config_dir,
@@ -155,6 +229,7 @@ pub(crate) fn settings(
         namespace,
         fail_on,
         config_path,
+        max_findings,
     })
 }
 
@@ -307,6 +382,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         &s.namespace,
         keep_text,
         &render,
+        &input_limits(&args.limits, &s.config),
     );
     let named = gathered.named;
     let context_files_from = (gathered.sources.len() > named).then_some(named);
@@ -388,6 +464,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .filter(|o| o.source.file.is_some_and(|f| f < named))
             .count();
     }
+    limit_findings(&mut report, s.max_findings);
     if !skipped.is_empty() {
         report
             .notes
@@ -470,6 +547,7 @@ fn gather(
     namespace: &str,
     keep_text: bool,
     render: &RenderOptions,
+    limits: &InputLimits,
 ) -> Gathered {
     let found = inputs::discover_with_roots(paths, roots, excludes);
     let named = found.named;
@@ -477,7 +555,7 @@ fn gather(
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, namespace, keep_text, render))
+        .map(|(i, input)| read_one(i, input, namespace, keep_text, render, limits))
         .collect();
     let whole = found
         .inputs
@@ -553,7 +631,15 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         namespace: namespace.to_string(),
         ..RenderOptions::default()
     };
-    let mut g = gather(paths, &[], excludes, namespace, false, &render);
+    let mut g = gather(
+        paths,
+        &[],
+        excludes,
+        namespace,
+        false,
+        &render,
+        &InputLimits::default(),
+    );
     let index = g.index();
     let mut errors = g.general_errors;
     for e in &g.errors {
@@ -578,6 +664,7 @@ fn read_one(
     namespace: &str,
     keep_text: bool,
     render: &RenderOptions,
+    limits: &InputLimits,
 ) -> (SourceFile, Loaded, Vec<CommentExemption>) {
     let path = input.display();
     let fail = |line: Option<u32>, column: Option<u32>, message: String| {
@@ -626,7 +713,7 @@ fn read_one(
                 Err(e) => return fail(None, None, e),
             }
         }
-        Input::Stdin => match inputs::read(input) {
+        Input::Stdin => match inputs::read(input, limits.file_bytes) {
             // `helm template ... | plimsoll check -`: mapped to the templates as a
             // chart directory is
             Ok(b) => match std::str::from_utf8(&b)
@@ -645,7 +732,7 @@ fn read_one(
             },
             Err(e) => return fail(None, None, e),
         },
-        _ => match inputs::read(input) {
+        _ => match inputs::read(input, limits.file_bytes) {
             Ok(b) => (None, b),
             Err(e) => return fail(None, None, e),
         },
@@ -670,7 +757,7 @@ fn read_one(
     };
     let normalized = plimsoll_rules::input::normalize_line_breaks(text);
     let text: &str = &normalized;
-    let mut loaded = load_text(i, text, namespace);
+    let mut loaded = load_text_with(i, text, namespace, limits.yaml);
     loaded.errors.extend(bad_documents);
     let comments = if text.contains("plimsoll:") {
         comments::scan(i, text)

@@ -241,11 +241,72 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
+    // before the flattened groups with a heading of their own, which would take its
+    // flags under their heading
+    #[command(flatten)]
+    pub run: RunArgs,
+
     #[command(flatten)]
     pub render: RenderArgs,
 
     #[command(flatten)]
-    pub run: RunArgs,
+    pub limits: LimitArgs,
+}
+
+/// A size on the command line: bytes, or a number with KiB, MiB or GiB.
+fn size_arg(s: &str) -> Result<u64, String> {
+    match plimsoll_rules::config::parse_size(s)? {
+        0 => Err("a limit must be at least 1 byte".into()),
+        n => Ok(n),
+    }
+}
+
+/// A limit's count on the command line: at least 1.
+fn count_arg(s: &str) -> Result<usize, String> {
+    match s.replace('_', "").parse::<usize>() {
+        Ok(0) => Err("a limit must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{s}`: {e}")),
+    }
+}
+
+/// What one input may cost. Each limit is also a key of the `limits:` mapping of
+/// `.plimsoll.yaml` (`max-depth: 64`); the flag wins. An input that exceeds one is an
+/// error (exit 2) naming the file, the line and the flag, and the other documents and
+/// files are still checked.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Largest input file (or standard input) read: bytes, or with KiB, MiB or GiB. A
+    /// larger file is refused before it is read. [default: 256MiB]
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_file_size: Option<u64>,
+
+    /// Largest YAML document read (the text from one `---` to the next). A larger
+    /// document is not parsed; the documents around it are. [default: 64MiB]
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_document_size: Option<u64>,
+
+    /// Most documents read from one file; those after it are not read. [default:
+    /// 100000]
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub max_documents: Option<usize>,
+
+    /// Deepest nesting of mappings and sequences in a document. Flow collections
+    /// (`[ ]`, `{ }`) nest at most 255 levels whatever this says. [default: 256]
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub max_depth: Option<usize>,
+
+    /// Most nodes that aliases (`*name`) may add to one document, which stops a YAML
+    /// "billion laughs" bomb; anchors (`&name`) may hold ten times as many. [default:
+    /// 100000]
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub max_alias_nodes: Option<usize>,
+
+    /// Most bytes of text that aliases may add to one document (one large scalar
+    /// aliased many times). [default: 32MiB]
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_alias_bytes: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -412,6 +473,12 @@ pub struct RunArgs {
     /// they are counted on one line).
     #[arg(long, help_heading = "Output")]
     pub show_not_evaluated: bool,
+
+    /// Most findings in the report. Past it, the first ones in report order (by file
+    /// and line) are listed and the run ends with an error (exit 2) that counts the
+    /// others: a report cut short is never a pass. [default: 1000000]
+    #[arg(long, value_name = "N", value_parser = count_arg, help_heading = "Limits")]
+    pub max_findings: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

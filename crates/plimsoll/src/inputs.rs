@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
-
-/// Largest file read. Kubernetes stores objects of at most ~1.5 MiB; a manifest file
-/// beyond this is not something to load whole.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+use plimsoll_yaml::format_size;
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -320,17 +317,25 @@ pub fn discover_with_roots(paths: &[PathBuf], roots: &[PathBuf], excludes: &[Str
     out
 }
 
-/// Reads an input whole, refusing files larger than [`MAX_FILE_BYTES`].
-pub fn read(input: &Input) -> Result<Vec<u8>, String> {
+/// Reads an input whole, refusing one larger than `max_bytes` (`--max-file-size`): a
+/// regular file by its size, before reading anything, and a stream (stdin, a pipe)
+/// after `max_bytes` bytes.
+pub fn read(input: &Input, max_bytes: u64) -> Result<Vec<u8>, String> {
+    let too_large = |what: &str| {
+        format!(
+            "{what} larger than the {} limit; not read; raise it with --max-file-size",
+            format_size(max_bytes)
+        )
+    };
     match input {
         Input::Stdin => {
             let mut buf = Vec::new();
             std::io::stdin()
-                .take(MAX_FILE_BYTES + 1)
+                .take(max_bytes.saturating_add(1))
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read stdin: {e}"))?;
-            if buf.len() as u64 > MAX_FILE_BYTES {
-                return Err(format!("input larger than {} MiB", MAX_FILE_BYTES >> 20));
+            if buf.len() as u64 > max_bytes {
+                return Err(too_large("standard input is"));
             }
             Ok(buf)
         }
@@ -340,24 +345,17 @@ pub fn read(input: &Input) -> Result<Vec<u8>, String> {
         Input::File(p) => {
             let f = std::fs::File::open(p).map_err(|e| format!("cannot read: {e}"))?;
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            if len > MAX_FILE_BYTES {
-                return Err(format!(
-                    "file is {} MiB, larger than the {} MiB limit",
-                    len >> 20,
-                    MAX_FILE_BYTES >> 20
-                ));
+            if len > max_bytes {
+                return Err(too_large(&format!("the file is {},", format_size(len))));
             }
             let mut buf = Vec::with_capacity(len as usize);
             // the length may be zero or wrong (a pipe, a device, a growing file): the read
             // is bounded as well
-            f.take(MAX_FILE_BYTES + 1)
+            f.take(max_bytes.saturating_add(1))
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read: {e}"))?;
-            if buf.len() as u64 > MAX_FILE_BYTES {
-                return Err(format!(
-                    "input larger than the {} MiB limit",
-                    MAX_FILE_BYTES >> 20
-                ));
+            if buf.len() as u64 > max_bytes {
+                return Err(too_large("the input is"));
             }
             Ok(buf)
         }

@@ -216,20 +216,38 @@ fn hostile_inputs_are_errors_with_bounded_cost() {
     }
     let deep = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}{}\n",
-        "[".repeat(10_000),
-        "]".repeat(10_000)
+        "[".repeat(100_000),
+        "]".repeat(100_000)
     );
+    // 100k levels of block sequences, on one line
+    let deep_block = format!("{}x\n", "- ".repeat(100_000));
     let mut binary = b"apiVersion: v1\n".to_vec();
     binary.extend_from_slice(&[0, 159, 146, 150, 0]);
     let mut latin1 = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {k: \"".to_vec();
     latin1.extend_from_slice(&[0xE9, b'"', b'}', b'\n']);
+    // bytes of a simple generator: garbage, reproducible
+    let mut x: u32 = 1;
+    let garbage: Vec<u8> = (0..256 << 10)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 16) as u8
+        })
+        .collect();
     let d = dir_with(&[
         ("a-bomb.yaml", bomb.as_bytes()),
         ("b-deep.yaml", deep.as_bytes()),
+        ("b-deep-block.yaml", deep_block.as_bytes()),
         ("c-binary.yaml", &binary),
+        ("c-garbage.yaml", &garbage),
         ("d-latin1.yaml", &latin1),
         ("e-good.yaml", NO_LIMIT.as_bytes()),
     ]);
+    // 1 GiB without the disk space: a sparse file, refused by its size before a byte
+    // of it is read
+    std::fs::File::create(d.path().join("f-huge.yaml"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
     let start = Instant::now();
     let out = run_in(
         d.path(),
@@ -255,14 +273,233 @@ fn hostile_inputs_are_errors_with_bounded_cost() {
             .to_string()
     };
     assert!(msg("a-bomb.yaml").contains("YAML bomb"));
+    assert!(msg("a-bomb.yaml").ends_with("raise it with --max-alias-nodes"));
     assert!(msg("b-deep.yaml").contains("nesting too deep"));
+    assert!(msg("b-deep.yaml").contains("at most 255 levels"));
+    assert_eq!(
+        msg("b-deep-block.yaml"),
+        "nesting too deep (more than 256 levels); no Kubernetes object is this deep; raise it with --max-depth"
+    );
     assert!(msg("c-binary.yaml").contains("NUL byte"));
+    assert!(
+        msg("c-garbage.yaml").contains("invalid UTF-8"),
+        "{}",
+        msg("c-garbage.yaml")
+    );
     assert!(msg("d-latin1.yaml").contains("UTF-8"));
+    assert_eq!(
+        msg("f-huge.yaml"),
+        "the file is 1 GiB, larger than the 256 MiB limit; not read; raise it with --max-file-size"
+    );
     let latin = errors
         .iter()
         .find(|e| e["file"] == "d-latin1.yaml")
         .unwrap();
     assert_eq!(latin["line"], 4);
+}
+
+/// A ConfigMap whose data holds `payload` (a YAML flow value or scalar).
+fn config_map(name: &str, payload: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata:\n  a: {payload}\n")
+}
+
+/// Runs `check` on a directory holding `good.yaml` (one RES003 finding) and `name` with
+/// `body`, with `extra` flags; returns the exit code, the report, and the errors about
+/// `name`.
+fn check_beside_good(name: &str, body: &[u8], extra: &[&str]) -> (Option<i32>, Value, Vec<Value>) {
+    let d = dir_with(&[("good.yaml", NO_LIMIT.as_bytes()), (name, body)]);
+    let mut args = vec!["check", ".", "--select", "RES003", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run_in(d.path(), &args);
+    let v = json(&out);
+    assert_valid_report(&v);
+    let errors = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["file"] == name)
+        .cloned()
+        .collect();
+    (out.status.code(), v, errors)
+}
+
+#[test]
+fn each_limit_is_an_error_naming_file_line_and_flag_and_the_rest_is_checked() {
+    let bomb = {
+        let mut y = String::from(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a0: &a0 [x, x, x]\n",
+        );
+        y.push_str("  a1: [*a0, *a0, *a0]\n");
+        y
+    };
+    let big_scalar = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata:\n  a: &a \"{}\"\n  b: *a\n  c: *a\n",
+        "x".repeat(600)
+    );
+    let three_docs = format!(
+        "{}---\n{}---\n{NO_LIMIT}",
+        config_map("one", "x"),
+        config_map("two", "x")
+    );
+    let large_doc = format!(
+        "{}---\n{NO_LIMIT}",
+        config_map("large", &format!("\"{}\"", "x".repeat(2_000)))
+    );
+    let deep = config_map("deep", &format!("{}x{}", "[".repeat(12), "]".repeat(12)));
+    // (flag, value that the file exceeds, value it fits, file, line of the error,
+    // findings in the file itself once it fits)
+    type Case<'a> = (&'a str, &'a str, &'a str, String, Option<u64>, usize);
+    let cases: Vec<Case> = vec![
+        (
+            "--max-file-size",
+            "1KiB",
+            "1MiB",
+            large_doc.clone(),
+            None,
+            1,
+        ),
+        ("--max-document-size", "1KiB", "4KiB", large_doc, Some(1), 1),
+        ("--max-documents", "2", "3", three_docs, Some(12), 1),
+        ("--max-depth", "8", "16", deep, Some(5), 0),
+        ("--max-alias-nodes", "10", "20", bomb, Some(6), 0),
+        ("--max-alias-bytes", "1KiB", "2KiB", big_scalar, Some(7), 0),
+    ];
+    for (flag, low, high, body, line, own) in cases {
+        let (code, v, errors) = check_beside_good("limited.yaml", body.as_bytes(), &[flag, low]);
+        assert_eq!(code, Some(2), "{flag} {low}: {v:#}");
+        assert_eq!(errors.len(), 1, "{flag} {low}: {v:#}");
+        let e = &errors[0];
+        assert_eq!(e["line"].as_u64(), line, "{flag}: {e}");
+        let message = e["message"].as_str().unwrap();
+        assert!(
+            message.ends_with(&format!("raise it with {flag}")),
+            "{flag}: {message}"
+        );
+        let in_good = |v: &Value| {
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["location"]["file"] == "good.yaml")
+                .count()
+        };
+        assert_eq!(in_good(&v), 1, "{flag}: the other file is still checked");
+        let (code, v, errors) = check_beside_good("limited.yaml", body.as_bytes(), &[flag, high]);
+        assert!(errors.is_empty(), "{flag} {high}: {errors:?}");
+        assert_eq!(code, Some(1), "{flag} {high}");
+        assert_eq!(v["summary"]["findings"], 1 + own as u64, "{flag} {high}");
+    }
+    println!("{}", message_of_depth());
+}
+
+/// The text report of a limit: file, line and column, and the flag.
+fn message_of_depth() -> String {
+    let deep = config_map("deep", &format!("{}x{}", "[".repeat(12), "]".repeat(12)));
+    let d = dir_with(&[("deep.yaml", deep.as_bytes())]);
+    let out = run_in(d.path(), &["check", ".", "--max-depth", "8"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "deep.yaml:5:12: nesting too deep (more than 8 levels); no Kubernetes object is this deep; raise it with --max-depth"
+        ),
+        "{text}"
+    );
+    text
+}
+
+#[test]
+fn limits_come_from_the_configuration_and_the_flags_win() {
+    let deep = config_map("deep", &format!("{}x{}", "[".repeat(12), "]".repeat(12)));
+    let d = dir_with(&[
+        ("good.yaml", NO_LIMIT.as_bytes()),
+        ("deep.yaml", deep.as_bytes()),
+        (
+            ".plimsoll.yaml",
+            b"limits:\n  max-depth: 8\n  max-findings: 5\n",
+        ),
+    ]);
+    let args = ["check", ".", "--select", "RES003", "--format", "json"];
+    let out = run_in(d.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 8 levels"),
+        "{v:#}"
+    );
+    let out = run_in(d.path(), &[&args[..], &["--max-depth", "100"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{:#}", json(&out));
+    // an invalid limit in the configuration is said, with its line
+    std::fs::write(
+        d.path().join(".plimsoll.yaml"),
+        "limits:\n  max-file-size: 10MB\n",
+    )
+    .unwrap();
+    let out = run_in(d.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("KiB, MiB or GiB"), "{err}");
+    // and on the command line
+    let out = run_in(d.path(), &["check", ".", "--no-config", "--max-depth", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+}
+
+#[test]
+fn findings_past_the_limit_are_counted_and_never_a_pass() {
+    let d = dir_with(&[
+        ("a.yaml", NO_LIMIT.as_bytes()),
+        ("b.yaml", NO_LIMIT.as_bytes()),
+        ("c.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let args = ["check", ".", "--select", "RES003", "--format", "json"];
+    let out = run_in(d.path(), &[&args[..], &["--max-findings", "2"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_valid_report(&v);
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["a.yaml", "b.yaml"], "the first in report order");
+    assert_eq!(v["summary"]["findings"], 2);
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(
+        v["errors"][0]["message"],
+        "3 findings, more than the limit of 2: the first 2 (in report order) are listed and 1 are left out; raise it with --max-findings"
+    );
+    assert!(v["errors"][0].get("file").is_none());
+    // with --fail-on never too: a report cut short is an error, not a pass
+    let out = run_in(
+        d.path(),
+        &[&args[..], &["--max-findings", "2", "--fail-on", "never"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = run_in(d.path(), &[&args[..], &["--max-findings", "3"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["summary"]["errors"], 0);
+}
+
+#[test]
+fn standard_input_over_the_size_limit_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_stdin(
+        d.path(),
+        &["check", "-", "--format", "json", "--max-file-size", "100"],
+        NO_LIMIT.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_eq!(v["errors"][0]["file"], "<stdin>");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "standard input is larger than the 100 bytes limit; not read; raise it with --max-file-size"
+    );
 }
 
 /// n Deployments whose pods share one label, and n of each object that selects that

@@ -630,6 +630,22 @@ impl Report {
         self.summary.errors = self.errors.len();
     }
 
+    /// Keeps the first `max` findings (in report order) and recounts the summary;
+    /// returns how many were left out.
+    pub fn truncate_findings(&mut self, max: usize) -> usize {
+        let dropped = self.findings.len().saturating_sub(max);
+        if dropped > 0 {
+            self.findings.truncate(max);
+            self.findings.shrink_to_fit();
+            let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+            self.summary.findings = self.findings.len();
+            self.summary.error = count(Severity::Error);
+            self.summary.warning = count(Severity::Warning);
+            self.summary.info = count(Severity::Info);
+        }
+        dropped
+    }
+
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("report serializes");
         s.push('\n');
