@@ -395,8 +395,30 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         skipped,
         facts,
         comments: comment_exemptions,
+        empty_dirs,
         ..
     } = gathered;
+    if !args.allow_empty {
+        // a job pointed at a renamed or emptied directory must not pass on nothing
+        general_errors.extend(empty_dirs.iter().map(|d| {
+            format!("{d}: no .yaml, .yml or .json file, chart or overlay in this directory; pass --allow-empty if that is expected")
+        }));
+        let named_objects = index
+            .objects()
+            .iter()
+            .filter(|o| o.source.file.is_some_and(|f| f < named))
+            .count();
+        if named_objects == 0
+            && empty_dirs.is_empty()
+            && errors.is_empty()
+            && general_errors.is_empty()
+        {
+            general_errors.push(format!(
+                "no Kubernetes object in the input ({named} file{} read, none with a document that has `apiVersion` and `kind`); pass --allow-empty if that is expected",
+                if named == 1 { "" } else { "s" }
+            ));
+        }
+    }
     let file_paths: Vec<String> = if s.config.exemptions.iter().any(|e| e.path.is_some()) {
         sources
             .iter()
@@ -509,6 +531,8 @@ struct Gathered {
     comments: Vec<CommentExemption>,
     /// Per source file: whether it holds its namespaces whole ([`holds_whole`]).
     whole: Vec<bool>,
+    /// Directories named on the command line that hold no manifest file.
+    empty_dirs: Vec<String>,
     /// How many sources were named on the command line: the others were read under a
     /// root, for context only.
     named: usize,
@@ -578,6 +602,7 @@ fn gather(
         comments: Vec::new(),
         whole,
         named,
+        empty_dirs: found.empty_dirs.clone(),
     };
     for (i, (src, loaded, comments)) in per_file.into_iter().enumerate() {
         g.sources.push(src);
@@ -614,7 +639,7 @@ fn gather(
             format!("{m} (under a root, read for context only)"),
         )
     }));
-    if named == 0 && found.errors.is_empty() {
+    if named == 0 && found.errors.is_empty() && found.empty_dirs.is_empty() {
         g.notes.push(Note {
             file: 0,
             line: None,

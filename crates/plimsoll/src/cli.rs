@@ -233,6 +233,12 @@ pub struct CheckArgs {
     #[arg(long = "root", value_name = "DIR")]
     pub roots: Vec<PathBuf>,
 
+    /// Exit as usual when the input holds no Kubernetes object, or a directory named
+    /// holds no manifest file. Without it either is an error (exit 2): a CI job pointed
+    /// at a renamed directory, or fed an empty `helm template`, must not pass on nothing.
+    #[arg(long, help_heading = "Exit code")]
+    pub allow_empty: bool,
+
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

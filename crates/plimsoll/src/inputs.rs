@@ -52,6 +52,8 @@ pub struct Discovered {
     pub errors: Vec<(String, String)>,
     /// Files met while walking a directory and not read: (path, message).
     pub skipped: Vec<(String, String)>,
+    /// Directories named that hold no .yaml, .yml or .json file, chart or overlay.
+    pub empty_dirs: Vec<String>,
 }
 
 /// Whether an entry met while walking `root` is read, and if not, why. Only regular files
@@ -207,6 +209,9 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
                 }
             }
         }
+        if found.is_empty() {
+            out.empty_dirs.push(path.to_string_lossy().to_string());
+        }
         out.inputs.extend(found);
     }
     out.inputs.dedup();
@@ -267,6 +272,8 @@ pub struct WithRoots {
     pub root_errors: Vec<(String, String)>,
     /// Files met while walking the named directories and not read.
     pub skipped: Vec<(String, String)>,
+    /// Named directories that hold no manifest file, chart or overlay.
+    pub empty_dirs: Vec<String>,
 }
 
 /// Where an input is on disk, to recognise it under another name.
@@ -289,6 +296,7 @@ pub fn discover_with_roots(paths: &[PathBuf], roots: &[PathBuf], excludes: &[Str
         inputs: named.inputs,
         errors: named.errors,
         skipped: named.skipped,
+        empty_dirs: named.empty_dirs,
         ..WithRoots::default()
     };
     if roots.is_empty() {

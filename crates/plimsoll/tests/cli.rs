@@ -836,8 +836,12 @@ fn documents_without_kind_are_noted_not_errors() {
     let d = dir_with(&[
         ("values.yaml", b"replicaCount: 2\nimage: {tag: x}\n"),
         ("empty.yaml", b"# nothing\n"),
+        ("pod.yaml", WITH_LIMIT.as_bytes()),
     ]);
-    let out = run_in(d.path(), &["check", ".", "--format", "json"]);
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(v["notes"][0]["file"], "values.yaml");
@@ -1292,6 +1296,26 @@ fn generated_rule_docs_are_current() {
         have == want,
         "docs/rules.md is out of date: run `cargo run -q -- rules --format markdown > docs/rules.md`"
     );
+    // every command the rule docs and the README point at exists
+    let help = String::from_utf8(run_in(&repo_root(), &["--help"]).stdout).unwrap();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for text in [&want, &readme] {
+        for (at, _) in text.match_indices("`plimsoll ") {
+            let cmd: String = text[at + 10..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            if cmd.is_empty() {
+                continue;
+            }
+            assert!(
+                help.lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{cmd} "))),
+                "`plimsoll {cmd}` is mentioned but is not a command: {}",
+                &text[at..(at + 60).min(text.len())]
+            );
+        }
+    }
 }
 
 #[test]
@@ -1538,6 +1562,18 @@ fn the_pre_commit_hook_points_at_the_check_command() {
             .unwrap()
             .iter()
             .map(|a| a.as_str().unwrap().to_string()),
+    );
+    // a commit that changes only YAML that is not a manifest passes
+    let d = dir_with(&[(".pre-commit-config.yaml", b"repos: []\n")]);
+    let mut only_config = argv.clone();
+    only_config.push(".pre-commit-config.yaml".to_string());
+    let only_config: Vec<&str> = only_config.iter().map(String::as_str).collect();
+    let out = run_in(d.path(), &only_config);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
     argv.extend(["api.yaml", "worker.yaml"].map(String::from));
     argv.extend(["--format", "json"].map(String::from));
@@ -2061,4 +2097,49 @@ fn one_file_of_the_production_example_with_its_directory_as_root() {
     assert_eq!(codes(&v), Vec::<String>::new(), "{v:#}");
     assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
     assert_eq!(v["summary"]["files"], 1);
+}
+
+#[test]
+fn an_input_that_yields_nothing_is_an_error_unless_allowed() {
+    let d = dir_with(&[
+        ("empty/README.md", b"moved to deploy/\n"),
+        ("values.yaml", b"replicas: 3\n"),
+        ("pod.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let code = |args: &[&str]| run_in(d.path(), args).status.code();
+    // a directory named that holds no manifest, even next to one that does
+    let out = run_in(
+        d.path(),
+        &["check", "empty", "pod.yaml", "--fail-on", "never"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("error: empty: no .yaml, .yml or .json file, chart or overlay"),
+        "{text}"
+    );
+    // a file, or stdin, with no Kubernetes object
+    assert_eq!(code(&["check", "values.yaml"]), Some(2));
+    let out = run_stdin(d.path(), &["check", "-"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no Kubernetes object in the input"));
+    // --allow-empty: as before
+    assert_eq!(code(&["check", "empty", "--allow-empty"]), Some(0));
+    assert_eq!(code(&["check", "values.yaml", "--allow-empty"]), Some(0));
+    assert_eq!(
+        code(&[
+            "check",
+            "empty",
+            "pod.yaml",
+            "--fail-on",
+            "never",
+            "--allow-empty"
+        ]),
+        Some(0)
+    );
+    // a manifest among other YAML is enough
+    assert_eq!(
+        code(&["check", "values.yaml", "pod.yaml", "--fail-on", "never"]),
+        Some(0)
+    );
 }

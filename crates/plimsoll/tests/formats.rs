@@ -115,10 +115,16 @@ fn sarif_fingerprints_are_stable_across_runs_and_line_moves() {
     );
 }
 
-/// A directory whose only input has no findings.
+/// A directory whose only input has no findings: a ConfigMap, and a file with nothing
+/// to deploy yet.
 fn clean_dir() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("empty.yaml"), "# nothing to deploy yet\n").unwrap();
+    std::fs::write(
+        d.path().join("settings.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n",
+    )
+    .unwrap();
     d
 }
 
@@ -226,8 +232,9 @@ fn junit_without_findings_and_with_markup_in_names() {
     let elements = parse_xml(&check(d.path(), ".", "junit"));
     assert_eq!(count(&elements[0].1, "failures"), 0);
     let cases: Vec<_> = elements.iter().filter(|(n, _)| n == "testcase").collect();
-    assert_eq!(cases.len(), 1);
-    assert_eq!(cases[0].1["name"], "all objects");
+    assert_eq!(cases.len(), 2, "a testcase per file");
+    assert!(cases.iter().all(|(_, a)| a["name"] == "all objects"));
+    assert!(!elements.iter().any(|(n, _)| n == "failure"));
 
     let d = tempfile::tempdir().unwrap();
     let name = "a&b<\"c'>,d.yaml";
