@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use crate::cli::{CheckArgs, ColorArg, FailOnArg, LimitArgs, RenderMode, RunArgs};
 use crate::comments;
 use crate::inputs::{self, Input};
+use crate::progress::Progress;
 use crate::render::{self, RenderOptions};
 
 /// A usage or environment problem that stops the run before any checking (exit 2).
@@ -375,6 +376,10 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .clone()
             .or_else(|| s.config.kube_version.clone()),
     };
+    let progress = Progress::new(
+        !args.no_progress,
+        std::time::Duration::from_millis(args.progress_delay),
+    );
     let mut gathered = gather(
         &args.paths,
         &roots,
@@ -383,6 +388,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         keep_text,
         &render,
         &input_limits(&args.limits, &s.config),
+        &progress,
     );
     let named = gathered.named;
     let context_files_from = (gathered.sources.len() > named).then_some(named);
@@ -466,7 +472,9 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         }
         run.baseline = Some(&written_baseline);
     }
+    progress.checking(index.objects().len(), rules.len());
     let outcome = engine::run(&index, &run);
+    progress.finish();
     let not_evaluated = !outcome.not_evaluated.is_empty();
     let mut report = Report::build(RunResult {
         sources,
@@ -564,6 +572,10 @@ impl Gathered {
 /// Discovers, reads and parses the inputs in parallel (one task per file): the paths
 /// named, then what the roots hold besides them (for context only: their problems are
 /// notes, and nothing else of them is reported).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is a separate setting of the run; a struct would only rename them"
+)]
 fn gather(
     paths: &[PathBuf],
     roots: &[PathBuf],
@@ -572,14 +584,20 @@ fn gather(
     keep_text: bool,
     render: &RenderOptions,
     limits: &InputLimits,
+    progress: &Progress,
 ) -> Gathered {
     let found = inputs::discover_with_roots(paths, roots, excludes);
     let named = found.named;
+    progress.reading(found.inputs.len());
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, namespace, keep_text, render, limits))
+        .map(|(i, input)| {
+            let read = read_one(i, input, namespace, keep_text, render, limits);
+            progress.file_done(read.1.objects.len());
+            read
+        })
         .collect();
     let whole = found
         .inputs
@@ -664,6 +682,7 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         false,
         &render,
         &InputLimits::default(),
+        &Progress::hidden(),
     );
     let index = g.index();
     let mut errors = g.general_errors;

@@ -239,6 +239,14 @@ pub struct CheckArgs {
     #[arg(long, help_heading = "Exit code")]
     pub allow_empty: bool,
 
+    /// No progress indicator on stderr (it shows only on a terminal, after a second).
+    #[arg(long, help_heading = "Output")]
+    pub no_progress: bool,
+
+    /// Milliseconds before the progress indicator shows.
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub progress_delay: u64,
+
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod comments;
 pub mod inputs;
 pub mod netpol_cmd;
+pub mod progress;
 pub mod rbac_cmd;
 pub mod render;
 pub mod rules_cmd;

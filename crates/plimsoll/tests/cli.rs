@@ -2143,3 +2143,70 @@ fn an_input_that_yields_nothing_is_an_error_unless_allowed() {
         Some(0)
     );
 }
+
+#[test]
+fn a_long_check_shows_progress_on_a_terminal_only() {
+    // `script` gives the run a terminal, as a user's shell does
+    let Ok(script) = which("script") else {
+        common::missing(
+            "script (util-linux), to give a run a terminal",
+            "apt-get install bsdutils",
+        );
+        return;
+    };
+    let body: String = (0..400)
+        .map(|i| {
+            format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: shop}}\ndata: {{a: b}}\n")
+        })
+        .collect();
+    let files: Vec<(String, Vec<u8>)> = (0..10)
+        .map(|f| (format!("f{f}.yaml"), body.clone().into_bytes()))
+        .collect();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let d = dir_with(&files);
+    let bin = env!("CARGO_BIN_EXE_plimsoll");
+    let on_terminal = |extra: &str| {
+        let out = Command::new(&script)
+            .current_dir(d.path())
+            .args([
+                "-qec",
+                &format!("{bin} check . --quiet --progress-delay 0 {extra}"),
+                "/dev/null",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let shown = on_terminal("");
+    // drawing is rate-limited: whichever state was drawn, it counts files and objects
+    assert!(
+        (shown.contains("reading [") && shown.contains(" files, ") && shown.contains(" objects"))
+            || shown.contains("checking 4000 objects with "),
+        "{shown}"
+    );
+    assert!(shown.contains("0 findings"), "{shown}");
+    assert!(!on_terminal("--no-progress").contains("reading ["));
+    // never on a pipe, whatever the delay
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--quiet", "--progress-delay", "0"],
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .find(|c| c.is_file())
+        })
+        .ok_or(())
+}
