@@ -1,5 +1,6 @@
 //! `plimsoll check`: read, parse once, index, run the rules in parallel, report.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, ColorArg, FailOnArg, LimitArgs, RenderMode, RunArgs};
 use crate::comments;
+use crate::fix;
 use crate::inputs::{self, Input};
 use crate::progress::Progress;
 use crate::render::{self, RenderOptions};
@@ -380,6 +382,118 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         !args.no_progress,
         std::time::Duration::from_millis(args.progress_delay),
     );
+    let limits = input_limits(&args.limits, &s.config);
+
+    // --fix, --diff, --fix-only: fix in memory, pass after pass, then write (or show)
+    let fixing = args.fix || args.fix_only || args.diff;
+    let mut overrides = Overrides::new();
+    let mut originals: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let mut fixes_per_file: BTreeMap<String, usize> = BTreeMap::new();
+    if fixing {
+        let which = fix::Which {
+            unsafe_fixes: args.unsafe_fixes,
+        };
+        for _ in 0..fix::MAX_PASSES {
+            let mut g = gather(
+                &args.paths,
+                &roots,
+                &excludes,
+                &s.namespace,
+                true,
+                &render,
+                &limits,
+                &Progress::hidden(),
+                &overrides,
+            );
+            let named = g.named;
+            let index = g.index();
+            let editable: Vec<bool> = (0..g.sources.len())
+                .map(|i| {
+                    let sf = &g.sources[i];
+                    i < named
+                        && sf.rendered.is_none()
+                        && sf.text.is_some()
+                        && sf.path != "<stdin>"
+                        && !g.errors.iter().any(|e| e.file == i)
+                })
+                .collect();
+            let file_paths: Vec<String> = if s.config.exemptions.iter().any(|e| e.path.is_some()) {
+                g.sources
+                    .iter()
+                    .map(|sf| relative_to(&sf.path, s.config_dir.as_deref()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let outcome = engine::run(
+                &index,
+                &Run {
+                    rules: &rules,
+                    config: &s.config,
+                    settings: &s.config.settings,
+                    kube_version: s.kube_version,
+                    pss_version: s.pss_version,
+                    facts: &g.facts,
+                    comments: &g.comments,
+                    strict: args.run.strict,
+                    baseline: baseline.as_ref(),
+                    live: None,
+                    file_paths: &file_paths,
+                    context_files_from: (g.sources.len() > named).then_some(named),
+                },
+            );
+            // standard input cannot be read twice: its text is kept for the next reads
+            for sf in &g.sources {
+                if sf.path == "<stdin>"
+                    && let Some(t) = &sf.text
+                {
+                    overrides
+                        .entry(sf.path.clone())
+                        .or_insert_with(|| t.to_string());
+                }
+            }
+            let changed = fix::apply_pass(&g.sources, &editable, &index, &outcome.findings, which);
+            if changed.is_empty() {
+                break;
+            }
+            for c in changed {
+                let sf = &g.sources[c.file];
+                if let Some(text) = &sf.text {
+                    originals
+                        .entry(sf.path.clone())
+                        .or_insert_with(|| text.clone());
+                }
+                *fixes_per_file.entry(sf.path.clone()).or_default() += c.fixes;
+                overrides.insert(sf.path.clone(), c.text);
+            }
+        }
+    }
+    let mut fix_errors = Vec::new();
+    let mut diff = String::new();
+    if args.diff {
+        for (path, before) in &originals {
+            diff.push_str(&fix::unified_diff(path, before, &overrides[path]));
+        }
+    } else if fixing {
+        for (path, before) in &originals {
+            if let Err(e) = fix::write_fixed(Path::new(path), before, &overrides[path]) {
+                fix_errors.push(format!("{path}: {e}"));
+                overrides.remove(path);
+                fixes_per_file.remove(path);
+            }
+        }
+    }
+    if fixing {
+        let n: usize = fixes_per_file.values().sum();
+        let files = fixes_per_file.len();
+        eprintln!(
+            "plimsoll: {} {n} fix{} in {files} file{}",
+            if args.diff { "would apply" } else { "applied" },
+            if n == 1 { "" } else { "es" },
+            if files == 1 { "" } else { "s" },
+        );
+    }
+
     let mut gathered = gather(
         &args.paths,
         &roots,
@@ -387,8 +501,9 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         &s.namespace,
         keep_text,
         &render,
-        &input_limits(&args.limits, &s.config),
+        &limits,
         &progress,
+        &overrides,
     );
     let named = gathered.named;
     let context_files_from = (gathered.sources.len() > named).then_some(named);
@@ -404,6 +519,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         empty_dirs,
         ..
     } = gathered;
+    general_errors.extend(fix_errors);
     if !args.allow_empty {
         // a job pointed at a renamed or emptied directory must not pass on nothing
         general_errors.extend(empty_dirs.iter().map(|d| {
@@ -508,7 +624,30 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     }
 
     let inputs: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let code = emit(&report, &formats, &args.run, &s, not_evaluated, &inputs);
+    let code = if args.diff || args.fix_only {
+        // the diff (or nothing) on stdout, input errors on stderr
+        for e in &report.errors {
+            let at = match (&e.file, e.line) {
+                (Some(f), Some(l)) => format!("{f}:{l}: "),
+                (Some(f), None) => format!("{f}: "),
+                _ => String::new(),
+            };
+            eprintln!("plimsoll: error: {at}{}", e.message);
+        }
+        if args.diff {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(diff.as_bytes()).and_then(|_| out.flush());
+        }
+        if !report.errors.is_empty() {
+            2
+        } else if args.diff && !diff.is_empty() {
+            1
+        } else {
+            0
+        }
+    } else {
+        emit(&report, &formats, &args.run, &s, not_evaluated, &inputs)
+    };
     // The process exits next: tearing down millions of tree nodes one by one would
     // only cost time (a tenth of a run on the benchmark corpus).
     std::mem::forget(report);
@@ -569,6 +708,9 @@ impl Gathered {
     }
 }
 
+/// Texts of files that `--fix` has edited in memory, by the path as displayed.
+pub(crate) type Overrides = std::collections::HashMap<String, String>;
+
 /// Discovers, reads and parses the inputs in parallel (one task per file): the paths
 /// named, then what the roots hold besides them (for context only: their problems are
 /// notes, and nothing else of them is reported).
@@ -585,6 +727,7 @@ fn gather(
     render: &RenderOptions,
     limits: &InputLimits,
     progress: &Progress,
+    overrides: &Overrides,
 ) -> Gathered {
     let found = inputs::discover_with_roots(paths, roots, excludes);
     let named = found.named;
@@ -594,7 +737,7 @@ fn gather(
         .par_iter()
         .enumerate()
         .map(|(i, input)| {
-            let read = read_one(i, input, namespace, keep_text, render, limits);
+            let read = read_one(i, input, namespace, keep_text, render, limits, overrides);
             progress.file_done(read.1.objects.len());
             read
         })
@@ -683,6 +826,7 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         &render,
         &InputLimits::default(),
         &Progress::hidden(),
+        &Overrides::new(),
     );
     let index = g.index();
     let mut errors = g.general_errors;
@@ -702,6 +846,10 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
     }
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is a separate setting of the run; a struct would only rename them"
+)]
 fn read_one(
     i: usize,
     input: &Input,
@@ -709,6 +857,7 @@ fn read_one(
     keep_text: bool,
     render: &RenderOptions,
     limits: &InputLimits,
+    overrides: &Overrides,
 ) -> (SourceFile, Loaded, Vec<CommentExemption>) {
     let path = input.display();
     let fail = |line: Option<u32>, column: Option<u32>, message: String| {
@@ -757,6 +906,21 @@ fn read_one(
                 Err(e) => return fail(None, None, e),
             }
         }
+        // standard input is read once: a run that checks it again (`--fix`) has it here
+        Input::Stdin if overrides.contains_key(&path) => {
+            let t = overrides[&path].clone();
+            match render::stdin_helm_map(&t) {
+                Some(map) => (
+                    Some(render::Rendered {
+                        text: t,
+                        map,
+                        notes: Vec::new(),
+                    }),
+                    Vec::new(),
+                ),
+                None => (None, t.into_bytes()),
+            }
+        }
         Input::Stdin => match inputs::read(input, limits.file_bytes) {
             // `helm template ... | plimsoll check -`: mapped to the templates as a
             // chart directory is
@@ -776,6 +940,8 @@ fn read_one(
             },
             Err(e) => return fail(None, None, e),
         },
+        // a file as `--fix` has edited it so far
+        _ if overrides.contains_key(&path) => (None, overrides[&path].as_bytes().to_vec()),
         _ => match inputs::read(input, limits.file_bytes) {
             Ok(b) => (None, b),
             Err(e) => return fail(None, None, e),

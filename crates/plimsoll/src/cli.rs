@@ -239,6 +239,27 @@ pub struct CheckArgs {
     #[arg(long, help_heading = "Exit code")]
     pub allow_empty: bool,
 
+    /// Apply the safe fixes to the files (text edits that keep every comment and the
+    /// formatting), then report what remains. Rendered charts and overlays, stdin and
+    /// files that did not parse are never edited.
+    #[arg(long, help_heading = "Fixes")]
+    pub fix: bool,
+
+    /// With --fix, --diff or --fix-only: the unsafe fixes too (they may change
+    /// behaviour: `readOnlyRootFilesystem: true`, `runAsNonRoot: true`, ...).
+    #[arg(long, help_heading = "Fixes")]
+    pub unsafe_fixes: bool,
+
+    /// Print a unified diff of what --fix would change and write nothing; exit 1 when
+    /// there is something to fix.
+    #[arg(long, help_heading = "Fixes", conflicts_with = "fix_only")]
+    pub diff: bool,
+
+    /// Apply the fixes without reporting what remains (exit 0 unless an input could
+    /// not be read).
+    #[arg(long, help_heading = "Fixes")]
+    pub fix_only: bool,
+
     /// No progress indicator on stderr (it shows only on a terminal, after a second).
     #[arg(long, help_heading = "Output")]
     pub no_progress: bool,

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod comments;
+pub mod fix;
 pub mod inputs;
 pub mod netpol_cmd;
 pub mod progress;

@@ -2210,3 +2210,67 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         })
         .ok_or(())
 }
+
+#[test]
+fn fix_diff_and_fix_only() {
+    const POD: &str = "# the API\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  serviceAccount: api   # legacy\n  containers:\n  - name: c\n    image: nginx:1.27\n";
+    let d = dir_with(&[("pod.yaml", POD.as_bytes())]);
+    let sel = ["--select", "API005", "--fail-on", "info"];
+    let run = |extra: &[&str]| {
+        let mut a = vec!["check", "pod.yaml"];
+        a.extend_from_slice(&sel);
+        a.extend_from_slice(extra);
+        run_in(d.path(), &a)
+    };
+    // --diff: the change, nothing written, exit 1
+    let out = run(&["--diff"]);
+    assert_eq!(out.status.code(), Some(1));
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("-  serviceAccount: api   # legacy\n+  serviceAccountName: api   # legacy\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.starts_with("--- a/pod.yaml\n+++ b/pod.yaml\n"),
+        "{diff}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("pod.yaml")).unwrap(),
+        POD
+    );
+    // --fix: written with every other byte kept, and the finding gone
+    let out = run(&["--fix"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = std::fs::read_to_string(d.path().join("pod.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        POD.replace("serviceAccount: api", "serviceAccountName: api")
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("applied 1 fix in 1 file"));
+    // a second run has nothing to fix
+    let out = run(&["--diff"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    // --fix-only: fixes, reports nothing, exit 0
+    std::fs::write(d.path().join("pod.yaml"), POD).unwrap();
+    let out = run(&["--fix-only"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("pod.yaml")).unwrap(),
+        fixed
+    );
+    // stdin is never edited, charts neither (their fix is only shown)
+    let out = run_stdin(
+        d.path(),
+        &["check", "-", "--select", "API005", "--diff"],
+        POD.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}

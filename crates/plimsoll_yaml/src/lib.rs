@@ -14,6 +14,7 @@
 //! [`Limits::max_documents`]. A broken document does not prevent the following ones
 //! (after the next `---`) from being read.
 
+pub mod edit;
 mod json;
 mod parse;
 mod pointer;
@@ -315,3 +316,6 @@ impl Node {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod edit_tests;
