@@ -524,7 +524,8 @@ impl<'a> Builder<'a> {
                 self.err(self.pos(m), describe_scan_error(e.info()))
             })?;
             let span = self.span(&sp);
-            let is_empty_block = matches!(&ev, Event::Scalar(t, ScalarStyle::Literal | ScalarStyle::Folded, ..) if t.is_empty());
+            // a block scalar without content (nothing, or only line breaks kept by `+`)
+            let is_empty_block = matches!(&ev, Event::Scalar(t, ScalarStyle::Literal | ScalarStyle::Folded, ..) if t.bytes().all(|b| b == b'\n'));
             match ev {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
                 Event::DocumentStart(_) => {
@@ -559,12 +560,12 @@ impl<'a> Builder<'a> {
                             Tag::Other
                         }
                     });
-                    // an empty block scalar (`key: |` with no content) is placed by
-                    // the parser where its scan stopped, which is the next token, even
+                    // an empty block scalar (`key: |` with no content, or only line
+                    // breaks that `|+` keeps) is placed by the parser where its scan
+                    // stopped, which is the next token, even
                     // the next document's `---`: it is placed where the token before
                     // it ended instead, which does not depend on what follows
-                    let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
-                    let span = if block && text.is_empty() {
+                    let span = if is_empty_block {
                         Span {
                             start: self.last_end,
                             end: self.last_end,

@@ -270,6 +270,9 @@ fn an_empty_block_scalar_is_placed_after_the_token_before_it() {
         "a: |\n",
         "a: |\nb: 1\n",
         "a: >\n\n\n---\n",
+        // only line breaks, kept by `+`: no content to place it at either
+        "a: >+\n\n\n---\nb: 1\n",
+        "a: |+\n\n",
     ] {
         let s = parse(src);
         let n = s.documents[0].root.as_ref().unwrap();
