@@ -38,7 +38,8 @@ pub fn listing(args: &RulesArgs) -> Result<String, Fatal> {
                         "group": m.group(),
                         "severity": m.severity.as_str(),
                         "profiles": profiles(m),
-                        "fixable": m.fixable,
+                        "fixable": m.fixable(),
+                        "fix": m.fix.map(|a| a.as_str()),
                         "summary": m.summary,
                     })
                 })
@@ -51,18 +52,19 @@ pub fn listing(args: &RulesArgs) -> Result<String, Fatal> {
             let w = rules.iter().map(|r| r.meta().name.len()).max().unwrap_or(4);
             let _ = writeln!(
                 out,
-                "{:<7} {:<w$} {:<8} {:<8} SUMMARY",
-                "CODE", "NAME", "SEVERITY", "DEFAULT"
+                "{:<7} {:<w$} {:<8} {:<8} {:<12} SUMMARY",
+                "CODE", "NAME", "SEVERITY", "DEFAULT", "FIX"
             );
             for r in &rules {
                 let m = r.meta();
                 let _ = writeln!(
                     out,
-                    "{:<7} {:<w$} {:<8} {:<8} {}",
+                    "{:<7} {:<w$} {:<8} {:<8} {:<12} {}",
                     m.code,
                     m.name,
                     m.severity.as_str(),
                     if m.default { "yes" } else { "opt-in" },
+                    m.fix.map_or("-", |a| a.as_str()),
                     m.summary
                 );
             }
@@ -88,18 +90,19 @@ pub fn markdown(rules: &[&'static dyn Rule]) -> String {
         let _ = writeln!(out, "## {} — {}\n", g.prefix, g.title);
         let _ = writeln!(
             out,
-            "| Code | Name | Severity | Default | Summary |\n|---|---|---|---|---|"
+            "| Code | Name | Severity | Default | Fix | Summary |\n|---|---|---|---|---|---|"
         );
         for r in &in_group {
             let m = r.meta();
             let _ = writeln!(
                 out,
-                "| [{}](#{}) | `{}` | {} | {} | {} |",
+                "| [{}](#{}) | `{}` | {} | {} | {} | {} |",
                 m.code,
                 m.code.to_ascii_lowercase(),
                 m.name,
                 m.severity.as_str(),
                 if m.default { "yes" } else { "opt-in" },
+                m.fix.map_or("—", |a| a.as_str()),
                 m.summary
             );
         }
@@ -118,7 +121,7 @@ pub fn doc_page(m: &RuleMeta, level: usize) -> String {
     let mut out = format!("{h} {}\n\n", m.code);
     let _ = writeln!(
         out,
-        "`{}` · {} · {}{}\n",
+        "`{}` · {} · {}{} · fix: {}\n",
         m.name,
         m.severity.as_str(),
         if m.default { "default" } else { "opt-in" },
@@ -126,7 +129,8 @@ pub fn doc_page(m: &RuleMeta, level: usize) -> String {
             String::new()
         } else {
             format!(" · profiles: {}", m.profiles.join(", "))
-        }
+        },
+        m.fix.map_or("none", |a| a.as_str()),
     );
     let _ = writeln!(out, "{}\n", m.summary);
     // the doc's own `## Section` headings sit one level below the title

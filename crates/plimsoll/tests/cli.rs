@@ -1206,7 +1206,7 @@ fn rules_listing_and_rule_docs() {
     assert!(!rules.is_empty());
     for r in rules {
         for key in [
-            "code", "name", "group", "severity", "profiles", "fixable", "summary",
+            "code", "name", "group", "severity", "profiles", "fixable", "fix", "summary",
         ] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use plimsoll_model::{Container, Index, KubeVersion, Object, Pointer, Span, Timestamp};
+use plimsoll_yaml::Node;
 use serde::{Deserialize, Serialize};
 
 use crate::live::LiveFacts;
@@ -46,10 +47,17 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The full documentation in the fixed sections (Markdown).
     pub doc: &'static str,
-    pub fixable: bool,
+    /// How its fix may be applied (`None`: the rule has no fix): `Safe` by `check
+    /// --fix`, `Unsafe` with `--unsafe-fixes`, `DisplayOnly` shown for a decision.
+    pub fix: Option<Applicability>,
 }
 
 impl RuleMeta {
+    /// Whether the rule's findings carry a fix (of any applicability).
+    pub fn fixable(&self) -> bool {
+        self.fix.is_some()
+    }
+
     /// The group prefix (`RES` for `RES001`).
     pub fn group(&self) -> &'static str {
         let end = self
@@ -102,6 +110,18 @@ pub trait Rule: Described + Send + Sync {
 ///     }
 /// }
 /// ```
+/// The `fix:` of [`declare_rule!`]: absent, or an [`Applicability`] variant.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! rule_fix {
+    () => {
+        None
+    };
+    ($f:ident) => {
+        Some($crate::rule::Applicability::$f)
+    };
+}
+
 #[macro_export]
 macro_rules! declare_rule {
     (
@@ -112,7 +132,7 @@ macro_rules! declare_rule {
             severity: $sev:ident,
             default: $default:literal,
             $(profiles: [$($profile:literal),* $(,)?],)?
-            $(fixable: $fixable:literal,)?
+            $(fix: $fix:ident,)?
             summary: $summary:literal $(,)?
         }
     ) => {
@@ -130,7 +150,7 @@ macro_rules! declare_rule {
                     profiles: &[$($($profile),*)?],
                     summary: $summary,
                     doc: concat!($($doc, "\n"),*),
-                    fixable: false $(|| $fixable)?,
+                    fix: $crate::rule_fix!($($fix)?),
                 };
                 &META
             }
@@ -233,9 +253,22 @@ pub struct Related {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
+    /// Cannot change behaviour in a way a user would object to: `check --fix`.
     Safe,
+    /// May change behaviour: `check --fix --unsafe-fixes`.
     Unsafe,
+    /// Needs a decision: shown, never applied.
     DisplayOnly,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
 }
 
 /// A fix: JSON Patch (RFC 6902) operations on the object, so that every front-end
@@ -245,6 +278,44 @@ pub struct Fix {
     pub applicability: Applicability,
     pub title: String,
     pub edits: Vec<serde_json::Value>,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, title: impl Into<String>) -> Fix {
+        Fix {
+            applicability,
+            title: title.into(),
+            edits: Vec::new(),
+        }
+    }
+
+    /// Adds `value` at `path` (missing parent mappings are created).
+    pub fn add(mut self, path: &Pointer, value: serde_json::Value) -> Fix {
+        self.edits
+            .push(serde_json::json!({"op": "add", "path": path.to_string(), "value": value}));
+        self
+    }
+
+    pub fn replace(mut self, path: &Pointer, value: serde_json::Value) -> Fix {
+        self.edits
+            .push(serde_json::json!({"op": "replace", "path": path.to_string(), "value": value}));
+        self
+    }
+
+    pub fn remove(mut self, path: &Pointer) -> Fix {
+        self.edits
+            .push(serde_json::json!({"op": "remove", "path": path.to_string()}));
+        self
+    }
+
+    /// Sets `path` to `value`: `replace` when the object has it, `add` otherwise.
+    pub fn set(self, object: &Node, path: &Pointer, value: serde_json::Value) -> Fix {
+        if object.pointer(path).is_some() {
+            self.replace(path, value)
+        } else {
+            self.add(path, value)
+        }
+    }
 }
 
 /// One problem found by one rule on one object.

@@ -55,7 +55,7 @@ declare_rule! {
         name: "service-account-field-deprecated",
         severity: Warning,
         default: true,
-        fixable: true,
+        fix: Safe,
         summary: "A pod template sets the deprecated spec.serviceAccount",
     }
 }

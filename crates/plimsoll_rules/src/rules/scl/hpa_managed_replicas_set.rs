@@ -59,7 +59,7 @@ declare_rule! {
         name: "hpa-managed-replicas-set",
         severity: Warning,
         default: true,
-        fixable: true,
+        fix: Unsafe,
         summary: "A workload scaled by an HPA also sets spec.replicas, which every apply resets",
     }
 }

@@ -48,7 +48,7 @@ declare_rule! {
         name: "yaml11-boolean",
         severity: Warning,
         default: true,
-        fixable: true,
+        fix: DisplayOnly,
         summary: "An unquoted yes/no/on/off is a boolean to Kubernetes but a string to YAML 1.2 tools",
     }
 }
