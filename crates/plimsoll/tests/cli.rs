@@ -2274,3 +2274,59 @@ fn fix_diff_and_fix_only() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn fix_keeps_json_permissions_and_links() {
+    use std::os::unix::fs::PermissionsExt;
+    const POD_JSON: &str = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\", \"namespace\": \"shop\"},\n  \"spec\": {\n    \"serviceAccount\": \"api\",\n    \"containers\": [{\"name\": \"c\", \"image\": \"nginx:1.27\"}]\n  }\n}\n";
+    let d = dir_with(&[("real/pod.json", POD_JSON.as_bytes())]);
+    let real = d.path().join("real/pod.json");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("real/pod.json", d.path().join("pod.json")).unwrap();
+    let out = run_in(
+        d.path(),
+        &["check", "pod.json", "--select", "API005", "--fix"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the file the link points at is fixed, as JSON; the link stays a link
+    let fixed = std::fs::read_to_string(&real).unwrap();
+    assert_eq!(
+        fixed,
+        POD_JSON.replace("\"serviceAccount\"", "\"serviceAccountName\"")
+    );
+    assert!(serde_json::from_str::<Value>(&fixed).is_ok());
+    assert!(
+        std::fs::symlink_metadata(d.path().join("pod.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    // no temporary file left behind
+    let names: Vec<String> = std::fs::read_dir(d.path().join("real"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["pod.json"]);
+    // a file with a document that does not parse is never written
+    let bad = format!("{POD_JSON}---\nkey: [unclosed\n");
+    std::fs::write(d.path().join("bad.yaml"), &bad).unwrap();
+    let out = run_in(
+        d.path(),
+        &["check", "bad.yaml", "--select", "API005", "--fix"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("bad.yaml")).unwrap(),
+        bad
+    );
+}
