@@ -16,7 +16,7 @@ mod selector;
 mod status;
 mod version;
 
-pub use index::{Index, NsKey, replica_count};
+pub use index::{Ids, IdsIter, Index, NsKey, SelectorClass, replica_count};
 pub use intstr::IntOrPct;
 pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scoped};
 pub use pod::{

@@ -288,6 +288,17 @@ impl Finding {
         self
     }
 
+    /// Adds related objects: the first until [`MAX_RELATED`], the rest only counted,
+    /// without visiting them (so a finding about n objects costs what it lists).
+    pub fn related_all(&mut self, objects: &[usize], path: impl Fn(usize) -> Pointer) -> &mut Self {
+        let room = MAX_RELATED.saturating_sub(self.related.len());
+        for &o in objects.iter().take(room) {
+            self.related(o, path(o));
+        }
+        self.related_omitted += objects.len().saturating_sub(room);
+        self
+    }
+
     pub fn fix(&mut self, fix: Fix) -> &mut Self {
         self.fix = Some(fix);
         self
