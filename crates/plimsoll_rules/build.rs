@@ -94,6 +94,7 @@ const CALLS: &[(&str, &[&str])] = &[
     ),
     ("hpas_for", &["HorizontalPodAutoscaler"]),
     ("expected_min_replicas", &["HorizontalPodAutoscaler"]),
+    ("hpa_groups", &["HorizontalPodAutoscaler"]),
     ("services_for", &["Service"]),
     ("is_serving", &["Service"]),
     ("owner_of", WORKLOADS),

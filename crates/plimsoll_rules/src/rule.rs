@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::live::LiveFacts;
 use crate::rules::net::policy::NetModel;
 use crate::rules::rbac::model::Rbac;
+use crate::rules::scl::util::HpaGroups;
 use crate::settings::Settings;
 
 /// How bad a finding is.
@@ -164,6 +165,7 @@ pub struct RunCache<'a> {
     net: OnceLock<NetModel>,
     rbac: OnceLock<Rbac<'a>>,
     newest: OnceLock<Option<Timestamp>>,
+    hpas: OnceLock<HpaGroups>,
 }
 
 impl<'a> Context<'a> {
@@ -180,6 +182,12 @@ impl<'a> Context<'a> {
     /// The RBAC model of the input (bindings, aggregation resolved).
     pub fn rbac(&self) -> &Rbac<'a> {
         self.cache.rbac.get_or_init(|| Rbac::build(self.index))
+    }
+
+    /// The HPAs of the input by target, those that read the same resource metrics
+    /// grouped.
+    pub fn hpa_groups(&self) -> &HpaGroups {
+        self.cache.hpas.get_or_init(|| HpaGroups::build(self.index))
     }
 
     /// What the live front-end knows besides the objects; `None` for files.
