@@ -96,6 +96,8 @@ const CALLS: &[(&str, &[&str])] = &[
     ("expected_min_replicas", &["HorizontalPodAutoscaler"]),
     ("hpa_groups", &["HorizontalPodAutoscaler"]),
     ("services_for", &["Service"]),
+    ("cx.services()", &["Service"]),
+    ("cx.services()", WORKLOADS),
     ("is_serving", &["Service"]),
     ("owner_of", WORKLOADS),
     (

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::live::LiveFacts;
 use crate::rules::net::policy::NetModel;
+use crate::rules::net::svc_util::ServiceSelections;
 use crate::rules::rbac::model::Rbac;
 use crate::rules::scl::util::HpaGroups;
 use crate::settings::Settings;
@@ -166,6 +167,7 @@ pub struct RunCache<'a> {
     rbac: OnceLock<Rbac<'a>>,
     newest: OnceLock<Option<Timestamp>>,
     hpas: OnceLock<HpaGroups>,
+    services: OnceLock<ServiceSelections>,
 }
 
 impl<'a> Context<'a> {
@@ -188,6 +190,13 @@ impl<'a> Context<'a> {
     /// grouped.
     pub fn hpa_groups(&self) -> &HpaGroups {
         self.cache.hpas.get_or_init(|| HpaGroups::build(self.index))
+    }
+
+    /// What every core Service of the input selects, computed once per selector.
+    pub fn services(&self) -> &ServiceSelections {
+        self.cache
+            .services
+            .get_or_init(|| ServiceSelections::build(self.index))
     }
 
     /// What the live front-end knows besides the objects; `None` for files.
