@@ -98,6 +98,7 @@ const CALLS: &[(&str, &[&str])] = &[
     ("services_for", &["Service"]),
     ("cx.services()", &["Service"]),
     ("cx.services()", WORKLOADS),
+    ("service_targets", WORKLOADS),
     ("is_serving", &["Service"]),
     ("owner_of", WORKLOADS),
     (
