@@ -1,7 +1,7 @@
 //! `plimsoll rbac who-can`: who may do VERB on RESOURCE, over the input objects. The
 //! resolution is `plimsoll_rules::rules::rbac::model`; this file reads and prints.
 
-use plimsoll_model::Index;
+use plimsoll_model::{ApiResources, Index, Resolved, check_verb};
 use plimsoll_rules::rules::rbac::model::{Grant, Question, Rbac, Subject, Target};
 use serde_json::{Value, json};
 
@@ -43,7 +43,9 @@ fn subject_text(s: &Subject) -> String {
 
 /// Runs `rbac who-can`; exit 0 when it answered, 2 on bad input.
 pub fn who_can(args: &WhoCanArgs) -> Result<i32, Fatal> {
-    let q = Question::parse(&args.verb, &args.resource, args.name.as_deref()).map_err(Fatal)?;
+    let is_url = args.resource.starts_with('/');
+    check_verb(&args.verb, is_url).map_err(Fatal)?;
+    let mut q = Question::parse(&args.verb, &args.resource, args.name.as_deref()).map_err(Fatal)?;
     let loaded = load_inputs(&args.paths, &args.namespace, &args.exclude);
     if !loaded.errors.is_empty() {
         for e in &loaded.errors {
@@ -52,8 +54,28 @@ pub fn who_can(args: &WhoCanArgs) -> Result<i32, Fatal> {
         return Ok(2);
     }
     let index = &loaded.index;
+    // RBAC matches the plural and group kubectl resolves the argument to, never the
+    // argument as typed (`secret` is `secrets`), and a name that resolves to nothing is
+    // no question at all
+    let resolved: Option<Resolved> = if is_url {
+        None
+    } else {
+        let r = ApiResources::of(index)
+            .resolve(&args.resource)
+            .map_err(Fatal)?;
+        q.target = Target::Resource {
+            group: r.group.clone(),
+            resource: r.rbac_resource(),
+            name: args.name.clone(),
+        };
+        Some(r)
+    };
+    let cluster_only = match &resolved {
+        Some(r) => !r.namespaced,
+        None => q.cluster_only(),
+    };
     let rbac = Rbac::build(index);
-    let namespace = if args.all_namespaces || q.cluster_only() {
+    let namespace = if args.all_namespaces || cluster_only {
         None
     } else {
         Some(args.namespace.as_str())
@@ -94,6 +116,16 @@ pub fn who_can(args: &WhoCanArgs) -> Result<i32, Fatal> {
             if let Some(n) = &args.name {
                 out["name"] = json!(n);
             }
+            if let Some(r) = &resolved {
+                out["resolved"] = json!({
+                    "input": args.resource,
+                    "resource": r.resource,
+                    "subresource": r.subresource,
+                    "group": r.group,
+                    "kind": r.kind,
+                    "namespaced": r.namespaced,
+                });
+            }
             println!(
                 "{}",
                 serde_json::to_string_pretty(&out).expect("serializes")
@@ -109,7 +141,25 @@ pub fn who_can(args: &WhoCanArgs) -> Result<i32, Fatal> {
                 .as_deref()
                 .map(|n| format!(" named {n}"))
                 .unwrap_or_default();
-            let mut text = format!("who can {} {resource}{name} {scope}:\n", q.verb);
+            let mut text = String::new();
+            // said when the name typed is not the one RBAC matches
+            if let Some(r) = resolved
+                .as_ref()
+                .filter(|r| r.rbac_resource() != args.resource)
+            {
+                let group = if r.group.is_empty() {
+                    "core"
+                } else {
+                    r.group.as_str()
+                };
+                text.push_str(&format!(
+                    "resolved {} -> {} (kind {}, group {group})\n",
+                    args.resource,
+                    r.rbac_resource(),
+                    r.kind
+                ));
+            }
+            text.push_str(&format!("who can {} {resource}{name} {scope}:\n", q.verb));
             for (s, grants) in &answer.subjects {
                 text.push_str(&format!("  {}\n", subject_text(s)));
                 if grants.is_empty() {

@@ -6,6 +6,7 @@
 //! Nothing here does I/O: front-ends (files, a live cluster, admission) build
 //! [`Object`]s and hand them over.
 
+mod api_resources;
 mod index;
 mod intstr;
 mod object;
@@ -16,6 +17,9 @@ mod selector;
 mod status;
 mod version;
 
+pub use api_resources::{
+    ApiResource, ApiResources, RESOURCE_VERBS, Resolved, URL_VERBS, check_verb, closest,
+};
 pub use index::{Ids, IdsIter, Index, NsKey, SelectorClass, replica_count};
 pub use intstr::IntOrPct;
 pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scoped};

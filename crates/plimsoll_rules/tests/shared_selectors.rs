@@ -182,6 +182,8 @@ fn run(n: usize) -> BTreeMap<&'static str, (usize, usize, usize)> {
             strict: false,
             baseline: None,
             live: None,
+            file_paths: &[],
+            context_files_from: None,
         },
     );
     let mut per_code: BTreeMap<&'static str, (usize, usize, usize)> = BTreeMap::new();
