@@ -10,15 +10,20 @@ pairs, reports one finding per pair or lists every related object grows quadrati
 For each n it runs the release binary (built first unless --no-build) on the family:
 
 - `check --select all --format json` (every rule, the JSON report),
-- `netpol matrix --format json`,
+- `netpol matrix --format json` (one line per allowed pair: quadratic by nature here),
+- `netpol matrix --grouped --format json` (groups of workloads and allowed group pairs),
 - `netpol reach --from shop/Deployment/d1 --to shop/Deployment/d<n-1>`,
 
 and records the wall time (median of --runs), the peak RSS (`/usr/bin/time`), the bytes
 written to stdout and, for `check`, the number of findings and the largest `related`
 list. Between consecutive sizes it prints the growth exponent log2(x(2n)/x(n)) for time,
-RSS and report size: 1 is linear, 2 quadratic. A run past --timeout seconds or
+RSS and report size: 1 is linear, 2 quadratic; over all sizes, the fitted exponent (the
+least-squares slope of log x against log n). A run past --timeout seconds or
 --mem-limit-gb is stopped and shown as such. Results are printed and written to
 `target/bench/adversarial.md`.
+
+The family is one file of 13n + 7 documents: past n = 7,691 it exceeds the default
+--max-documents (100,000 per file), and `check` and `netpol` stop with exit 2.
 """
 
 import argparse
@@ -98,6 +103,17 @@ def exponent(a, b):
     return math.log2(b / a)
 
 
+def fitted(sizes, rows, k):
+    """The least-squares slope of log x against log n over the sizes measured."""
+    pts = [(math.log(n), math.log(r[k])) for n, r in zip(sizes, rows) if r and r[k] > 0 and not math.isnan(r[k])]
+    if len(pts) < 2:
+        return float("nan")
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / den if den else float("nan")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=500, help="the smallest size (default 500)")
@@ -106,7 +122,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--mem-limit-gb", type=float, default=8)
     ap.add_argument("--no-build", action="store_true")
-    ap.add_argument("--only", choices=["check", "matrix", "reach"], action="append")
+    ap.add_argument("--only", choices=["check", "matrix", "grouped", "reach"], action="append")
     args = ap.parse_args()
 
     if not args.no_build:
@@ -139,6 +155,7 @@ def main():
     commands = {
         "check": lambda p, n: [PLIMSOLL, "check", p, "--select", "all", "--format", "json", "--fail-on", "never"],
         "matrix": lambda p, n: [PLIMSOLL, "netpol", "matrix", "--format", "json", p],
+        "grouped": lambda p, n: [PLIMSOLL, "netpol", "matrix", "--grouped", "--format", "json", p],
         "reach": lambda p, n: [PLIMSOLL, "netpol", "reach", "--from", "shop/Deployment/d1", "--to", f"shop/Deployment/d{n - 1}", p],
     }
     results = {}
@@ -180,6 +197,10 @@ def main():
                 continue
             e = [exponent(x, y) for x, y in zip(ra, rb)]
             out(f"| {name} | {a:,} -> {b:,} | {e[0]:.2f} | {e[1]:.2f} | {e[2]:.2f} |")
+        done = [n for n in sizes if results.get((name, n))]
+        fit = [fitted(done, [results[(name, n)] for n in done], k) for k in range(3)]
+        if not any(math.isnan(x) for x in fit):
+            out(f"| {name} | fitted, {done[0]:,} .. {done[-1]:,} | {fit[0]:.2f} | {fit[1]:.2f} | {fit[2]:.2f} |")
     with open(os.path.join(OUT, "adversarial.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
