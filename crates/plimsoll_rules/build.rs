@@ -83,9 +83,22 @@ const CALLS: &[(&str, &[&str])] = &[
     ("pods_of", &["Pod", "ReplicaSet", "Job"]),
     ("pdbs_for", &["PodDisruptionBudget"]),
     ("pdb_targets", &["PodDisruptionBudget"]),
+    ("pdb_class", &["PodDisruptionBudget"]),
+    (
+        "pdb_class_pods",
+        &["PodDisruptionBudget", "HorizontalPodAutoscaler", "Pod"],
+    ),
+    (
+        "pdb_class_autoscaled",
+        &["PodDisruptionBudget", "HorizontalPodAutoscaler"],
+    ),
     ("hpas_for", &["HorizontalPodAutoscaler"]),
     ("expected_min_replicas", &["HorizontalPodAutoscaler"]),
+    ("hpa_groups", &["HorizontalPodAutoscaler"]),
     ("services_for", &["Service"]),
+    ("cx.services()", &["Service"]),
+    ("cx.services()", WORKLOADS),
+    ("service_targets", WORKLOADS),
     ("is_serving", &["Service"]),
     ("owner_of", WORKLOADS),
     (

@@ -92,6 +92,16 @@ pub struct MatrixArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: MatrixFormat,
 
+    /// Group the workloads the policies cannot tell apart, and list the allowed
+    /// connections between groups instead of between workloads: every workload of
+    /// the source group may connect to every workload of the destination group
+    /// (never to itself). The listing then grows with the workloads and the distinct
+    /// groups, not with the square of the workloads (text and json only). In JSON,
+    /// `sources` and `destinations` are lists of groups and each `allowed` entry
+    /// names a group of each by its position.
+    #[arg(long)]
+    pub grouped: bool,
+
     /// Paths to skip (gitignore-style globs).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

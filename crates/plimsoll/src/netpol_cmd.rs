@@ -118,6 +118,9 @@ pub fn matrix(args: &MatrixArgs) -> Result<i32, Fatal> {
         Err(code) => return Ok(code),
     };
     let model = NetModel::build(&index);
+    if args.grouped {
+        return Ok(grouped_matrix(args.format, &index, &model));
+    }
     let pairs = model.matrix();
     // the pairs grow with the square of the workloads: written as they are
     // formatted, never held as one document
@@ -133,6 +136,65 @@ pub fn matrix(args: &MatrixArgs) -> Result<i32, Fatal> {
             2
         }
     })
+}
+
+/// `netpol matrix --grouped`: the groups and the allowed group pairs.
+fn grouped_matrix(format: MatrixFormat, index: &Index, model: &NetModel) -> i32 {
+    let g = model.grouped();
+    let names = |group: &[usize]| -> Vec<String> {
+        group.iter().map(|&d| label(index, model, d)).collect()
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        MatrixFormat::Json => {
+            let doc = json!({
+                "workloads": model.endpoints.len(),
+                "policies": model.policies.len(),
+                "sources": g.sources.iter().map(|s| names(s)).collect::<Vec<_>>(),
+                "destinations": g.destinations.iter().map(|d| names(d)).collect::<Vec<_>>(),
+                "allowed": g.allowed.iter().map(|(s, d, p)| json!({
+                    "from": s, "to": d, "ports": ports_json(p)
+                })).collect::<Vec<_>>(),
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        MatrixFormat::Text => (|| {
+            for (i, s) in g.sources.iter().enumerate() {
+                writeln!(out, "source group S{i}: {}", names(s).join(", "))?;
+            }
+            for (i, d) in g.destinations.iter().enumerate() {
+                writeln!(out, "destination group D{i}: {}", names(d).join(", "))?;
+            }
+            for (s, d, p) in &g.allowed {
+                writeln!(out, "S{s} -> D{d}: {p}")?;
+            }
+            writeln!(
+                out,
+                "{} allowed group pair{} ({} source and {} destination groups) between {} workloads under {} NetworkPolicies; a workload never counts as connecting to itself",
+                g.allowed.len(),
+                if g.allowed.len() == 1 { "" } else { "s" },
+                g.sources.len(),
+                g.destinations.len(),
+                model.endpoints.len(),
+                model.policies.len()
+            )
+        })(),
+        MatrixFormat::Dot | MatrixFormat::Svg => {
+            eprintln!("plimsoll: --grouped prints text or json, not dot or svg");
+            return 2;
+        }
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("plimsoll: cannot write the matrix to standard output: {e}");
+            }
+            2
+        }
+    }
 }
 
 fn write_matrix(

@@ -432,3 +432,80 @@ fn reach_in_a_large_input_looks_at_the_pair_only() {
         "{text}"
     );
 }
+
+/// `--grouped` lists groups of workloads and the allowed group pairs: for n
+/// workloads that may all reach each other, one group a side and one pair, however
+/// large n (the pair listing has n x (n - 1) entries).
+#[test]
+fn grouped_matrix_of_policies_sharing_a_selector() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sizes = Vec::new();
+    for n in [10, 40] {
+        let f = dir.path().join(format!("shared-{n}.yaml"));
+        std::fs::write(&f, shared_selector(n)).unwrap();
+        let f = f.to_str().unwrap();
+        let out = run(&["netpol", "matrix", "--grouped", "--format", "json", f]);
+        assert_eq!(out.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["sources"].as_array().unwrap().len(), 1);
+        assert_eq!(v["sources"][0].as_array().unwrap().len(), n);
+        assert_eq!(
+            v["destinations"][0][n - 1],
+            format!("shop/Deployment/d{}", n - 1)
+        );
+        assert_eq!(
+            v["allowed"],
+            serde_json::json!([{"from": 0, "to": 0, "ports": [{"protocol": "TCP", "port": 8080}]}])
+        );
+        sizes.push(out.stdout.len());
+        let text = run(&["netpol", "matrix", "--grouped", f]);
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(text.contains("S0 -> D0: 8080/TCP"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "1 allowed group pair (1 source and 1 destination groups) between {n} workloads"
+            )),
+            "{text}"
+        );
+    }
+    assert!(sizes[1] < 5 * sizes[0], "{sizes:?}");
+    let f = dir.path().join("shared-10.yaml");
+    let out = run(&[
+        "netpol",
+        "matrix",
+        "--grouped",
+        "--format",
+        "svg",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--grouped prints text or json"));
+}
+
+/// The groups stand for exactly the pairs of the plain listing.
+#[test]
+fn grouped_matrix_agrees_with_the_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_input(dir.path());
+    let pairs = json(&["netpol", "matrix", "--format", "json", &f]);
+    let g = json(&["netpol", "matrix", "--grouped", "--format", "json", &f]);
+    let mut expanded = Vec::new();
+    for a in g["allowed"].as_array().unwrap() {
+        let (s, d) = (
+            a["from"].as_u64().unwrap() as usize,
+            a["to"].as_u64().unwrap() as usize,
+        );
+        for from in g["sources"][s].as_array().unwrap() {
+            for to in g["destinations"][d].as_array().unwrap() {
+                if from != to {
+                    expanded.push(serde_json::json!({"from": from, "to": to, "ports": a["ports"]}));
+                }
+            }
+        }
+    }
+    let key = |v: &serde_json::Value| (v["from"].to_string(), v["to"].to_string());
+    expanded.sort_by_key(key);
+    let mut listed = pairs["allowed"].as_array().unwrap().clone();
+    listed.sort_by_key(key);
+    assert_eq!(expanded, listed);
+}

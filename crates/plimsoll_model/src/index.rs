@@ -17,6 +17,7 @@ pub struct Index {
     objects: Vec<Object>,
     by_name: HashMap<(String, NsKey, String), Vec<usize>>,
     by_kind: HashMap<String, Vec<usize>>,
+    by_kind_ns: HashMap<(String, String), Vec<usize>>,
     by_ns: HashMap<String, Vec<usize>>,
     namespaces: BTreeSet<String>,
     /// workloads with a pod template and no controlling owner, per namespace
@@ -25,11 +26,21 @@ pub struct Index {
     workloads_by_label: HashMap<(String, String, String), Vec<usize>>,
     /// HPA scale targets: (namespace, kind, name) -> HPAs
     hpas_by_target: HashMap<(String, String, String), Vec<usize>>,
-    /// PDB -> workloads it selects, and back
-    pdb_workloads: HashMap<usize, Vec<usize>>,
-    workload_pdbs: HashMap<usize, Vec<usize>>,
-    /// workload -> Services whose selector selects its pods
-    workload_services: HashMap<usize, Vec<usize>>,
+    /// PDBs that select the same workloads, grouped: the classes, each PDB's class, and
+    /// each workload's classes (ascending)
+    pdb_classes: Vec<SelectorClass>,
+    pdb_class_of: HashMap<usize, usize>,
+    workload_pdb_classes: HashMap<usize, Vec<usize>>,
+    /// per PDB class: the pods its workloads run (see `pdb_class_pods`), and whether an
+    /// HPA scales one of them
+    pdb_class_pods: Vec<Option<i64>>,
+    pdb_class_autoscaled: Vec<bool>,
+    /// Services (not ExternalName, with a selector) grouped the same way
+    service_classes: Vec<SelectorClass>,
+    service_class_of: HashMap<usize, usize>,
+    workload_service_classes: HashMap<usize, Vec<usize>>,
+    /// candidate workloads whose labels were matched against a selector while building
+    selector_checks: usize,
     /// object -> its controlling owner, when that owner is in the input
     owner: Vec<Option<usize>>,
     /// owner -> the objects it controls, in input order
@@ -54,6 +65,10 @@ impl Index {
             ix.by_kind.entry(o.kind.clone()).or_default().push(id);
             if let Some(ns) = &o.namespace {
                 ix.by_ns.entry(ns.clone()).or_default().push(id);
+                ix.by_kind_ns
+                    .entry((o.kind.clone(), ns.clone()))
+                    .or_default()
+                    .push(id);
                 ix.namespaces.insert(ns.clone());
             }
             if o.kind == "Namespace" && o.group().is_empty() {
@@ -95,6 +110,11 @@ impl Index {
         ix.through_owner = (0..ix.objects.len())
             .map(|id| ix.compute_through_owner(id))
             .collect();
+        // Services and PDBs with the same selector in a namespace select the same
+        // workloads: each distinct selector is matched once, and a workload keeps the
+        // classes that select it, not every object of them (n Services sharing a
+        // selector over n workloads cost n, not n x n).
+        let mut classes: HashMap<(String, LabelSelector), usize> = HashMap::new();
         let services: Vec<(usize, String, LabelSelector)> = ix
             .of_kind("Service")
             .filter(|(_, s)| s.group().is_empty())
@@ -108,21 +128,68 @@ impl Index {
             })
             .collect();
         for (svc, ns, sel) in services {
-            for w in ix.workloads_matching(&ns, &sel) {
-                ix.workload_services.entry(w).or_default().push(svc);
+            let key = (ns, sel.canonical());
+            let c = match classes.get(&key) {
+                Some(&c) => c,
+                None => {
+                    let (workloads, checks) = ix.matching_counted(&key.0, &key.1);
+                    ix.selector_checks += checks;
+                    ix.service_classes.push(SelectorClass {
+                        members: Vec::new(),
+                        workloads,
+                    });
+                    classes.insert(key, ix.service_classes.len() - 1);
+                    ix.service_classes.len() - 1
+                }
+            };
+            ix.service_classes[c].members.push(svc);
+            ix.service_class_of.insert(svc, c);
+        }
+        for (c, class) in ix.service_classes.iter().enumerate() {
+            for &w in &class.workloads {
+                ix.workload_service_classes.entry(w).or_default().push(c);
             }
         }
+        classes.clear();
         let pdbs: Vec<usize> = ix
             .of_kind("PodDisruptionBudget")
             .map(|(id, _)| id)
             .collect();
         for pdb in pdbs {
-            let selected = ix.pdb_selection(pdb).unwrap_or_default();
-            for &w in &selected {
-                ix.workload_pdbs.entry(w).or_default().push(pdb);
-            }
-            ix.pdb_workloads.insert(pdb, selected);
+            let Some(key) = ix.pdb_selector(pdb) else {
+                continue;
+            };
+            let c = match classes.get(&key) {
+                Some(&c) => c,
+                None => {
+                    let (workloads, checks) = ix.matching_counted(&key.0, &key.1);
+                    ix.selector_checks += checks;
+                    ix.pdb_classes.push(SelectorClass {
+                        members: Vec::new(),
+                        workloads,
+                    });
+                    classes.insert(key, ix.pdb_classes.len() - 1);
+                    ix.pdb_classes.len() - 1
+                }
+            };
+            ix.pdb_classes[c].members.push(pdb);
+            ix.pdb_class_of.insert(pdb, c);
         }
+        for (c, class) in ix.pdb_classes.iter().enumerate() {
+            for &w in &class.workloads {
+                ix.workload_pdb_classes.entry(w).or_default().push(c);
+            }
+        }
+        ix.pdb_class_pods = ix
+            .pdb_classes
+            .iter()
+            .map(|class| class.workloads.iter().map(|&w| ix.fixed_pods(w)).sum())
+            .collect();
+        ix.pdb_class_autoscaled = ix
+            .pdb_classes
+            .iter()
+            .map(|class| class.workloads.iter().any(|&w| !ix.hpas_for(w).is_empty()))
+            .collect();
         ix
     }
 
@@ -152,14 +219,27 @@ impl Index {
             .map(|&id| (id, &self.objects[id]))
     }
 
-    /// Objects of a kind in a namespace.
+    /// Objects of a kind in a namespace (a look-up: it costs what it returns).
     pub fn of_kind_in<'a>(
         &'a self,
         kind: &'a str,
         ns: &'a str,
     ) -> impl Iterator<Item = (usize, &'a Object)> + 'a {
-        self.of_kind(kind)
-            .filter(move |(_, o)| o.namespace.as_deref() == Some(ns))
+        self.by_kind_ns
+            .get(&(kind.to_string(), ns.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&id| (id, &self.objects[id]))
+    }
+
+    /// The identities (kind, namespace, name) that more than one object of the input
+    /// carries: each list of objects, in input order.
+    pub fn repeated_names(&self) -> impl Iterator<Item = &[usize]> {
+        self.by_name
+            .values()
+            .filter(|ids| ids.len() > 1)
+            .map(Vec::as_slice)
     }
 
     /// The object of a kind and name (namespaced when `ns` is given).
@@ -249,15 +329,24 @@ impl Index {
     /// matches every workload of the namespace; callers decide whether the API in
     /// question treats it so.
     pub fn workloads_matching(&self, ns: &str, selector: &LabelSelector) -> Vec<usize> {
-        let candidates: &[usize] = match selector.required_pair() {
-            Some((k, v)) => self
-                .workloads_by_label
-                .get(&(ns.to_string(), k.to_string(), v.to_string()))
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-            None => self.workloads_in(ns),
-        };
-        candidates
+        self.matching_counted(ns, selector).0
+    }
+
+    /// The workloads matching, and how many candidates were checked to find them: those
+    /// carrying the selector's rarest required `key=value` pair, or every workload of
+    /// the namespace when it requires none.
+    fn matching_counted(&self, ns: &str, selector: &LabelSelector) -> (Vec<usize>, usize) {
+        let candidates: &[usize] = selector
+            .required_pairs()
+            .map(|(k, v)| {
+                self.workloads_by_label
+                    .get(&(ns.to_string(), k.to_string(), v.to_string()))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+            })
+            .min_by_key(|c| c.len())
+            .unwrap_or_else(|| self.workloads_in(ns));
+        let matching = candidates
             .iter()
             .copied()
             .filter(|&id| {
@@ -266,7 +355,15 @@ impl Index {
                     selector.matches_pairs(&labels)
                 })
             })
-            .collect()
+            .collect();
+        (matching, candidates.len())
+    }
+
+    /// How many workloads had their labels matched against a selector while the index
+    /// was built: a measure of the work, for tests that it grows with the input.
+    #[doc(hidden)]
+    pub fn selector_checks(&self) -> usize {
+        self.selector_checks
     }
 
     /// The controlling owner of an object (its ownerReference with `controller: true`),
@@ -373,10 +470,23 @@ impl Index {
     }
 
     /// Services (not ExternalName, with a selector) that select a workload's pods.
-    pub fn services_for(&self, workload: usize) -> &[usize] {
-        self.workload_services
-            .get(&workload)
-            .map(Vec::as_slice)
+    pub fn services_for(&self, workload: usize) -> Ids<'_> {
+        Ids {
+            classes: self
+                .workload_service_classes
+                .get(&workload)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            table: &self.service_classes,
+        }
+    }
+
+    /// The workloads a Service (not ExternalName, with a selector) selects, ascending;
+    /// shared by every Service with the same selector.
+    pub fn service_targets(&self, svc: usize) -> &[usize] {
+        self.service_class_of
+            .get(&svc)
+            .map(|&c| self.service_classes[c].workloads.as_slice())
             .unwrap_or_default()
     }
 
@@ -394,48 +504,88 @@ impl Index {
     }
 
     /// HPAs whose scaleTargetRef names this object.
-    pub fn hpas_for(&self, id: usize) -> Vec<usize> {
+    pub fn hpas_for(&self, id: usize) -> &[usize] {
         let o = &self.objects[id];
         let Some(ns) = &o.namespace else {
-            return Vec::new();
+            return &[];
         };
         self.hpas_by_target
             .get(&(ns.clone(), o.kind.clone(), o.name.clone()))
-            .cloned()
+            .map(Vec::as_slice)
             .unwrap_or_default()
     }
 
     /// PDBs that select the pods of a workload.
-    pub fn pdbs_for(&self, workload: usize) -> &[usize] {
-        self.workload_pdbs
-            .get(&workload)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+    pub fn pdbs_for(&self, workload: usize) -> Ids<'_> {
+        Ids {
+            classes: self
+                .workload_pdb_classes
+                .get(&workload)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            table: &self.pdb_classes,
+        }
     }
 
     /// Workloads a PDB selects.
     pub fn pdb_targets(&self, pdb: usize) -> &[usize] {
-        self.pdb_workloads
-            .get(&pdb)
-            .map(Vec::as_slice)
+        self.pdb_class_of(pdb)
+            .map(|c| self.pdb_classes[c].workloads.as_slice())
             .unwrap_or_default()
+    }
+
+    /// The class of PDBs that select what this one selects (by the same selector in
+    /// the same namespace), when it selects anything at all.
+    pub fn pdb_class_of(&self, pdb: usize) -> Option<usize> {
+        self.pdb_class_of.get(&pdb).copied()
+    }
+
+    /// A class of PDBs: its members and the workloads they all select.
+    pub fn pdb_class(&self, class: usize) -> &SelectorClass {
+        &self.pdb_classes[class]
+    }
+
+    /// The pods the workloads of a PDB class run, counted once for the class: a Pod
+    /// is one, a scalable workload its [`Index::expected_min_replicas`]; `None` when
+    /// some workload has no fixed count (a DaemonSet, a Job).
+    pub fn pdb_class_pods(&self, class: usize) -> Option<i64> {
+        self.pdb_class_pods.get(class).copied().flatten()
+    }
+
+    /// Whether an HPA scales some workload of a PDB class.
+    pub fn pdb_class_autoscaled(&self, class: usize) -> bool {
+        self.pdb_class_autoscaled
+            .get(class)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The pods a top-level workload runs, when it has a fixed count.
+    fn fixed_pods(&self, w: usize) -> Option<i64> {
+        let o = &self.objects[w];
+        if o.kind == "Pod" && o.group().is_empty() {
+            return Some(1);
+        }
+        self.expected_min_replicas(w)
     }
 
     /// What a PDB selects, by its API version's rules: in policy/v1 an empty selector
     /// selects every pod of the namespace and a missing one none; in policy/v1beta1
-    /// both select none. `None` for a selector that cannot be parsed.
-    fn pdb_selection(&self, pdb: usize) -> Option<Vec<usize>> {
+    /// both select none. `None` when it selects nothing: no namespace, no selector or
+    /// one that cannot be parsed, an empty one in policy/v1beta1. Otherwise its
+    /// namespace and selector, in canonical form.
+    fn pdb_selector(&self, pdb: usize) -> Option<(String, LabelSelector)> {
         let o = &self.objects[pdb];
         let ns = o.namespace.as_deref()?;
         let sel_node = o.root.at(&["spec", "selector"])?;
         if sel_node.is_null() {
-            return Some(Vec::new());
+            return None;
         }
         let sel = LabelSelector::from_label_selector(sel_node)?;
         if sel.is_empty() && o.api_version != "policy/v1" {
-            return Some(Vec::new());
+            return None;
         }
-        Some(self.workloads_matching(ns, &sel))
+        Some((ns.to_string(), sel.canonical()))
     }
 
     /// The replica count Kubernetes runs for a workload: `spec.replicas` for scalable
@@ -450,11 +600,83 @@ impl Index {
             "DeploymentConfig" if o.group() == "apps.openshift.io" => 0,
             _ => return None,
         };
-        let hpas = self.hpas_for(id);
-        if let Some(&h) = hpas.first() {
+        if let Some(&h) = self.hpas_for(id).first() {
             return replica_count(self.objects[h].root.at(&["spec", "minReplicas"]), 1).ok();
         }
         replica_count(o.root.at(&["spec", "replicas"]), default).ok()
+    }
+}
+
+/// Objects (Services, PDBs) whose selectors select the same workloads: one entry for
+/// them all, so that the relation between them and the workloads is held once.
+#[derive(Debug, Default)]
+pub struct SelectorClass {
+    /// ascending
+    pub members: Vec<usize>,
+    /// the workloads every member selects, ascending
+    pub workloads: Vec<usize>,
+}
+
+/// Object ids in ascending order, held as the members of the selector classes that
+/// apply (disjoint ascending runs), never copied out: a workload selected by n Services
+/// that share one selector costs one entry, however many workloads they select.
+#[derive(Debug, Clone, Copy)]
+pub struct Ids<'a> {
+    classes: &'a [usize],
+    table: &'a [SelectorClass],
+}
+
+impl<'a> Ids<'a> {
+    pub fn is_empty(&self) -> bool {
+        self.runs().all(<[usize]>::is_empty)
+    }
+
+    pub fn len(&self) -> usize {
+        self.runs().map(<[usize]>::len).sum()
+    }
+
+    /// The lowest id (the first object of the input).
+    pub fn first(&self) -> Option<usize> {
+        self.runs().filter_map(|r| r.first().copied()).min()
+    }
+
+    /// The ids in ascending order.
+    pub fn iter(&self) -> IdsIter<'a> {
+        IdsIter {
+            runs: self.runs().filter(|r| !r.is_empty()).collect(),
+        }
+    }
+
+    /// The classes (indices into the index's table of that kind), ascending.
+    pub fn classes(&self) -> &'a [usize] {
+        self.classes
+    }
+
+    /// The members of each class: disjoint ascending runs.
+    pub fn runs(&self) -> impl Iterator<Item = &'a [usize]> + 'a {
+        let table = self.table;
+        self.classes
+            .iter()
+            .map(move |&c| table[c].members.as_slice())
+    }
+}
+
+/// Merges the runs of an [`Ids`] in ascending order.
+pub struct IdsIter<'a> {
+    runs: Vec<&'a [usize]>,
+}
+
+impl Iterator for IdsIter<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let (i, _) = self.runs.iter().enumerate().min_by_key(|(_, r)| r[0])?;
+        let id = self.runs[i][0];
+        self.runs[i] = &self.runs[i][1..];
+        if self.runs[i].is_empty() {
+            self.runs.swap_remove(i);
+        }
+        Some(id)
     }
 }
 

@@ -20,7 +20,7 @@ mod version;
 pub use api_resources::{
     ApiResource, ApiResources, RESOURCE_VERBS, Resolved, URL_VERBS, check_verb, closest,
 };
-pub use index::{Index, NsKey, replica_count};
+pub use index::{Ids, IdsIter, Index, NsKey, SelectorClass, replica_count};
 pub use intstr::IntOrPct;
 pub use object::{Object, ObjectRef, SourceRef, is_builtin_group, is_cluster_scoped};
 pub use pod::{

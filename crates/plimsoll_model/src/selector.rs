@@ -2,7 +2,7 @@
 
 use plimsoll_yaml::Node;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SelectorOp {
     In,
     NotIn,
@@ -10,7 +10,7 @@ pub enum SelectorOp {
     DoesNotExist,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Requirement {
     pub key: String,
     pub op: SelectorOp,
@@ -18,7 +18,7 @@ pub struct Requirement {
 }
 
 /// A parsed label selector. Every requirement must hold (AND).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct LabelSelector {
     pub requirements: Vec<Requirement>,
 }
@@ -247,6 +247,33 @@ impl LabelSelector {
             }
         }
         Ok(LabelSelector { requirements })
+    }
+
+    /// The same selector in a canonical form: requirements and their values sorted,
+    /// repeats dropped. Two selectors with the same canonical form select the same
+    /// labels, so the index evaluates them once.
+    pub fn canonical(&self) -> LabelSelector {
+        let mut requirements: Vec<Requirement> = self
+            .requirements
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.values.sort_unstable();
+                r.values.dedup();
+                r
+            })
+            .collect();
+        requirements.sort_unstable();
+        requirements.dedup();
+        LabelSelector { requirements }
+    }
+
+    /// The `key=value` requirements every match must carry, for index look-ups.
+    pub fn required_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.requirements
+            .iter()
+            .filter(|r| r.op == SelectorOp::In && r.values.len() == 1)
+            .map(|r| (r.key.as_str(), r.values[0].as_str()))
     }
 
     /// A `key=value` requirement every match must carry, for index look-ups.

@@ -248,7 +248,7 @@ apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: api,
     let names: Vec<&str> = ix
         .pdbs_for(dep)
         .iter()
-        .map(|&p| ix.object(p).name.as_str())
+        .map(|p| ix.object(p).name.as_str())
         .collect();
     assert_eq!(names, ["api", "all", "expr"]);
     assert_eq!(ix.hpas_for(dep).len(), 1);
@@ -847,4 +847,62 @@ fn container_ports_default_their_protocol_and_names_follow_iana() {
     assert_eq!(port_name_problems("HTTP").len(), 2);
     assert!(is_valid_port_num(1) && is_valid_port_num(65535));
     assert!(!is_valid_port_num(0) && !is_valid_port_num(65536));
+}
+
+/// n Services and n PDBs sharing one selector over n workloads: each distinct selector
+/// is matched once (2n label checks, where matching every Service and PDB on its own
+/// made 2n^2, and a relation of 2n^2 entries), a workload holds one class of each, and
+/// every PDB of a class shares one list of targets. A selector is looked up through
+/// its rarest `key=value` pair: `{team: shop, app: d0}` checks one workload, not n.
+#[test]
+fn selectors_shared_by_many_objects_are_matched_once() {
+    for n in [20, 80] {
+        let mut text = String::new();
+        for i in 0..n {
+            text += &format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: shop}}\nspec: {{template: {{metadata: {{labels: {{app: d{i}, team: shop}}}}, spec: {{containers: [{{name: a}}]}}}}}}\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: shop}}\nspec: {{selector: {{team: shop}}}}\n---\n\
+apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: p{i}, namespace: shop}}\nspec: {{maxUnavailable: 1, selector: {{matchLabels: {{team: shop}}}}}}\n---\n"
+            );
+        }
+        text += "apiVersion: v1\nkind: Service\nmetadata: {name: only-d0, namespace: shop}\nspec: {selector: {team: shop, app: d0}}\n";
+        let ix = Index::new(objects(&text));
+        assert_eq!(ix.selector_checks(), 2 * n + 1, "n = {n}");
+        let id = |k: &str, name: &str| ix.get(k, Some("shop"), name).unwrap().0;
+        let services: Vec<usize> = ix.of_kind("Service").map(|(id, _)| id).collect();
+        let (d0, d1) = (id("Deployment", "d0"), id("Deployment", "d1"));
+        // d0 is under two classes of Services; their members merge in input order
+        assert_eq!(ix.services_for(d0).classes().len(), 2);
+        assert_eq!(ix.services_for(d0).iter().collect::<Vec<_>>(), services);
+        assert_eq!(ix.services_for(d0).len(), n + 1);
+        assert_eq!(ix.services_for(d1).len(), n);
+        assert_eq!(ix.services_for(d1).first(), Some(id("Service", "s0")));
+        assert_eq!(ix.service_targets(id("Service", "only-d0")), [d0]);
+        let pdbs = ix.pdbs_for(d1);
+        assert_eq!((pdbs.classes().len(), pdbs.len()), (1, n));
+        assert_eq!(pdbs.first(), Some(id("PodDisruptionBudget", "p0")));
+        let lists: Vec<*const usize> = ix
+            .of_kind("PodDisruptionBudget")
+            .map(|(p, _)| ix.pdb_targets(p).as_ptr())
+            .collect();
+        assert!(lists.iter().all(|&l| l == lists[0]), "one list of targets");
+        assert_eq!(ix.pdb_targets(id("PodDisruptionBudget", "p3")).len(), n);
+    }
+}
+
+/// `of_kind_in` is a look-up by kind and namespace, in input order.
+#[test]
+fn objects_of_a_kind_in_a_namespace() {
+    let ix = Index::new(objects(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n---\n\
+apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: y}\n---\n\
+apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: x}\n---\n\
+apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n",
+    ));
+    let names: Vec<&str> = ix
+        .of_kind_in("ConfigMap", "x")
+        .map(|(_, o)| o.name.as_str())
+        .collect();
+    assert_eq!(names, ["a", "c"]);
+    assert_eq!(ix.of_kind_in("ConfigMap", "z").count(), 0);
 }

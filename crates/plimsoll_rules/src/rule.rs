@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::live::LiveFacts;
 use crate::rules::net::policy::NetModel;
+use crate::rules::net::svc_util::ServiceSelections;
 use crate::rules::rbac::model::Rbac;
+use crate::rules::scl::util::HpaGroups;
 use crate::settings::Settings;
 
 /// How bad a finding is.
@@ -184,6 +186,8 @@ pub struct RunCache<'a> {
     net: OnceLock<NetModel>,
     rbac: OnceLock<Rbac<'a>>,
     newest: OnceLock<Option<Timestamp>>,
+    hpas: OnceLock<HpaGroups>,
+    services: OnceLock<ServiceSelections>,
 }
 
 impl<'a> Context<'a> {
@@ -200,6 +204,19 @@ impl<'a> Context<'a> {
     /// The RBAC model of the input (bindings, aggregation resolved).
     pub fn rbac(&self) -> &Rbac<'a> {
         self.cache.rbac.get_or_init(|| Rbac::build(self.index))
+    }
+
+    /// The HPAs of the input by target, those that read the same resource metrics
+    /// grouped.
+    pub fn hpa_groups(&self) -> &HpaGroups {
+        self.cache.hpas.get_or_init(|| HpaGroups::build(self.index))
+    }
+
+    /// What every core Service of the input selects, computed once per selector.
+    pub fn services(&self) -> &ServiceSelections {
+        self.cache
+            .services
+            .get_or_init(|| ServiceSelections::build(self.index))
     }
 
     /// What the live front-end knows besides the objects; `None` for files.
@@ -356,6 +373,17 @@ impl Finding {
             path,
             message: None,
         });
+        self
+    }
+
+    /// Adds related objects: the first until [`MAX_RELATED`], the rest only counted,
+    /// without visiting them (so a finding about n objects costs what it lists).
+    pub fn related_all(&mut self, objects: &[usize], path: impl Fn(usize) -> Pointer) -> &mut Self {
+        let room = MAX_RELATED.saturating_sub(self.related.len());
+        for &o in objects.iter().take(room) {
+            self.related(o, path(o));
+        }
+        self.related_omitted += objects.len().saturating_sub(room);
         self
     }
 

@@ -2,7 +2,7 @@ use plimsoll_model::{LabelSelector, Object, Pointer};
 
 use super::util::IntOrPct;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Context, MAX_RELATED, Rule, Sink, list_capped};
 
 declare_rule! {
     /// ## What it does
@@ -58,15 +58,6 @@ declare_rule! {
     }
 }
 
-/// The number of pods a top-level workload runs, when it has a fixed count.
-fn pod_count(cx: &Context, w: usize) -> Option<i64> {
-    let o = cx.index.object(w);
-    if o.kind == "Pod" && o.group().is_empty() {
-        return Some(1);
-    }
-    cx.index.expected_min_replicas(w)
-}
-
 impl Rule for PdbBlocksEviction {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         if obj.kind != "PodDisruptionBudget" || obj.group() != "policy" {
@@ -117,13 +108,13 @@ impl Rule for PdbBlocksEviction {
             }
             return;
         }
-        let mut total = 0;
-        for &w in targets {
-            match pod_count(cx, w) {
-                Some(n) => total += n,
-                None => return,
-            }
-        }
+        // counted once for every PDB with the same selector
+        let Some(class) = cx.index.pdb_class_of(id) else {
+            return;
+        };
+        let Some(total) = cx.index.pdb_class_pods(class) else {
+            return;
+        };
         if total == 0 {
             return;
         }
@@ -131,14 +122,15 @@ impl Rule for PdbBlocksEviction {
         if desired < total {
             return;
         }
-        let names: Vec<String> = targets
-            .iter()
-            .map(|&w| {
+        let names = list_capped(
+            targets.iter().map(|&w| {
                 let o = cx.index.object(w);
                 format!("{} `{}`", o.kind, o.name)
-            })
-            .collect();
-        let hpa = targets.iter().any(|&w| !cx.index.hpas_for(w).is_empty());
+            }),
+            targets.len(),
+            MAX_RELATED,
+        );
+        let hpa = cx.index.pdb_class_autoscaled(class);
         let f = out.report(
             id,
             path,
@@ -146,20 +138,18 @@ impl Rule for PdbBlocksEviction {
                 "PodDisruptionBudget `{}` requires {desired} available {} (minAvailable {min}) but {} {} {total} {}{}, so no voluntary eviction is allowed",
                 obj.name,
                 if desired == 1 { "pod" } else { "pods" },
-                names.join(", "),
+                names,
                 if targets.len() == 1 { "runs" } else { "run" },
                 if total == 1 { "pod" } else { "pods" },
                 if hpa { " at the HPA's minReplicas" } else { "" },
             ),
         );
-        for &w in targets {
-            let o = cx.index.object(w);
-            let p = if o.kind == "Pod" {
+        f.related_all(targets, |w| {
+            if cx.index.object(w).kind == "Pod" {
                 Pointer::root().keys(&["metadata", "name"])
             } else {
                 Pointer::root().keys(&["spec", "replicas"])
-            };
-            f.related(w, p);
-        }
+            }
+        });
     }
 }

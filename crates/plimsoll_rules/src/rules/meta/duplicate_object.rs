@@ -70,57 +70,120 @@ fn has_name(o: &Object) -> bool {
 }
 
 impl Rule for DuplicateObject {
-    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        if !has_name(obj) {
-            return;
-        }
-        let copies: Vec<usize> = cx
-            .index
-            .all_named(&obj.kind, obj.namespace.as_deref(), &obj.name)
-            .iter()
-            .copied()
-            .filter(|&other| {
-                let o = cx.index.object(other);
-                has_name(o) && same_api(o.group(), obj.group())
-            })
-            .collect();
-        if copies.len() < 2 {
-            return;
-        }
-        let line_of = |other: usize| {
-            let o = cx.index.object(other);
-            if o.source.file.is_some() && o.source.file == obj.source.file {
-                let line = o
-                    .root
-                    .at(&["metadata", "name"])
-                    .map_or(o.root.span.start.line, |n| n.span.start.line);
-                format!(" at line {line}")
-            } else {
-                String::new()
-            }
-        };
+    /// Every set of objects with one identity is judged once: each later copy names
+    /// the first and at most [`MAX_RELATED`] others, so n copies cost n, not n x n.
+    fn check_all(&self, cx: &Context, out: &mut Sink) {
+        judge(cx, out);
+    }
+}
+
+/// Reports the later copies; returns the work done: objects visited and listed.
+fn judge(cx: &Context, out: &mut Sink) -> usize {
+    let mut work = 0;
+    {
         let name_ptr = Pointer::root().keys(&["metadata", "name"]);
-        let first = copies[0];
-        if first == id {
-            // the first definition is the one the later ones override: report those
-            return;
+        for ids in cx.index.repeated_names() {
+            // copies are objects with a name of the same API (built-in groups are one)
+            let mut by_api: Vec<(&str, Vec<usize>)> = Vec::new();
+            for &id in ids {
+                work += 1;
+                let o = cx.index.object(id);
+                if !has_name(o) {
+                    continue;
+                }
+                match by_api.iter_mut().find(|(g, _)| same_api(g, o.group())) {
+                    Some((_, copies)) => copies.push(id),
+                    None => by_api.push((o.group(), vec![id])),
+                }
+            }
+            for (_, copies) in by_api {
+                if copies.len() < 2 {
+                    continue;
+                }
+                // the first definition is the one the later ones override: report those
+                let first = copies[0];
+                for &id in &copies[1..] {
+                    if cx.index.judged_through_owner(id) {
+                        continue;
+                    }
+                    let obj = cx.index.object(id);
+                    let line_of = |other: usize| {
+                        let o = cx.index.object(other);
+                        if o.source.file.is_some() && o.source.file == obj.source.file {
+                            let line = o
+                                .root
+                                .at(&["metadata", "name"])
+                                .map_or(o.root.span.start.line, |n| n.span.start.line);
+                            format!(" at line {line}")
+                        } else {
+                            String::new()
+                        }
+                    };
+                    let mut msg = format!(
+                        "{} is defined more than once (first{}); the later definition silently replaces the earlier one",
+                        obj.display_name(),
+                        line_of(first)
+                    );
+                    let others = copies.len() - 1;
+                    if others > MAX_RELATED {
+                        msg.push_str(&format!(
+                            " ({} copies in all; {} more not listed)",
+                            copies.len(),
+                            others - MAX_RELATED
+                        ));
+                    }
+                    let f = out.report(id, name_ptr.clone(), msg);
+                    for &other in copies.iter().filter(|&&o| o != id).take(MAX_RELATED) {
+                        work += 1;
+                        f.related(other, name_ptr.clone());
+                    }
+                }
+            }
         }
-        let mut msg = format!(
-            "{} is defined more than once (first{}); the later definition silently replaces the earlier one",
-            obj.display_name(),
-            line_of(first)
-        );
-        let others = copies.len() - 1;
-        if others > MAX_RELATED {
-            msg.push_str(&format!(
-                " ({} copies in all; {} more not listed)",
-                copies.len(),
-                others - MAX_RELATED
-            ));
-        }
-        let f = out.report(id, name_ptr.clone(), msg);
-        for &other in copies.iter().filter(|&&o| o != id).take(MAX_RELATED) {
-            f.related(other, name_ptr.clone());
+    }
+    work
+}
+
+#[cfg(test)]
+mod tests {
+    use plimsoll_model::{Index, KubeVersion};
+
+    use super::judge;
+    use crate::input::{YamlFacts, load_text};
+    use crate::rule::{Context, Described, Sink};
+    use crate::settings::Settings;
+
+    /// n copies of one object: n - 1 findings naming 20 copies at most, and work
+    /// linear in n (every copy used to gather all the others: n^2).
+    #[test]
+    fn many_copies_cost_linear_work() {
+        for n in [25, 100] {
+            let text: String = (0..n)
+                .map(|i| {
+                    format!(
+                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings, namespace: shop}}\ndata: {{copy: \"{i}\"}}\n---\n"
+                    )
+                })
+                .collect();
+            let loaded = load_text(0, &text, "default");
+            let index = Index::new(loaded.objects);
+            let settings = Settings::default();
+            let yaml = YamlFacts::default();
+            let cx = Context {
+                index: &index,
+                settings: &settings,
+                kube_version: KubeVersion::NEWEST,
+                pss_version: None,
+                yaml: &yaml,
+                selected: &[],
+                cache: Default::default(),
+                live: None,
+            };
+            let mut out = Sink::new(super::DuplicateObject.meta());
+            let work = judge(&cx, &mut out);
+            assert_eq!(out.findings.len(), n - 1);
+            assert!(out.findings.iter().all(|f| f.related.len() <= 20));
+            assert!(work <= 22 * n, "n = {n}: work {work}");
         }
     }
 }

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use plimsoll_model::Pointer;
 
@@ -181,8 +181,10 @@ impl Rule for DnsEgressBlocked {
         }
         // (first isolating policy, what is missing) -> workloads
         let mut groups: BTreeMap<(usize, &'static str), Vec<usize>> = BTreeMap::new();
+        // endpoints under the same egress policies get the same answer: computed once
+        let mut memo: HashMap<usize, (M, M)> = HashMap::new();
         for (d, e) in model.endpoints.iter().enumerate() {
-            let pols = &model.egress_of[d];
+            let pols = model.egress_of(d);
             if pols.is_empty() || e.host_network {
                 continue;
             }
@@ -198,7 +200,9 @@ impl Rule for DnsEgressBlocked {
                 }
                 acc
             };
-            let (udp, tcp) = (allowed(Proto::Udp), allowed(Proto::Tcp));
+            let (udp, tcp) = *memo
+                .entry(model.egress_group(d))
+                .or_insert_with(|| (allowed(Proto::Udp), allowed(Proto::Tcp)));
             let missing = match (udp, tcp) {
                 (M::Yes, M::Yes) => continue,
                 (M::No, M::No) => "UDP and TCP",

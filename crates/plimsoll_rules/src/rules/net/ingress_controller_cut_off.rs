@@ -1,10 +1,10 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use plimsoll_model::{LabelSelector, Node, Pointer};
 
 use super::policy::{M, NetModel, Proto};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Context, MAX_RELATED, Rule, Sink, list_capped};
 
 declare_rule! {
     /// ## What it does
@@ -184,103 +184,260 @@ impl Rule for IngressControllerCutOff {
         if found.is_empty() && cx.index.namespace_object("ingress-nginx").is_some() {
             controllers.push(("ingress-nginx".to_string(), None));
         }
-        let mut reported = BTreeSet::new();
+        // Ingresses that route to the same Service port are judged once, and a
+        // workload once per set of policies over it and target port: n Ingresses in
+        // front of a Service over n workloads cost n, not n x n.
+        // (Service, the port the Ingress names) -> the Ingresses routing to it
+        type Backend<'n> = ((usize, Option<&'n Node>), Vec<usize>);
+        let mut backends_of: Vec<Backend> = Vec::new();
+        let mut backend_ids: HashMap<(usize, Option<&str>, Option<i64>), usize> = HashMap::new();
         for ing in ingresses {
             let io = cx.index.object(ing);
             let ns = io.namespace.as_deref().unwrap_or_default();
             for (svc, svc_port) in backends(&io.root) {
-                let Some((sid, so)) = cx.index.get("Service", Some(ns), svc) else {
+                let Some((sid, _)) = cx.index.get("Service", Some(ns), svc) else {
                     continue;
                 };
-                let Some(sel) = so
-                    .root
-                    .at(&["spec", "selector"])
-                    .map(LabelSelector::from_map)
-                else {
+                let key = (
+                    sid,
+                    svc_port.and_then(Node::as_text),
+                    svc_port.and_then(Node::as_i64),
+                );
+                let b = *backend_ids.entry(key).or_insert_with(|| {
+                    backends_of.push(((sid, svc_port), Vec::new()));
+                    backends_of.len() - 1
+                });
+                // an Ingress naming the same backend twice counts once
+                if backends_of[b].1.last() != Some(&ing) {
+                    backends_of[b].1.push(ing);
+                }
+            }
+        }
+        let cns: BTreeSet<&str> = controllers.iter().map(|(n, _)| n.as_str()).collect();
+        let cns: Vec<&str> = cns.into_iter().collect();
+        // (policies over the endpoint, target port, its named ports) -> verdict
+        type Key = (usize, Option<(Proto, i64)>, Vec<(String, Proto, i64)>);
+        let mut verdicts: HashMap<Key, M> = HashMap::new();
+        let mut unknown_reported = BTreeSet::new();
+        let mut ingress_reported = BTreeSet::new();
+        // per policy (the first isolating the pods): the backends, workloads and
+        // target ports it cuts off
+        let mut cut: BTreeMap<usize, Cut> = BTreeMap::new();
+        for (b, ((sid, svc_port), ings)) in backends_of.iter().enumerate() {
+            let so = cx.index.object(*sid);
+            let ns = so.namespace.as_deref().unwrap_or_default();
+            let sel = so
+                .root
+                .at(&["spec", "selector"])
+                .map(LabelSelector::from_map)
+                .unwrap_or_default();
+            if sel.is_empty() {
+                continue;
+            }
+            // ExternalName Services are not in the index's relation; their selector
+            // is matched here
+            let matched;
+            let targets: &[usize] = if cx.index.service_targets(*sid).is_empty() {
+                matched = cx.index.workloads_matching(ns, &sel);
+                &matched
+            } else {
+                cx.index.service_targets(*sid)
+            };
+            for &w in targets {
+                let Some(d) = model.endpoint_of(w) else {
                     continue;
                 };
-                if sel.is_empty() {
+                let pols = model.ingress_of(d);
+                if pols.is_empty() || model.endpoints[d].host_network {
                     continue;
                 }
-                for w in cx.index.workloads_matching(ns, &sel) {
-                    let Some(d) = model.endpoint_of(w) else {
-                        continue;
-                    };
-                    let pols = &model.ingress_of[d];
-                    if pols.is_empty() || model.endpoints[d].host_network {
-                        continue;
-                    }
-                    if controllers.is_empty() {
-                        if reported.insert((usize::MAX, 0, ing)) {
+                if controllers.is_empty() {
+                    for &ing in ings {
+                        if ingress_reported.insert(ing) {
                             out.not_evaluated(
                                 ing,
                                 "no ingress controller in the input (a workload without hostNetwork labelled app.kubernetes.io/name: ingress-nginx or similar, or the ingress-nginx Namespace)",
                             );
                         }
-                        continue;
                     }
-                    let named = &model.endpoints[d].named_ports;
-                    let target = target_port(&so.root, svc_port, named);
-                    let mut acc = M::No;
-                    for &pi in pols {
-                        let p = &model.policies[pi];
-                        for r in &p.ingress {
-                            let open = NetModel::rule_ports(r, named);
-                            let opens = match target {
-                                Some((p, n)) => open.contains(p, n),
-                                None => !open.is_empty(),
-                            };
-                            if !opens {
-                                continue;
-                            }
-                            for (cns, labels) in &controllers {
-                                let pairs: Option<Vec<(&str, &str)>> = labels.as_ref().map(|l| {
-                                    l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-                                });
-                                acc = acc.or(model.rule_matches(r, &p.ns, cns, pairs.as_deref()));
-                            }
+                    continue;
+                }
+                let named = &model.endpoints[d].named_ports;
+                let target = target_port(&so.root, *svc_port, named);
+                let acc = *verdicts
+                    .entry((model.ingress_group(d), target, named.clone()))
+                    .or_insert_with(|| {
+                        admits_controllers(model, pols, named, target, &controllers)
+                    });
+                match acc {
+                    M::Yes => {}
+                    M::Unknown => {
+                        if unknown_reported.insert(w) {
+                            out.not_evaluated(
+                                w,
+                                "whether its ingress rules admit the ingress controller depends on labels the input does not hold",
+                            );
                         }
                     }
-                    match acc {
-                        M::Yes => {}
-                        M::Unknown => out.not_evaluated(
-                            w,
-                            "whether its ingress rules admit the ingress controller depends on labels the input does not hold",
-                        ),
-                        M::No => {
-                            let pi = pols[0];
-                            if !reported.insert((pi, w, ing)) {
-                                continue;
-                            }
-                            let p = &model.policies[pi];
-                            let wo = cx.index.object(w);
-                            let cns: BTreeSet<&str> =
-                                controllers.iter().map(|(n, _)| n.as_str()).collect();
-                            let cns: Vec<&str> = cns.into_iter().collect();
-                            let has_ingress =
-                                cx.index.object(p.id).root.at(&["spec", "ingress"]).is_some();
-                            let field = if has_ingress { "ingress" } else { "podSelector" };
-                            out.report(
-                                p.id,
-                                Pointer::root().keys(&["spec", field]),
-                                format!(
-                                    "Ingress `{}` routes to Service `{svc}` whose pods ({} `{}`) this policy isolates for ingress, but no ingress rule admits the ingress controller in namespace `{}`{}",
-                                    io.name,
-                                    wo.kind,
-                                    wo.name,
-                                    cns.join("`, `"),
-                                    target
-                                        .map(|(p, n)| format!(" on port {n}/{}", p.as_str()))
-                                        .unwrap_or_default()
-                                ),
-                            )
-                            .related(ing, Pointer::root())
-                            .related(sid, Pointer::root())
-                            .related(w, Pointer::root());
+                    M::No => {
+                        let c = cut.entry(pols[0]).or_default();
+                        if c.backends.last() != Some(&b) {
+                            c.backends.push(b);
+                        }
+                        c.workloads.insert(w);
+                        if let Some(t) = target {
+                            c.ports.insert(t);
                         }
                     }
                 }
             }
         }
+        for (pi, c) in cut {
+            let p = &model.policies[pi];
+            let has_ingress = cx
+                .index
+                .object(p.id)
+                .root
+                .at(&["spec", "ingress"])
+                .is_some();
+            let field = if has_ingress {
+                "ingress"
+            } else {
+                "podSelector"
+            };
+            // the Ingresses and Services of its backends, ascending, without repeats
+            let ings: BTreeSet<usize> = if c.backends.len() == 1 {
+                BTreeSet::new()
+            } else {
+                c.backends
+                    .iter()
+                    .flat_map(|&b| backends_of[b].1.iter().copied())
+                    .collect()
+            };
+            let ings: Vec<usize> = if c.backends.len() == 1 {
+                backends_of[c.backends[0]].1.clone()
+            } else {
+                ings.into_iter().collect()
+            };
+            let svcs: Vec<usize> = c
+                .backends
+                .iter()
+                .map(|&b| backends_of[b].0.0)
+                .collect::<BTreeSet<usize>>()
+                .into_iter()
+                .collect();
+            let workloads: Vec<usize> = c.workloads.into_iter().collect();
+            let ports = match c.ports.len() {
+                0 => String::new(),
+                1 => {
+                    let (p, n) = c.ports.first().copied().unwrap_or((Proto::Tcp, 0));
+                    format!(" on port {n}/{}", p.as_str())
+                }
+                _ => format!(
+                    " on ports {}",
+                    c.ports
+                        .iter()
+                        .map(|(p, n)| format!("{n}/{}", p.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let name = |id: usize| &cx.index.object(id).name;
+            let message = if ings.len() == 1 && svcs.len() == 1 && workloads.len() == 1 {
+                let wo = cx.index.object(workloads[0]);
+                format!(
+                    "Ingress `{}` routes to Service `{}` whose pods ({} `{}`) this policy isolates for ingress, but no ingress rule admits the ingress controller in namespace `{}`{ports}",
+                    name(ings[0]),
+                    name(svcs[0]),
+                    wo.kind,
+                    wo.name,
+                    cns.join("`, `"),
+                )
+            } else {
+                format!(
+                    "Ingress{} {} {} to Service{} {} whose pods ({}) this policy isolates for ingress, but no ingress rule admits the ingress controller in namespace `{}`{ports}",
+                    if ings.len() == 1 { "" } else { "es" },
+                    list_capped(
+                        ings.iter().map(|&i| format!("`{}`", name(i))),
+                        ings.len(),
+                        MAX_RELATED
+                    ),
+                    if ings.len() == 1 { "routes" } else { "route" },
+                    if svcs.len() == 1 { "" } else { "s" },
+                    list_capped(
+                        svcs.iter().map(|&s| format!("`{}`", name(s))),
+                        svcs.len(),
+                        MAX_RELATED
+                    ),
+                    list_capped(
+                        workloads.iter().map(|&w| {
+                            let wo = cx.index.object(w);
+                            format!("{} `{}`", wo.kind, wo.name)
+                        }),
+                        workloads.len(),
+                        MAX_RELATED
+                    ),
+                    cns.join("`, `"),
+                )
+            };
+            let f = out.report(p.id, Pointer::root().keys(&["spec", field]), message);
+            // one of each first, then the rest of each in turn
+            let mut lists = [ings.as_slice(), svcs.as_slice(), workloads.as_slice()];
+            let total: usize = lists.iter().map(|l| l.len()).sum();
+            let mut listed = 0;
+            while listed < MAX_RELATED.min(total) {
+                for l in &mut lists {
+                    if let Some((&first, rest)) = l.split_first()
+                        && listed < MAX_RELATED
+                    {
+                        f.related(first, Pointer::root());
+                        *l = rest;
+                        listed += 1;
+                    }
+                }
+            }
+            f.related_omitted += total - listed;
+        }
     }
+}
+
+/// What one policy cuts off from the ingress controller.
+#[derive(Default)]
+struct Cut {
+    /// indices into the distinct backends, ascending
+    backends: Vec<usize>,
+    workloads: BTreeSet<usize>,
+    ports: BTreeSet<(Proto, i64)>,
+}
+
+/// Whether the ingress rules of the policies isolating an endpoint admit one of the
+/// controllers on the target port (any open port when it cannot be told).
+fn admits_controllers(
+    model: &NetModel,
+    pols: &[usize],
+    named: &[(String, Proto, i64)],
+    target: Option<(Proto, i64)>,
+    controllers: &[Controller],
+) -> M {
+    let mut acc = M::No;
+    for &pi in pols {
+        let p = &model.policies[pi];
+        for r in &p.ingress {
+            let open = NetModel::rule_ports(r, named);
+            let opens = match target {
+                Some((p, n)) => open.contains(p, n),
+                None => !open.is_empty(),
+            };
+            if !opens {
+                continue;
+            }
+            for (cns, labels) in controllers {
+                let pairs: Option<Vec<(&str, &str)>> = labels
+                    .as_ref()
+                    .map(|l| l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect());
+                acc = acc.or(model.rule_matches(r, &p.ns, cns, pairs.as_deref()));
+            }
+        }
+    }
+    acc
 }

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use plimsoll_model::{Index, LabelSelector, Node, PodTemplate};
 
@@ -190,8 +191,9 @@ pub struct PolicyRule {
     /// `None`: no `ports`, every port.
     pub ports: Option<Vec<RulePort>>,
     /// Workloads (dense numbers) the peers match for sure / maybe.
-    pub matched: Bits,
-    pub unknown: Bits,
+    /// Shared by the rules with the same peers in a namespace (computed once).
+    pub matched: Arc<Bits>,
+    pub unknown: Arc<Bits>,
 }
 
 #[derive(Debug, Clone)]
@@ -205,8 +207,10 @@ pub struct Policy {
     pub isolates_egress: bool,
     pub ingress: Vec<PolicyRule>,
     pub egress: Vec<PolicyRule>,
-    /// Dense numbers of the workloads the podSelector selects.
-    pub selects: Vec<usize>,
+    /// The class of policies with the same podSelector in the namespace (see
+    /// [`NetModel::selects`]); `None` when the selector cannot be parsed or the
+    /// selections were not computed.
+    pub class: Option<usize>,
 }
 
 impl Policy {
@@ -347,9 +351,15 @@ pub struct NetModel {
     pub dense: HashMap<usize, usize>,
     pub policies: Vec<Policy>,
     pub ns_labels: HashMap<String, NsLabels>,
-    /// Per endpoint: policies (indices) selecting it that isolate ingress / egress.
-    pub ingress_of: Vec<Vec<usize>>,
-    pub egress_of: Vec<Vec<usize>>,
+    /// Per class of policies with the same podSelector: the endpoints it selects,
+    /// ascending. Policies sharing a selector share the selection, computed once.
+    pub classes: Vec<Vec<usize>>,
+    /// Per endpoint: the policies (indices, ascending) selecting it that isolate
+    /// ingress / egress, as an index into `lists`: endpoints under the same policies
+    /// share one list (see [`NetModel::ingress_of`]).
+    ingress_group: Vec<usize>,
+    egress_group: Vec<usize>,
+    lists: Vec<Vec<usize>>,
     /// Per namespace: policy indices.
     pub policies_in: HashMap<String, Vec<usize>>,
     /// Whether the selections (`selects`, `ingress_of`, `egress_of`, every rule's
@@ -489,8 +499,8 @@ fn parse_rules(spec: Option<&Node>, key: &str, peer_key: &str) -> Vec<PolicyRule
             PolicyRule {
                 peers,
                 ports,
-                matched: Bits::default(),
-                unknown: Bits::default(),
+                matched: Arc::default(),
+                unknown: Arc::default(),
             }
         })
         .collect()
@@ -527,7 +537,7 @@ pub fn parse_policy(id: usize, o: &plimsoll_model::Object) -> Policy {
         isolates_egress,
         ingress: parse_rules(spec, "ingress", "from"),
         egress: parse_rules(spec, "egress", "to"),
-        selects: Vec::new(),
+        class: None,
     }
 }
 
@@ -581,26 +591,32 @@ impl NetModel {
     pub fn build(index: &Index) -> NetModel {
         let (mut m, by_ns) = Self::base(index);
         let n = m.endpoints.len();
-        m.ingress_of = vec![Vec::new(); n];
-        m.egress_of = vec![Vec::new(); n];
         let mut policies = std::mem::take(&mut m.policies);
-        // (policy namespace, peers) -> (matched, unknown)
-        let mut memo: HashMap<String, (Bits, Bits)> = HashMap::new();
+        // (policy namespace, peers) -> (matched, unknown), shared, never copied
+        let mut memo: HashMap<String, (Arc<Bits>, Arc<Bits>)> = HashMap::new();
+        // (policy namespace, canonical podSelector) -> class
+        let mut class_ids: HashMap<(String, LabelSelector), usize> = HashMap::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
         for (pi, p) in policies.iter_mut().enumerate() {
             if let Some(sel) = &p.selector {
-                p.selects = index
-                    .workloads_matching(&p.ns, sel)
-                    .into_iter()
-                    .filter_map(|w| m.dense.get(&w).copied())
-                    .collect();
-            }
-            for &d in &p.selects {
-                if p.isolates_ingress {
-                    m.ingress_of[d].push(pi);
-                }
-                if p.isolates_egress {
-                    m.egress_of[d].push(pi);
-                }
+                let key = (p.ns.clone(), sel.canonical());
+                let c = match class_ids.get(&key) {
+                    Some(&c) => c,
+                    None => {
+                        let mut selects: Vec<usize> = index
+                            .workloads_matching(&key.0, &key.1)
+                            .into_iter()
+                            .filter_map(|w| m.dense.get(&w).copied())
+                            .collect();
+                        selects.sort_unstable();
+                        m.classes.push(selects);
+                        members.push(Vec::new());
+                        class_ids.insert(key, m.classes.len() - 1);
+                        m.classes.len() - 1
+                    }
+                };
+                members[c].push(pi);
+                p.class = Some(c);
             }
             let ns = p.ns.clone();
             for r in p.ingress.iter_mut().chain(p.egress.iter_mut()) {
@@ -613,6 +629,45 @@ impl NetModel {
                 m_fill(index, &m.dense, &m.ns_labels, &by_ns, n, &ns, r);
                 memo.insert(key, (r.matched.clone(), r.unknown.clone()));
             }
+        }
+        // the classes over every endpoint; endpoints under the same classes are
+        // under the same policies, whose lists are built once per distinct set
+        let mut over: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (c, selects) in m.classes.iter().enumerate() {
+            for &d in selects {
+                over[d].push(c);
+            }
+        }
+        let mut by_classes: HashMap<Vec<usize>, (usize, usize)> = HashMap::new();
+        let mut list_ids: HashMap<Vec<usize>, usize> = HashMap::new();
+        m.ingress_group = vec![0; n];
+        m.egress_group = vec![0; n];
+        for (d, classes) in over.into_iter().enumerate() {
+            let (i, e) = *by_classes.entry(classes).or_insert_with_key(|classes| {
+                let mut intern = |isolates: fn(&Policy) -> bool| {
+                    let mut list: Vec<usize> = classes
+                        .iter()
+                        .flat_map(|&c| members[c].iter().copied())
+                        .filter(|&pi| isolates(&policies[pi]))
+                        .collect();
+                    list.sort_unstable();
+                    let next = m.lists.len();
+                    let id = *list_ids.entry(list).or_insert(next);
+                    if id == next {
+                        m.lists.push(Vec::new());
+                    }
+                    id
+                };
+                (
+                    intern(|p| p.isolates_ingress),
+                    intern(|p| p.isolates_egress),
+                )
+            });
+            m.ingress_group[d] = i;
+            m.egress_group[d] = e;
+        }
+        for (list, id) in list_ids {
+            m.lists[id] = list;
         }
         m.policies = policies;
         m.selections = true;
@@ -682,6 +737,43 @@ impl NetModel {
             m.policies.push(p);
         }
         (m, by_ns)
+    }
+
+    /// The endpoints a policy's podSelector selects (dense numbers, ascending).
+    /// Needs [`NetModel::build`].
+    pub fn selects(&self, pi: usize) -> &[usize] {
+        self.policies[pi]
+            .class
+            .map(|c| self.classes[c].as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The policies (indices, ascending) that select an endpoint and isolate it for
+    /// ingress. Needs [`NetModel::build`].
+    pub fn ingress_of(&self, d: usize) -> &[usize] {
+        &self.lists[self.ingress_group[d]]
+    }
+
+    /// The policies that select an endpoint and isolate it for egress.
+    pub fn egress_of(&self, d: usize) -> &[usize] {
+        &self.lists[self.egress_group[d]]
+    }
+
+    /// A number shared by the endpoints that [`NetModel::ingress_of`] gives the same
+    /// policies, so that what follows from them is computed once per number.
+    pub fn ingress_group(&self, d: usize) -> usize {
+        self.ingress_group[d]
+    }
+
+    /// The same for [`NetModel::egress_of`].
+    pub fn egress_group(&self, d: usize) -> usize {
+        self.egress_group[d]
+    }
+
+    /// How many distinct policy lists [`NetModel::ingress_of`] and
+    /// [`NetModel::egress_of`] hold.
+    pub fn policy_lists(&self) -> usize {
+        self.lists.len()
     }
 
     pub fn endpoint_of(&self, id: usize) -> Option<usize> {
@@ -912,14 +1004,31 @@ impl NetModel {
     /// group), then expanded to endpoint pairs. Many policies sharing a selector make
     /// one group and one class, not a cost per policy and per pair.
     pub fn matrix_with_stats(&self) -> (Vec<(usize, usize, PortSet)>, MatrixStats) {
+        let (classes, stats) = self.class_matrix();
+        (classes.expand(), stats)
+    }
+
+    /// The matrix by classes of workloads the policies cannot tell apart: every
+    /// workload of a source group may connect to every workload of a destination
+    /// group with the ports given (never to itself). Its size is the workloads plus
+    /// the allowed group pairs, where the expanded matrix has a pair for every two
+    /// workloads that may connect: n workloads sharing one selector make a few groups,
+    /// not n x n pairs. Needs [`NetModel::build`].
+    pub fn grouped(&self) -> GroupedMatrix {
+        self.class_matrix().0.group()
+    }
+
+    /// The source and destination classes and the ports of every class pair (see
+    /// [`NetModel::matrix_with_stats`]).
+    fn class_matrix(&self) -> (ClassMatrix, MatrixStats) {
         debug_assert!(self.selections, "matrix needs NetModel::build");
         let n = self.endpoints.len();
         let mut eff = Effects::default();
         // per policy: the effects of its rules in force (none when it selects nothing)
         let mut pol_in: Vec<Vec<usize>> = Vec::with_capacity(self.policies.len());
         let mut pol_eg: Vec<Vec<usize>> = Vec::with_capacity(self.policies.len());
-        for p in &self.policies {
-            let live = !p.selects.is_empty();
+        for (pi, p) in self.policies.iter().enumerate() {
+            let live = !self.selects(pi).is_empty();
             pol_in.push(if live && p.isolates_ingress {
                 eff.of(&p.ingress, true)
             } else {
@@ -975,9 +1084,15 @@ impl NetModel {
         let mut dst_rep = Vec::new();
         let mut dst_iso = Vec::new();
         let mut dst_groups: Vec<Vec<(usize, PortSet)>> = Vec::new();
+        // endpoints under the same policies have the same effects: gathered once
+        let mut eg_memo: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut in_memo: HashMap<usize, Vec<usize>> = HashMap::new();
         for d in 0..n {
-            let iso = !self.egress_of[d].is_empty();
-            let list = gather(&self.egress_of[d], &pol_eg, 2 * d);
+            let iso = !self.egress_of(d).is_empty();
+            let list = eg_memo
+                .entry(self.egress_group[d])
+                .or_insert_with(|| gather(self.egress_of(d), &pol_eg, 2 * d))
+                .clone();
             let next = src_rep.len();
             src_class[d] = match src_ids.entry((iso, list, src_part[d])) {
                 std::collections::hash_map::Entry::Occupied(o) => *o.get(),
@@ -998,8 +1113,11 @@ impl NetModel {
                 }
             };
 
-            let iso = !self.ingress_of[d].is_empty();
-            let list = gather(&self.ingress_of[d], &pol_in, 2 * d + 1);
+            let iso = !self.ingress_of(d).is_empty();
+            let list = in_memo
+                .entry(self.ingress_group[d])
+                .or_insert_with(|| gather(self.ingress_of(d), &pol_in, 2 * d + 1))
+                .clone();
             let named: Vec<(String, Proto, i64)> = if eff.names.is_empty() {
                 Vec::new()
             } else {
@@ -1043,7 +1161,6 @@ impl NetModel {
             group_checks: 0,
         };
         // the ports of every class pair, as numbers in a table of distinct port sets
-        const NONE: u32 = u32::MAX;
         let mut table: Vec<PortSet> = Vec::new();
         let mut table_ids: HashMap<PortSet, u32> = HashMap::new();
         let mut rows: Vec<Vec<u32>> = Vec::with_capacity(src_rep.len());
@@ -1090,20 +1207,106 @@ impl NetModel {
             }
             rows.push(row);
         }
+        (
+            ClassMatrix {
+                src_class,
+                dst_class,
+                sources: src_rep.len(),
+                destinations: dst_rep.len(),
+                rows,
+                table,
+            },
+            stats,
+        )
+    }
+}
+
+/// No connection between a class pair.
+const NONE: u32 = u32::MAX;
+
+/// The matrix by classes: each endpoint's source and destination class, and per class
+/// pair the ports allowed (an index into `table`, or [`NONE`]).
+struct ClassMatrix {
+    src_class: Vec<usize>,
+    dst_class: Vec<usize>,
+    sources: usize,
+    destinations: usize,
+    rows: Vec<Vec<u32>>,
+    table: Vec<PortSet>,
+}
+
+impl ClassMatrix {
+    /// Every allowed (source, destination, ports) of distinct endpoints.
+    fn expand(&self) -> Vec<(usize, usize, PortSet)> {
+        let n = self.src_class.len();
         let mut out = Vec::new();
         for src in 0..n {
-            let row = &rows[src_class[src]];
+            let row = &self.rows[self.src_class[src]];
             if row.iter().all(|&x| x == NONE) {
                 continue;
             }
             for dst in 0..n {
-                let id = row[dst_class[dst]];
+                let id = row[self.dst_class[dst]];
                 if dst != src && id != NONE {
-                    out.push((src, dst, table[id as usize].clone()));
+                    out.push((src, dst, self.table[id as usize].clone()));
                 }
             }
         }
-        (out, stats)
+        out
+    }
+
+    fn group(self) -> GroupedMatrix {
+        let mut sources = vec![Vec::new(); self.sources];
+        let mut destinations = vec![Vec::new(); self.destinations];
+        for (d, &c) in self.src_class.iter().enumerate() {
+            sources[c].push(d);
+        }
+        for (d, &c) in self.dst_class.iter().enumerate() {
+            destinations[c].push(d);
+        }
+        let mut allowed = Vec::new();
+        for (s, row) in self.rows.iter().enumerate() {
+            for (dc, &id) in row.iter().enumerate() {
+                // one workload on both sides: it would only connect to itself
+                let only_itself = sources[s].len() == 1 && destinations[dc] == sources[s];
+                if id != NONE && !only_itself {
+                    allowed.push((s, dc, self.table[id as usize].clone()));
+                }
+            }
+        }
+        GroupedMatrix {
+            sources,
+            destinations,
+            allowed,
+        }
+    }
+}
+
+/// The matrix by groups of workloads (dense endpoint numbers): every workload of
+/// `sources[s]` may connect to every workload of `destinations[d]` other than itself,
+/// on the ports of `(s, d, ports)` in `allowed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupedMatrix {
+    pub sources: Vec<Vec<usize>>,
+    pub destinations: Vec<Vec<usize>>,
+    pub allowed: Vec<(usize, usize, PortSet)>,
+}
+
+impl GroupedMatrix {
+    /// The pairs it stands for, as [`NetModel::matrix`] lists them.
+    pub fn expand(&self) -> Vec<(usize, usize, PortSet)> {
+        let mut out = Vec::new();
+        for (s, d, p) in &self.allowed {
+            for &a in &self.sources[*s] {
+                for &b in &self.destinations[*d] {
+                    if a != b {
+                        out.push((a, b, p.clone()));
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|&(a, b, _)| (a, b));
+        out
     }
 }
 
@@ -1125,6 +1328,8 @@ pub struct MatrixStats {
 struct Effects<'a> {
     sets: Vec<&'a Bits>,
     set_ids: HashMap<&'a Bits, usize>,
+    /// the same, by address: rules sharing one computed set are hashed once
+    set_at: HashMap<*const Bits, usize>,
     /// Per set: whether an ingress / egress rule has it.
     in_ingress: Vec<bool>,
     in_egress: Vec<bool>,
@@ -1148,7 +1353,15 @@ impl<'a> Effects<'a> {
 
     fn intern(&mut self, r: &'a PolicyRule, ingress: bool) -> usize {
         let next = self.sets.len();
-        let set = *self.set_ids.entry(&r.matched).or_insert(next);
+        let at: *const Bits = Arc::as_ptr(&r.matched);
+        let set = match self.set_at.get(&at) {
+            Some(&set) => set,
+            None => {
+                let set = *self.set_ids.entry(&r.matched).or_insert(next);
+                self.set_at.insert(at, set);
+                set
+            }
+        };
         if set == next {
             self.sets.push(&r.matched);
             self.in_ingress.push(false);
@@ -1212,10 +1425,12 @@ fn m_fill(
     policy_ns: &str,
     r: &mut PolicyRule,
 ) {
-    r.matched = Bits::new(n);
-    r.unknown = Bits::new(n);
+    let mut matched = Bits::new(n);
+    let mut unknown = Bits::new(n);
     let Some(peers) = &r.peers else {
-        r.matched.set_all();
+        matched.set_all();
+        r.matched = Arc::new(matched);
+        r.unknown = Arc::new(unknown);
         return;
     };
     for peer in peers {
@@ -1225,9 +1440,9 @@ fn m_fill(
                 // every pod may be behind any address: all, or all unknown (the
                 // clean-up below takes the sure matches out of the unknown ones)
                 if covers_everything(cidr, except) {
-                    r.matched.set_all();
+                    matched.set_all();
                 } else {
-                    r.unknown.set_all();
+                    unknown.set_all();
                 }
             }
             Peer::Pods { ns: nsel, pods } => {
@@ -1249,9 +1464,9 @@ fn m_fill(
                     for w in index.workloads_matching(ns, sel) {
                         let Some(&d) = dense.get(&w) else { continue };
                         if nm == M::Yes {
-                            r.matched.set(d);
-                        } else if !r.matched.has(d) {
-                            r.unknown.set(d);
+                            matched.set(d);
+                        } else if !matched.has(d) {
+                            unknown.set(d);
                         }
                     }
                 }
@@ -1259,16 +1474,18 @@ fn m_fill(
         }
     }
     // a sure match wins over a maybe
-    if r.matched.is_full() {
-        r.unknown = Bits::new(n);
+    if matched.is_full() {
+        unknown = Bits::new(n);
     } else {
-        let sure: Vec<usize> = r.matched.iter().collect();
+        let sure: Vec<usize> = matched.iter().collect();
         for i in sure {
-            r.unknown.remove(i);
+            unknown.remove(i);
         }
     }
-    r.matched.compact();
-    r.unknown.compact();
+    matched.compact();
+    unknown.compact();
+    r.matched = Arc::new(matched);
+    r.unknown = Arc::new(unknown);
 }
 
 #[cfg(test)]
@@ -1574,8 +1791,8 @@ mod tests {
     }
 
     fn reference_reach(m: &NetModel, src: usize, dst: usize, port: Option<(Proto, i64)>) -> Reach {
-        let egress = reference_direction(m, &m.egress_of[src], dst, dst, true);
-        let ingress = reference_direction(m, &m.ingress_of[dst], src, dst, false);
+        let egress = reference_direction(m, m.egress_of(src), dst, dst, true);
+        let ingress = reference_direction(m, m.ingress_of(dst), src, dst, false);
         let ports = egress.ports.intersect(&ingress.ports);
         let allowed = match port {
             Some((p, n)) => ports.contains(p, n),
@@ -1812,6 +2029,11 @@ mod tests {
                 reference_matrix(&full),
                 "case {case}\n{text}"
             );
+            assert_eq!(
+                full.grouped().expand(),
+                reference_matrix(&full),
+                "grouped, case {case}\n{text}"
+            );
         }
         // the generator exercises every verdict
         assert!(
@@ -1838,6 +2060,65 @@ mod tests {
             );
         }
         text
+    }
+
+    /// Policies sharing a podSelector share one selection, endpoints under the same
+    /// policies share one list of them, and rules with the same peers share one
+    /// matched set: the model holds O(n) entries for n policies over n workloads (it
+    /// held each policy's selection, each endpoint's policies and each rule's set:
+    /// n x n of each).
+    #[test]
+    fn policies_sharing_a_selector_share_their_selections() {
+        for n in [30, 120] {
+            let (_, m) = model(&shared_selector(n));
+            assert_eq!(m.classes.len(), 1);
+            assert_eq!(m.classes[0].len(), n);
+            assert_eq!(
+                m.policy_lists(),
+                1,
+                "every endpoint is under all n both ways"
+            );
+            for d in 0..n {
+                assert_eq!(m.ingress_of(d).len(), n);
+                assert_eq!(m.egress_group(d), m.egress_group(0));
+            }
+            for pi in 0..n {
+                assert_eq!(m.selects(pi).len(), n);
+            }
+            let first = &m.policies[0].ingress[0].matched;
+            for p in &m.policies {
+                assert!(Arc::ptr_eq(&p.ingress[0].matched, first));
+            }
+        }
+    }
+
+    /// The grouped matrix stands for the same pairs, in a size that does not grow
+    /// with the pairs: n workloads that may all reach each other are one group on
+    /// each side and one allowed group pair.
+    #[test]
+    fn grouped_matrix_stands_for_the_pairs() {
+        for n in [10, 40] {
+            let (_, m) = model(&shared_selector(n));
+            let g = m.grouped();
+            assert_eq!(
+                (g.sources.len(), g.destinations.len(), g.allowed.len()),
+                (1, 1, 1)
+            );
+            assert_eq!(g.expand(), m.matrix());
+        }
+        let text = base()
+            + &netpol(
+                "b",
+                "db",
+                "  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - from: [{namespaceSelector: {matchLabels: {team: x}}, podSelector: {matchLabels: {role: client}}}]\n      ports: [{port: pg}]",
+            )
+            + &netpol(
+                "a",
+                "deny",
+                "  podSelector: {matchLabels: {role: other}}\n  policyTypes: [Egress]",
+            );
+        let (_, m) = model(&text);
+        assert_eq!(m.grouped().expand(), m.matrix());
     }
 
     /// The pair computation does not grow with the policies a pair is under: at n
@@ -1902,11 +2183,11 @@ mod tests {
         for n in [30, 120] {
             let (ix, full) = model(&shared_selector(n));
             let light = NetModel::build_for_pairs(&ix);
-            assert!(light.ingress_of.is_empty() && light.egress_of.is_empty());
+            assert!(light.classes.is_empty() && light.policy_lists() == 0);
             for p in &light.policies {
-                assert!(p.selects.is_empty());
+                assert!(p.class.is_none());
                 for r in p.ingress.iter().chain(&p.egress) {
-                    assert!(r.matched == Bits::default() && r.unknown == Bits::default());
+                    assert!(*r.matched == Bits::default() && *r.unknown == Bits::default());
                 }
             }
             let r = light.reach(0, n - 1, None);

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use plimsoll_model::{LabelSelector, Pointer, SelectorOp};
 
 use super::policy::{M, NS_NAME_LABEL, NetModel, NsSel, Peer, ns_matches};
@@ -109,7 +111,11 @@ fn named_namespaces(sel: &LabelSelector) -> Option<Vec<&str>> {
     })
 }
 
-fn judge(cx: &Context, model: &NetModel, policy_ns: &str, peer: &Peer) -> Verdict {
+/// Whether a podSelector selects some workload of a namespace, per (namespace,
+/// canonical selector): policies sharing a peer are judged once.
+type Memo = HashMap<(String, LabelSelector), bool>;
+
+fn judge(cx: &Context, model: &NetModel, policy_ns: &str, peer: &Peer, memo: &mut Memo) -> Verdict {
     let Peer::Pods {
         ns,
         pods: Some(pods),
@@ -173,7 +179,10 @@ fn judge(cx: &Context, model: &NetModel, policy_ns: &str, peer: &Peer) -> Verdic
             });
             continue;
         }
-        if !selected_workloads(cx.index, n, pods).is_empty() {
+        let selects = *memo
+            .entry((n.to_string(), pods.canonical()))
+            .or_insert_with(|| !selected_workloads(cx.index, n, pods).is_empty());
+        if selects {
             return Verdict::Fine;
         }
     }
@@ -217,6 +226,7 @@ struct DeadPeer {
 impl Rule for PolicyPeerSelectsNothing {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
         let model = cx.net();
+        let mut memo = Memo::new();
         for p in &model.policies {
             let mut dead: Vec<DeadPeer> = Vec::new();
             let mut unknown: Vec<(String, String)> = Vec::new();
@@ -225,7 +235,7 @@ impl Rule for PolicyPeerSelectsNothing {
                 for (ri, rule) in rules.iter().enumerate() {
                     for (pi, peer) in rule.peers.iter().flatten().enumerate() {
                         let at = format!("{dir}[{ri}].{key}[{pi}]");
-                        match judge(cx, model, &p.ns, peer) {
+                        match judge(cx, model, &p.ns, peer, &mut memo) {
                             Verdict::Fine => {}
                             Verdict::Unknown(why) => unknown.push((at, why)),
                             Verdict::Dead(nss, own) => {

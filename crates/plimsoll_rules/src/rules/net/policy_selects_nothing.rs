@@ -52,11 +52,11 @@ declare_rule! {
 impl Rule for PolicySelectsNothing {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
         let model = cx.net();
-        for p in &model.policies {
+        for (pi, p) in model.policies.iter().enumerate() {
             let Some(sel) = &p.selector else {
                 continue;
             };
-            if !p.selects.is_empty() {
+            if !model.selects(pi).is_empty() {
                 continue;
             }
             if cx.index.workloads_in(&p.ns).is_empty() {

@@ -1,6 +1,6 @@
 use plimsoll_model::{Object, Pointer};
 
-use super::svc_util::{is_service, selected_workloads, service_selector};
+use super::svc_util::{is_service, service_selector};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -74,7 +74,7 @@ impl Rule for ServiceSelectsNothing {
             );
             return;
         }
-        if selected_workloads(cx.index, ns, &sel).is_empty() {
+        if cx.services().of(id).is_none_or(|c| c.workloads.is_empty()) {
             out.report(
                 id,
                 Pointer::root().keys(&["spec", "selector"]),

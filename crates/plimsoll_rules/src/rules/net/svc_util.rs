@@ -1,5 +1,7 @@
 //! Helpers shared by the Service, Ingress and Gateway API rules (NET1xx).
 
+use std::collections::HashMap;
+
 use plimsoll_model::{ContainerKind, Index, LabelSelector, Object, PodTemplate};
 use plimsoll_yaml::{Node, Pointer};
 
@@ -69,6 +71,71 @@ pub fn selected_workloads(index: &Index, ns: &str, sel: &LabelSelector) -> Vec<u
             .collect(),
     };
     index.workloads_matching(ns, &reduced)
+}
+
+/// What the Services of one selector (in one namespace, as
+/// [`selected_workloads`] reads it) reach.
+#[derive(Debug, Default)]
+pub struct ServiceClass {
+    /// the workloads selected, ascending
+    pub workloads: Vec<usize>,
+    /// every distinct serving port of their templates: (name, number, protocol)
+    pub ports: Vec<(Option<String>, Option<i64>, String)>,
+}
+
+/// The selections of every core Service of the input, computed once per distinct
+/// selector: n Services sharing a selector over n workloads cost n, not n x n.
+#[derive(Debug, Default)]
+pub struct ServiceSelections {
+    class_of: HashMap<usize, usize>,
+    classes: Vec<ServiceClass>,
+}
+
+impl ServiceSelections {
+    pub fn build(index: &Index) -> ServiceSelections {
+        let mut out = ServiceSelections::default();
+        let mut ids: HashMap<(String, LabelSelector), usize> = HashMap::new();
+        for (id, svc) in index.of_kind("Service") {
+            if !is_service(svc) {
+                continue;
+            }
+            let (Some(ns), Some(sel)) = (svc.namespace.as_deref(), service_selector(svc)) else {
+                continue;
+            };
+            let key = (ns.to_string(), sel.canonical());
+            let next = out.classes.len();
+            let c = *ids.entry(key).or_insert(next);
+            if c == next {
+                let workloads = selected_workloads(index, ns, &sel);
+                let mut ports: Vec<(Option<String>, Option<i64>, String)> = workloads
+                    .iter()
+                    .filter_map(|&w| PodTemplate::of(index.object(w)))
+                    .flat_map(|t| {
+                        serving_ports(&t)
+                            .into_iter()
+                            .map(|d| (d.name.map(str::to_string), d.number, d.protocol.to_string()))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                ports.sort_unstable();
+                ports.dedup();
+                out.classes.push(ServiceClass { workloads, ports });
+            }
+            out.class_of.insert(id, c);
+        }
+        out
+    }
+
+    /// How many distinct selections there are.
+    pub fn classes(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// What a core Service with a selector selects (`None` for an ExternalName
+    /// Service, one without a selector or without a namespace).
+    pub fn of(&self, svc: usize) -> Option<&ServiceClass> {
+        self.class_of.get(&svc).map(|&c| &self.classes[c])
+    }
 }
 
 /// A container port as the endpoints controller sees it.
@@ -229,4 +296,38 @@ pub fn ingress_backends<'a>(ing: &'a Object) -> Vec<IngressBackend<'a>> {
         found.push(IngressBackend { path, name, port });
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use plimsoll_model::Index;
+
+    use super::ServiceSelections;
+    use crate::input::load_text;
+
+    /// n Services sharing a selector over n workloads: one selection and one list of
+    /// ports, however many Services (SEC008 and NET101 read it for each Service; they
+    /// selected and read every workload for every Service).
+    #[test]
+    fn services_sharing_a_selector_share_one_selection() {
+        for n in [10, 40] {
+            let mut text = String::new();
+            for i in 0..n {
+                text += &format!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: shop}}\nspec: {{template: {{metadata: {{labels: {{team: shop, app: d{i}}}}}, spec: {{containers: [{{name: c, ports: [{{name: http, containerPort: 8080}}]}}]}}}}}}\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: shop}}\nspec: {{selector: {{team: shop, statefulset.kubernetes.io/pod-name: x}}}}\n---\n"
+                );
+            }
+            let index = Index::new(load_text(0, &text, "default").objects);
+            let sel = ServiceSelections::build(&index);
+            assert_eq!(sel.classes(), 1);
+            let (s5, _) = index.get("Service", Some("shop"), "s5").unwrap();
+            let class = sel.of(s5).unwrap();
+            assert_eq!(class.workloads.len(), n, "controller labels are left out");
+            assert_eq!(
+                class.ports,
+                [(Some("http".to_string()), Some(8080), "TCP".to_string())]
+            );
+        }
+    }
 }

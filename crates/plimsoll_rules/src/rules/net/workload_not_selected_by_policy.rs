@@ -64,8 +64,8 @@ impl Rule for WorkloadNotSelectedByPolicy {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
         let model = cx.net();
         let mut selected = vec![false; model.endpoints.len()];
-        for p in &model.policies {
-            for &d in &p.selects {
+        for selects in &model.classes {
+            for &d in selects {
                 selected[d] = true;
             }
         }

@@ -18,7 +18,7 @@ pub fn has_ports(c: &Container) -> bool {
 
 /// The first Service of the input that selects the workload's pods.
 pub fn selecting_service(cx: &Context, id: usize) -> Option<usize> {
-    cx.index.services_for(id).first().copied()
+    cx.index.services_for(id).first()
 }
 
 /// A long-running workload that receives traffic (see [`plimsoll_model::Index::is_serving`]).

@@ -81,32 +81,52 @@ fn is_statefulset(o: &Object) -> bool {
 /// Whether a StatefulSet of the namespace creates a claim of that name
 /// (`<template>-<statefulset>-<ordinal>`, ordinal from `spec.ordinals.start`).
 fn statefulset_claim(index: &Index, ns: &str, claim: &str) -> bool {
-    index.of_kind_in("StatefulSet", ns).any(|(id, s)| {
-        if !is_statefulset(s) {
-            return false;
-        }
-        // an HPA may scale it beyond spec.replicas
-        let scaled = !index.hpas_for(id).is_empty();
-        let replicas = s
-            .root
-            .at(&["spec", "replicas"])
-            .and_then(Node::as_i64)
-            .unwrap_or(1);
-        let start = s
-            .root
-            .at(&["spec", "ordinals", "start"])
-            .and_then(Node::as_i64)
-            .unwrap_or(0);
-        claim_templates(s).any(|t| {
-            claim
-                .strip_prefix(t)
-                .and_then(|r| r.strip_prefix('-'))
-                .and_then(|r| r.strip_prefix(s.name.as_str()))
-                .and_then(|r| r.strip_prefix('-'))
-                .and_then(|n| n.parse::<i64>().ok().filter(|_| !n.starts_with('+')))
-                .is_some_and(|n| n >= start && (scaled || n < start + replicas))
+    // `<template>-<statefulset>-<ordinal>`: every way of cutting the claim at two
+    // dashes names one StatefulSet to look up, instead of scanning them all
+    let dashes: Vec<usize> = claim.match_indices('-').map(|(i, _)| i).collect();
+    dashes.iter().enumerate().any(|(k, &i)| {
+        let t = &claim[..i];
+        dashes[k + 1..].iter().any(|&j| {
+            let name = &claim[i + 1..j];
+            let ordinal = &claim[j + 1..];
+            !name.is_empty()
+                && index
+                    .all_named("StatefulSet", Some(ns), name)
+                    .iter()
+                    .any(|&id| {
+                        let s = index.object(id);
+                        is_statefulset(s)
+                            && claim_templates(s).any(|ct| ct == t)
+                            && claims_ordinal(index, id, ordinal)
+                    })
         })
     })
+}
+
+/// Whether a StatefulSet's pods use the ordinal (`spec.ordinals.start` up to
+/// `spec.replicas`, any from the start when an HPA may scale it beyond).
+fn claims_ordinal(index: &Index, id: usize, ordinal: &str) -> bool {
+    let s = index.object(id);
+    let Some(n) = ordinal
+        .parse::<i64>()
+        .ok()
+        .filter(|_| !ordinal.starts_with('+'))
+    else {
+        return false;
+    };
+    // an HPA may scale it beyond spec.replicas
+    let scaled = !index.hpas_for(id).is_empty();
+    let replicas = s
+        .root
+        .at(&["spec", "replicas"])
+        .and_then(Node::as_i64)
+        .unwrap_or(1);
+    let start = s
+        .root
+        .at(&["spec", "ordinals", "start"])
+        .and_then(Node::as_i64)
+        .unwrap_or(0);
+    n >= start && (scaled || n < start + replicas)
 }
 
 impl Rule for PvcNotFound {

@@ -2,7 +2,7 @@
 
 use plimsoll_model::{Index, KubeVersion};
 
-use super::{PriorityClassNotFound, SecretNotFound};
+use super::{PriorityClassNotFound, PvcNotFound, SecretNotFound};
 use crate::input::{YamlFacts, load_text};
 use crate::rule::{Context, Rule, Sink};
 use crate::settings::Settings;
@@ -65,4 +65,49 @@ spec: {{secretName: app-tls}}
     let out = run(&SecretNotFound, &with_producer);
     assert_eq!(out.findings.len(), 1);
     assert!(out.not_evaluated.is_empty());
+}
+
+/// A claim of a StatefulSet is found by cutting its name at two dashes, whatever
+/// dashes the template and the StatefulSet names hold (the rule looks the StatefulSet
+/// up instead of scanning every StatefulSet of the namespace for every claim).
+#[test]
+fn statefulset_claims_with_dashes_in_their_names() {
+    let sts = "
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: my-db, namespace: shop}
+spec:
+  replicas: 3
+  ordinals: {start: 1}
+  template: {spec: {containers: [{name: db, image: x:1}]}}
+  volumeClaimTemplates: [{metadata: {name: data-vol}}]
+";
+    let reader = |claim: &str| {
+        format!(
+            "{sts}---
+apiVersion: v1
+kind: Pod
+metadata: {{name: reader, namespace: shop}}
+spec:
+  containers: [{{name: c, image: x:1}}]
+  volumes: [{{name: v, persistentVolumeClaim: {{claimName: {claim}}}}}]
+"
+        )
+    };
+    for (claim, found) in [
+        ("data-vol-my-db-1", true),
+        ("data-vol-my-db-3", true),
+        ("data-vol-my-db-0", false),
+        ("data-vol-my-db-4", false),
+        ("data-vol-my-db-+1", false),
+        ("data-my-db-1", false),
+        ("data-vol-db-1", false),
+    ] {
+        let out = run(&PvcNotFound, &reader(claim));
+        assert_eq!(out.findings.is_empty(), found, "{claim}");
+    }
 }

@@ -74,7 +74,7 @@ impl Rule for PriorityClassMissing {
             return;
         }
         let pdbs = cx.index.pdbs_for(id);
-        let reason = if let Some(&pdb) = pdbs.first() {
+        let reason = if let Some(pdb) = pdbs.first() {
             Some(format!(
                 "PodDisruptionBudget `{}` protects it",
                 cx.index.object(pdb).name
@@ -101,7 +101,7 @@ impl Rule for PriorityClassMissing {
             t.spec_pointer(&["priorityClassName"]),
             format!("{} sets no priorityClassName although {reason}", obj.kind),
         );
-        if let Some(&pdb) = pdbs.first() {
+        if let Some(pdb) = pdbs.first() {
             f.related(
                 pdb,
                 plimsoll_model::Pointer::root().keys(&["spec", "selector"]),

@@ -148,7 +148,7 @@ fn term_spot(term: &Node, labels: &[SpotLabel]) -> Option<String> {
 impl Rule for SpotOnlyWithPdb {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let pdbs = cx.index.pdbs_for(id);
-        let Some(&pdb) = pdbs.first() else {
+        let Some(pdb) = pdbs.first() else {
             return;
         };
         let Some(t) = PodTemplate::of(obj) else {

@@ -86,7 +86,8 @@ impl Rule for HpaManagedReplicasSet {
         let Some(hpa) = cx
             .index
             .hpas_for(id)
-            .into_iter()
+            .iter()
+            .copied()
             .find(|&h| is_hpa(cx.index.object(h)))
         else {
             return;

@@ -96,7 +96,7 @@ impl Rule for HpaUtilizationWithoutRequest {
             return;
         };
         let hpas = cx.index.hpas_for(id);
-        for hpa_id in hpas {
+        for &hpa_id in hpas {
             let hpa = cx.index.object(hpa_id);
             if !is_hpa(hpa) {
                 continue;

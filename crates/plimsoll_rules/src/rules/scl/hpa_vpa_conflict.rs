@@ -1,11 +1,11 @@
 use plimsoll_model::{ContainerKind, Object, PodTemplate, Pointer};
 
 use super::util::{
-    is_hpa, is_vpa, resource_metrics, target_ref, vpa_controlled_for, vpa_controlled_for_unnamed,
+    is_vpa, resource_metrics, target_ref, vpa_controlled_for, vpa_controlled_for_unnamed,
     vpa_named_containers, vpa_update_mode,
 };
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Context, MAX_RELATED, Rule, Sink, list_capped};
 
 declare_rule! {
     /// ## What it does
@@ -77,17 +77,17 @@ declare_rule! {
 }
 
 impl Rule for HpaVpaConflict {
-    fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        if !is_hpa(obj) {
+    fn check(&self, cx: &Context, id: usize, vpa: &Object, out: &mut Sink) {
+        if !is_vpa(vpa) || vpa_update_mode(vpa) == Some("Off") {
             return;
         }
         let (Some(ns), Some((kind, name))) =
-            (obj.namespace.as_deref(), target_ref(obj, "scaleTargetRef"))
+            (vpa.namespace.as_deref(), target_ref(vpa, "targetRef"))
         else {
             return;
         };
-        let metrics = resource_metrics(obj);
-        if metrics.is_empty() {
+        let groups = cx.hpa_groups().on(ns, kind, name);
+        if groups.is_empty() {
             return;
         }
         // The containers of the target, when it is in the input.
@@ -100,19 +100,17 @@ impl Rule for HpaVpaConflict {
                     .collect()
             })
         });
-        for (vpa_id, vpa) in cx.index.of_kind_in("VerticalPodAutoscaler", ns) {
-            if !is_vpa(vpa) || target_ref(vpa, "targetRef") != Some((kind, name)) {
-                continue;
-            }
-            if vpa_update_mode(vpa) == Some("Off") {
-                continue;
-            }
-            for m in &metrics {
+        // HPAs that read the same metrics conflict with this VPA alike: each group is
+        // judged once, by its first HPA, and the finding names them all (20 at most)
+        let mut conflicts = Vec::new();
+        for g in groups {
+            let hpa = cx.index.object(g.hpas[0]);
+            let conflict = resource_metrics(hpa).into_iter().find(|m| {
                 if !matches!(m.resource, "cpu" | "memory") {
-                    continue;
+                    return false;
                 }
                 let controls = |c: &str| vpa_controlled_for(vpa, c).iter().any(|r| r == m.resource);
-                let conflict = match (m.container, &containers) {
+                match (m.container, &containers) {
                     (Some(c), _) => controls(c),
                     (None, Some(cs)) => cs.iter().any(|c| controls(c)),
                     // target not in the input: any policy (or the default for
@@ -123,30 +121,85 @@ impl Rule for HpaVpaConflict {
                             .any(|r| r == m.resource)
                             || vpa_named_containers(vpa).into_iter().any(controls)
                     }
-                };
-                if !conflict {
-                    continue;
                 }
+            });
+            if let Some(m) = conflict {
                 let how = if m.defaulted {
                     format!("{} (the default 80% CPU target)", m.resource)
                 } else {
                     m.resource.to_string()
                 };
-                let f = out.report(
-                    vpa_id,
-                    Pointer::root().keys(&["spec", "resourcePolicy"]),
-                    format!(
-                        "VPA `{}` controls {} of {kind} `{name}`, which HPA `{}` scales on \
-                         {how}: the two autoscalers fight over it",
-                        vpa.name, m.resource, obj.name
-                    ),
-                );
-                f.related(id, m.pointer.clone());
-                if let Some((wid, _)) = workload {
-                    f.related(wid, Pointer::root());
-                }
-                break;
+                conflicts.push((g.hpas.as_slice(), m.resource, how, m.pointer));
             }
         }
+        if conflicts.is_empty() {
+            return;
+        }
+        let total: usize = conflicts.iter().map(|c| c.0.len()).sum();
+        // the first HPAs of the input, with the metric each is judged by
+        let mut runs: Vec<(&[usize], usize)> = conflicts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.0, i))
+            .collect();
+        let mut first: Vec<(usize, usize)> = Vec::new();
+        while first.len() < MAX_RELATED {
+            let Some((i, _)) = runs.iter().enumerate().min_by_key(|(_, r)| r.0[0]) else {
+                break;
+            };
+            first.push((runs[i].0[0], runs[i].1));
+            runs[i].0 = &runs[i].0[1..];
+            if runs[i].0.is_empty() {
+                runs.swap_remove(i);
+            }
+        }
+        let mut resources: Vec<&str> = conflicts.iter().map(|c| c.1).collect();
+        resources.sort_unstable();
+        resources.dedup();
+        let message = if total == 1 {
+            let (_, resource, how, _) = &conflicts[0];
+            format!(
+                "VPA `{}` controls {resource} of {kind} `{name}`, which HPA `{}` scales on \
+                 {how}: the two autoscalers fight over it",
+                vpa.name,
+                cx.index.object(first[0].0).name
+            )
+        } else {
+            let mut hows: Vec<&str> = conflicts.iter().map(|c| c.2.as_str()).collect();
+            hows.sort_unstable();
+            hows.dedup();
+            format!(
+                "VPA `{}` controls {} of {kind} `{name}`, which HPAs {} scale on {}: the \
+                 autoscalers fight over it",
+                vpa.name,
+                resources.join(" and "),
+                list_capped(
+                    first
+                        .iter()
+                        .map(|&(h, _)| format!("`{}`", cx.index.object(h).name)),
+                    total,
+                    MAX_RELATED
+                ),
+                hows.join(" and ")
+            )
+        };
+        let f = out.report(
+            id,
+            Pointer::root().keys(&["spec", "resourcePolicy"]),
+            message,
+        );
+        // the HPAs first, the workload last (counted when there is no room)
+        let listed = if workload.is_some() {
+            MAX_RELATED - 1
+        } else {
+            MAX_RELATED
+        };
+        for &(h, c) in first.iter().take(listed) {
+            f.related(h, conflicts[c].3.clone());
+        }
+        if let Some((wid, _)) = workload {
+            f.related(wid, Pointer::root());
+        }
+        f.related_omitted += total.saturating_sub(listed);
     }
 }

@@ -5,7 +5,7 @@ mod hpa_min_max;
 mod hpa_target_missing;
 mod hpa_utilization_without_request;
 mod hpa_vpa_conflict;
-mod util;
+pub(crate) mod util;
 mod vpa_update_mode;
 
 pub use hpa_managed_replicas_set::HpaManagedReplicasSet;

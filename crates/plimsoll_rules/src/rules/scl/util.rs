@@ -1,7 +1,9 @@
 //! Helpers shared by the SCL rules: reading HPAs and VPAs as their controllers do.
 //! (Candidates for the shared model: `HpaMetric`/`resource_metrics` and `VpaPolicy`.)
 
-use plimsoll_model::{Node, Object, Pointer};
+use std::collections::HashMap;
+
+use plimsoll_model::{Index, Node, Object, Pointer};
 
 /// Whether an object is a HorizontalPodAutoscaler (any autoscaling version).
 pub fn is_hpa(obj: &Object) -> bool {
@@ -197,5 +199,99 @@ fn controlled_by(policy: Option<&Node>) -> Vec<String> {
             .filter_map(|r| r.as_text().map(str::to_string))
             .collect(),
         _ => vec!["cpu".into(), "memory".into()],
+    }
+}
+
+/// HPAs on one target that read the same cpu and memory metrics (the same resources,
+/// containers and defaults, written at the same places): a rule that judges them
+/// against another object judges the group once.
+#[derive(Debug)]
+pub struct HpaGroup {
+    /// ascending; the first stands for them all
+    pub hpas: Vec<usize>,
+}
+
+/// The HPAs (`autoscaling`) of the input by target (namespace, kind, name), grouped.
+#[derive(Debug, Default)]
+pub struct HpaGroups {
+    by_target: HashMap<(String, String, String), Vec<HpaGroup>>,
+}
+
+impl HpaGroups {
+    pub fn build(index: &Index) -> HpaGroups {
+        type Signature = Vec<(String, Option<String>, bool, Pointer)>;
+        let mut at: HashMap<(String, String, String), HashMap<Signature, usize>> = HashMap::new();
+        let mut groups = HpaGroups::default();
+        for (id, hpa) in index.of_kind("HorizontalPodAutoscaler") {
+            if !is_hpa(hpa) {
+                continue;
+            }
+            let (Some(ns), Some((kind, name))) =
+                (hpa.namespace.as_deref(), target_ref(hpa, "scaleTargetRef"))
+            else {
+                continue;
+            };
+            let signature: Signature = resource_metrics(hpa)
+                .into_iter()
+                .filter(|m| matches!(m.resource, "cpu" | "memory"))
+                .map(|m| {
+                    (
+                        m.resource.to_string(),
+                        m.container.map(str::to_string),
+                        m.defaulted,
+                        m.pointer,
+                    )
+                })
+                .collect();
+            let key = (ns.to_string(), kind.to_string(), name.to_string());
+            let list = groups.by_target.entry(key.clone()).or_default();
+            let g = *at
+                .entry(key)
+                .or_default()
+                .entry(signature)
+                .or_insert_with(|| {
+                    list.push(HpaGroup { hpas: Vec::new() });
+                    list.len() - 1
+                });
+            list[g].hpas.push(id);
+        }
+        groups
+    }
+
+    /// The groups of HPAs whose scaleTargetRef names this target.
+    pub fn on(&self, ns: &str, kind: &str, name: &str) -> &[HpaGroup] {
+        self.by_target
+            .get(&(ns.to_string(), kind.to_string(), name.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plimsoll_model::Index;
+
+    use super::HpaGroups;
+    use crate::input::load_text;
+
+    /// n HPAs on one target reading the same metric are one group (a rule judges
+    /// them once against each VPA, where it judged every HPA against every VPA).
+    #[test]
+    fn hpas_on_one_target_with_the_same_metrics_are_one_group() {
+        for n in [10, 40] {
+            let mut text = String::new();
+            for i in 0..n {
+                text += &format!(
+                    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: h{i}, namespace: shop}}\nspec: {{scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: api}}, maxReplicas: 3, metrics: [{{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 80}}}}}}]}}\n---\n"
+                );
+            }
+            text += "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: mem, namespace: shop}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}, maxReplicas: 3, metrics: [{type: Resource, resource: {name: memory, target: {type: Utilization, averageUtilization: 80}}}]}\n";
+            let index = Index::new(load_text(0, &text, "default").objects);
+            let groups = HpaGroups::build(&index);
+            let on = groups.on("shop", "Deployment", "api");
+            let sizes: Vec<usize> = on.iter().map(|g| g.hpas.len()).collect();
+            assert_eq!(sizes, [n, 1]);
+            assert!(groups.on("shop", "Deployment", "other").is_empty());
+        }
     }
 }

@@ -1,10 +1,8 @@
 use plimsoll_model::{ContainerKind, Node, Object, PodTemplate, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
-use crate::rules::net::svc_util::{
-    is_service, selected_workloads, service_selector, serving_ports,
-};
+use crate::rule::{Context, MAX_RELATED, Rule, Sink, list_capped};
+use crate::rules::net::svc_util::{is_service, service_selector};
 
 declare_rule! {
     /// ## What it does
@@ -104,7 +102,7 @@ fn target_of(p: &Node) -> Option<&Node> {
 }
 
 fn check_service(cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-    let (Some(ns), Some(sel)) = (obj.namespace.as_deref(), service_selector(obj)) else {
+    let (Some(ns), Some(_)) = (obj.namespace.as_deref(), service_selector(obj)) else {
         return;
     };
     let ports = obj
@@ -130,20 +128,21 @@ fn check_service(cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         }
         return;
     }
-    let templates: Vec<(usize, PodTemplate)> = selected_workloads(cx.index, ns, &sel)
-        .into_iter()
-        .filter_map(|w| PodTemplate::of(cx.index.object(w)).map(|t| (w, t)))
-        .collect();
-    if templates.is_empty() {
+    // the selection and its ports, computed once for every Service of this selector
+    let Some(class) = cx.services().of(id) else {
+        return;
+    };
+    if class.workloads.is_empty() {
         return;
     }
-    let workloads: Vec<String> = templates
-        .iter()
-        .map(|(w, _)| {
-            let o = cx.index.object(*w);
+    let w = list_capped(
+        class.workloads.iter().map(|&w| {
+            let o = cx.index.object(w);
             format!("{} `{}`", o.kind, o.name)
-        })
-        .collect();
+        }),
+        class.workloads.len(),
+        MAX_RELATED,
+    );
     for (i, p) in ports.iter().enumerate() {
         if !tcp(p) {
             continue;
@@ -158,11 +157,11 @@ fn check_service(cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
             None => vec![port],
             Some(t) => match (t.as_i64(), t.as_text()) {
                 (Some(n), _) => vec![n],
-                (None, Some(name)) => templates
+                (None, Some(name)) => class
+                    .ports
                     .iter()
-                    .flat_map(|(_, t)| serving_ports(t))
-                    .filter(|d| d.name == Some(name) && d.protocol == "TCP")
-                    .filter_map(|d| d.number)
+                    .filter(|(n, _, proto)| n.as_deref() == Some(name) && proto == "TCP")
+                    .filter_map(|(_, number, _)| *number)
                     .collect(),
                 _ => Vec::new(),
             },
@@ -175,7 +174,6 @@ fn check_service(cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
             Some(n) => format!("port `{n}` ({port})"),
             None => format!("port {port}"),
         };
-        let w = workloads.join(", ");
         let (path, message) = match target {
             Some(t) if to_ssh && t.as_i64().is_none() => (
                 at.key("targetPort"),
@@ -202,8 +200,9 @@ fn check_service(cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
             ),
         };
         let f = out.report(id, path, message);
-        for (w, t) in &templates {
-            f.related(*w, t.spec_pointer(&["containers"]));
-        }
+        f.related_all(&class.workloads, |w| {
+            PodTemplate::of(cx.index.object(w))
+                .map_or_else(Pointer::root, |t| t.spec_pointer(&["containers"]))
+        });
     }
 }
