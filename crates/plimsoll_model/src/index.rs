@@ -156,8 +156,28 @@ impl Index {
         kind: &'a str,
         ns: &'a str,
     ) -> impl Iterator<Item = (usize, &'a Object)> + 'a {
-        self.of_kind(kind)
-            .filter(move |(_, o)| o.namespace.as_deref() == Some(ns))
+        // whichever list is shorter, the objects of the kind or those of the
+        // namespace: both are in input order
+        let of_kind = self
+            .by_kind
+            .get(kind)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let in_ns = self.in_namespace(ns);
+        let (ids, by_ns) = if in_ns.len() < of_kind.len() {
+            (in_ns, true)
+        } else {
+            (of_kind, false)
+        };
+        ids.iter()
+            .map(|&id| (id, &self.objects[id]))
+            .filter(move |(_, o)| {
+                if by_ns {
+                    o.kind == kind
+                } else {
+                    o.namespace.as_deref() == Some(ns)
+                }
+            })
     }
 
     /// The object of a kind and name (namespaced when `ns` is given).
