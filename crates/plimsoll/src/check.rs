@@ -540,35 +540,46 @@ pub(crate) fn emit(
     };
     let mut write_failed = false;
     for (fmt, path) in formats {
+        // the JSON report is written as it is serialized: on a large run it is larger
+        // than the input, and a string of it would be held whole
         let text = match fmt {
-            Format::Text => render_text(
+            Format::Text => Some(render_text(
                 report,
                 TextOptions {
                     color: color && path.is_none(),
                     concise: args.concise,
                 },
-            ),
-            Format::Json => report.to_json(),
-            Format::Sarif => render_sarif(report),
-            Format::Junit => render_junit(report),
-            Format::Github => render_github(report),
-            Format::Html => render_html(
+            )),
+            Format::Json => None,
+            Format::Sarif => Some(render_sarif(report)),
+            Format::Junit => Some(render_junit(report)),
+            Format::Github => Some(render_github(report)),
+            Format::Html => Some(render_html(
                 report,
                 &HtmlOptions {
                     inputs: inputs.to_vec(),
                 },
-            ),
+            )),
+        };
+        let write = |out: &mut dyn Write| -> std::io::Result<()> {
+            match &text {
+                Some(t) => out.write_all(t.as_bytes())?,
+                None => report.write_json(&mut *out)?,
+            }
+            out.flush()
         };
         match path {
             Some(p) => {
-                if let Err(e) = std::fs::write(p, text) {
+                let written = std::fs::File::create(p)
+                    .and_then(|f| write(&mut std::io::BufWriter::with_capacity(1 << 16, f)));
+                if let Err(e) = written {
                     eprintln!("plimsoll: {}: cannot write report: {e}", p.display());
                     write_failed = true;
                 }
             }
             None => {
-                let mut out = std::io::stdout().lock();
-                if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                let out = std::io::stdout().lock();
+                if let Err(e) = write(&mut std::io::BufWriter::with_capacity(1 << 16, out)) {
                     // a closed pipe (`| head`) is the reader's choice; anything else
                     // (a full disk) is said
                     if e.kind() != std::io::ErrorKind::BrokenPipe {
