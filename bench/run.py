@@ -29,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "target", "bench")
-PLIMSOLL = os.path.join(ROOT, "target", "release", "plimsoll")
+PLIMSOLL = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "plimsoll")
 
 
 def sh(cmd, **kw):

@@ -244,6 +244,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .clone()
             .or_else(|| s.config.kube_version.clone()),
     };
+    let phase = std::time::Instant::now();
     let Gathered {
         sources,
         objects,
@@ -254,7 +255,13 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         facts,
         comments: comment_exemptions,
     } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
+    engine::profile_phase("read and parse", phase);
+    if engine::profiling() {
+        profile_memory(&objects, &sources);
+    }
+    let phase = std::time::Instant::now();
     let index = Index::new(objects);
+    engine::profile_phase("index", phase);
     let mut run = Run {
         rules: &rules,
         config: &s.config,
@@ -294,6 +301,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     }
     let outcome = engine::run(&index, &run);
     let not_evaluated = !outcome.not_evaluated.is_empty();
+    let phase = std::time::Instant::now();
     let mut report = Report::build(RunResult {
         sources,
         index: &index,
@@ -314,13 +322,43 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
     }
 
+    engine::profile_phase("report model", phase);
+    let phase = std::time::Instant::now();
     let inputs: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     let code = emit(&report, &formats, &args.run, &s, not_evaluated, &inputs);
+    engine::profile_phase("render and write", phase);
     // The process exits next: tearing down millions of tree nodes one by one would
     // only cost time (a tenth of a run on the benchmark corpus).
     std::mem::forget(report);
     std::mem::forget(index);
     Ok(code)
+}
+
+/// Where the memory of the parsed input goes (`PLIMSOLL_PROFILE`): trees, kept text.
+fn profile_memory(objects: &[plimsoll_model::Object], sources: &[SourceFile]) {
+    let (mut structs, mut text, mut nodes) = (0usize, 0usize, 0usize);
+    for o in objects {
+        let (s, t) = o.root.memory();
+        structs += s;
+        text += t;
+        nodes += o.root.count();
+    }
+    let kept: usize = sources
+        .iter()
+        .filter_map(|s| s.text.as_ref())
+        .map(|t| t.len())
+        .sum();
+    let mb = |b: usize| b as f64 / 1e6;
+    eprintln!(
+        "plimsoll profile: trees: {} objects, {nodes} nodes ({} B a node, {} B a mapping entry): {:.1} MB of node structs, {:.1} MB of long strings; kept source text {:.1} MB; objects' identity {:.1} MB",
+        objects.len(),
+        std::mem::size_of::<plimsoll_yaml::Node>(),
+        std::mem::size_of::<plimsoll_yaml::Entry>(),
+        mb(structs),
+        mb(text),
+        mb(kept),
+        mb(std::mem::size_of_val(objects)),
+    );
 }
 
 /// The objects of a set of paths, read and indexed as `check` reads them, with the
