@@ -28,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
             strict: false,
             baseline: None,
             live: None,
+            file_paths: &[],
+            context_files_from: None,
         },
     );
     // bounded output: a finding is about an object of the input

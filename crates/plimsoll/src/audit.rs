@@ -187,7 +187,10 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         helm_releases,
         ..
     } = snap;
-    let index = Index::new(objects);
+    let mut index = Index::new(objects);
+    // a live audit lists every object of each namespace it reads: what is missing from
+    // one is missing from the cluster (kinds it could not list are not evaluated above)
+    index.hold_namespaces_of(|_| true);
     let mut report = judge(&index, &run_rules, &s, args.run.strict, Some(&live));
 
     for (code, kinds) in &blocked {
@@ -241,6 +244,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
 
     report.notes.extend(notes);
     report.finish();
+    crate::check::limit_findings(&mut report, s.max_findings);
     let not_evaluated = !report.not_evaluated.is_empty();
     let inputs = vec![cluster.clone()];
     let code = emit(&report, &formats, &args.run, &s, not_evaluated, &inputs);
@@ -392,6 +396,8 @@ fn judge(
         strict,
         baseline: None,
         live,
+        file_paths: &[],
+        context_files_from: None,
     };
     Report::build(RunResult {
         sources: Vec::new(),

@@ -9,15 +9,17 @@ use plimsoll_report::{
     HtmlOptions, NoteOut, Report, RunResult, SourceFile, TextOptions, render_github, render_html,
     render_junit, render_sarif, render_text,
 };
-use plimsoll_rules::config::{Config, FailOn};
+use plimsoll_rules::config::{Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_FINDINGS, FailOn};
 use plimsoll_rules::engine::{self, Baseline, BaselineEntry, CommentExemption, Run};
-use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text, salvage};
+use plimsoll_rules::input::{InputError, Loaded, Note, YamlFacts, decode, load_text_with, salvage};
 use plimsoll_rules::select;
+use plimsoll_yaml::Limits;
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, ColorArg, FailOnArg, RenderMode, RunArgs};
+use crate::cli::{CheckArgs, ColorArg, FailOnArg, LimitArgs, RenderMode, RunArgs};
 use crate::comments;
 use crate::inputs::{self, Input};
+use crate::progress::Progress;
 use crate::render::{self, RenderOptions};
 
 /// A usage or environment problem that stops the run before any checking (exit 2).
@@ -84,10 +86,84 @@ fn refuse_outside_link(path: &Path) -> Result<(), Fatal> {
 
 pub(crate) struct Settings {
     pub(crate) config: Config,
+    /// The directory of the configuration file, when there is one (exemption paths
+    /// are relative to it).
+    pub(crate) config_dir: Option<PathBuf>,
     pub(crate) kube_version: KubeVersion,
     pub(crate) pss_version: Option<KubeVersion>,
     pub(crate) namespace: String,
     pub(crate) fail_on: FailOn,
+    /// The configuration file read, if any.
+    pub(crate) config_path: Option<PathBuf>,
+    /// `--max-findings`, else the configuration's, else the default.
+    pub(crate) max_findings: usize,
+}
+
+/// What one input may cost: the `--max-*` flags over the configuration's `limits:`
+/// over the defaults.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InputLimits {
+    pub(crate) file_bytes: u64,
+    pub(crate) yaml: Limits,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            file_bytes: DEFAULT_MAX_FILE_SIZE,
+            yaml: Limits::default(),
+        }
+    }
+}
+
+pub(crate) fn input_limits(args: &LimitArgs, config: &Config) -> InputLimits {
+    let c = &config.limits;
+    let mut yaml = Limits::default();
+    let bytes = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    if let Some(v) = args.max_depth.or(c.max_depth.map(|n| n.0)) {
+        yaml.max_depth = v;
+    }
+    if let Some(v) = args.max_alias_nodes.or(c.max_alias_nodes.map(|n| n.0)) {
+        yaml.max_alias_nodes = v;
+        yaml.max_anchored_nodes = v.saturating_mul(10);
+    }
+    if let Some(v) = args.max_alias_bytes.or(c.max_alias_bytes.map(|n| n.0)) {
+        yaml.max_alias_bytes = bytes(v);
+    }
+    if let Some(v) = args.max_documents.or(c.max_documents.map(|n| n.0)) {
+        yaml.max_documents = v;
+    }
+    if let Some(v) = args.max_document_size.or(c.max_document_size.map(|n| n.0)) {
+        yaml.max_document_bytes = bytes(v);
+    }
+    InputLimits {
+        file_bytes: args
+            .max_file_size
+            .or(c.max_file_size.map(|n| n.0))
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        yaml,
+    }
+}
+
+/// Lists at most `max` findings: past it, the first ones in report order are kept and
+/// an error counts the others, so that a report cut short always exits 2.
+pub(crate) fn limit_findings(report: &mut Report, max: usize) {
+    let total = report.findings.len();
+    let dropped = report.truncate_findings(max);
+    if dropped > 0 {
+        report.errors.push(plimsoll_report::ErrorOut {
+            file: None,
+            line: None,
+            column: None,
+            message: format!(
+                "{total} findings, more than the limit of {max}: the first {max} (in report order) are listed and {dropped} are left out; raise it with --max-findings"
+            ),
+        });
+        report
+            .errors
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        report.summary.errors = report.errors.len();
+    }
 }
 
 /// The settings of a run: configuration file, versions, namespace, fail-on.
@@ -96,12 +172,17 @@ pub(crate) fn settings(
     paths: &[PathBuf],
     namespace: Option<&String>,
 ) -> Result<Settings, Fatal> {
-    let config = match find_config(args, paths) {
+    let config_path = find_config(args, paths);
+    let config_dir = config_path
+        .as_ref()
+        .and_then(|p| std::path::absolute(p).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let config = match &config_path {
         Some(path) => {
             if args.config.is_none() {
-                refuse_outside_link(&path)?;
+                refuse_outside_link(path)?;
             }
-            let text = std::fs::read_to_string(&path)
+            let text = std::fs::read_to_string(path)
                 .map_err(|e| Fatal(format!("{}: cannot read: {e}", path.display())))?;
             Config::from_yaml(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))?
         }
@@ -137,13 +218,63 @@ pub(crate) fn settings(
         Some(FailOnArg::Never) => FailOn::Never,
         None => config.fail_on.unwrap_or(FailOn::Error),
     };
+    let max_findings = args
+        .max_findings
+        .or(config.limits.max_findings.map(|n| n.0))
+        .unwrap_or(DEFAULT_MAX_FINDINGS);
     Ok(Settings {
         config,
+        config_dir,
         kube_version,
         pss_version,
         namespace,
         fail_on,
+        config_path,
+        max_findings,
     })
+}
+
+/// The roots of a run: the configuration's `root` (relative to the configuration file),
+/// then `--root`. Each must be a directory.
+fn roots(args: &CheckArgs, s: &Settings) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
+    if let Some(config) = &s.config_path {
+        let dir = config.parent().unwrap_or(Path::new("."));
+        for r in &s.config.root {
+            let p = shorter(&dir.join(r));
+            if !p.is_dir() {
+                return Err(Fatal(format!(
+                    "{}: root `{r}`: not a directory ({})",
+                    config.display(),
+                    p.display()
+                )));
+            }
+            out.push(p);
+        }
+    }
+    for r in &args.roots {
+        if !r.is_dir() {
+            return Err(Fatal(format!("--root {}: not a directory", r.display())));
+        }
+        out.push(r.clone());
+    }
+    Ok(out)
+}
+
+/// A path relative to the working directory when it is under it (a configuration found
+/// upward is known by its absolute path), for the report.
+fn shorter(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok())
+        .map(|r| {
+            if r.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                r.to_path_buf()
+            }
+        })
+        .unwrap_or_else(|| p.to_path_buf())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,6 +342,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let formats = parse_formats(&args.run)?;
 
     let rules = select_rules(&args.run, &s)?;
+    let roots = roots(args, &s)?;
 
     let baseline = match &args.baseline {
         Some(p) => {
@@ -244,24 +376,70 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .clone()
             .or_else(|| s.config.kube_version.clone()),
     };
+    let progress = Progress::new(
+        !args.no_progress,
+        std::time::Duration::from_millis(args.progress_delay),
+    );
     let phase = std::time::Instant::now();
+    let mut gathered = gather(
+        &args.paths,
+        &roots,
+        &excludes,
+        &s.namespace,
+        keep_text,
+        &render,
+        &input_limits(&args.limits, &s.config),
+        &progress,
+    );
+    engine::profile_phase("read and parse", phase);
+    if engine::profiling() {
+        profile_memory(&gathered.objects, &gathered.sources);
+    }
+    let named = gathered.named;
+    let context_files_from = (gathered.sources.len() > named).then_some(named);
+    let phase = std::time::Instant::now();
+    let index = gathered.index();
+    engine::profile_phase("index", phase);
     let Gathered {
         sources,
-        objects,
         notes,
         errors,
         mut general_errors,
         skipped,
         facts,
         comments: comment_exemptions,
-    } = gather(&args.paths, &excludes, &s.namespace, keep_text, &render);
-    engine::profile_phase("read and parse", phase);
-    if engine::profiling() {
-        profile_memory(&objects, &sources);
+        empty_dirs,
+        ..
+    } = gathered;
+    if !args.allow_empty {
+        // a job pointed at a renamed or emptied directory must not pass on nothing
+        general_errors.extend(empty_dirs.iter().map(|d| {
+            format!("{d}: no .yaml, .yml or .json file, chart or overlay in this directory; pass --allow-empty if that is expected")
+        }));
+        let named_objects = index
+            .objects()
+            .iter()
+            .filter(|o| o.source.file.is_some_and(|f| f < named))
+            .count();
+        if named_objects == 0
+            && empty_dirs.is_empty()
+            && errors.is_empty()
+            && general_errors.is_empty()
+        {
+            general_errors.push(format!(
+                "no Kubernetes object in the input ({named} file{} read, none with a document that has `apiVersion` and `kind`); pass --allow-empty if that is expected",
+                if named == 1 { "" } else { "s" }
+            ));
+        }
     }
-    let phase = std::time::Instant::now();
-    let index = Index::new(objects);
-    engine::profile_phase("index", phase);
+    let file_paths: Vec<String> = if s.config.exemptions.iter().any(|e| e.path.is_some()) {
+        sources
+            .iter()
+            .map(|sf| relative_to(&sf.path, s.config_dir.as_deref()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut run = Run {
         rules: &rules,
         config: &s.config,
@@ -273,6 +451,8 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         strict: args.run.strict,
         baseline: baseline.as_ref(),
         live: None,
+        file_paths: &file_paths,
+        context_files_from,
     };
     let written_baseline;
     if let Some(path) = &args.write_baseline {
@@ -299,7 +479,9 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         }
         run.baseline = Some(&written_baseline);
     }
+    progress.checking(index.objects().len(), rules.len());
     let outcome = engine::run(&index, &run);
+    progress.finish();
     let not_evaluated = !outcome.not_evaluated.is_empty();
     let phase = std::time::Instant::now();
     let mut report = Report::build(RunResult {
@@ -310,6 +492,17 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         errors,
         general_errors,
     });
+    if context_files_from.is_some() {
+        // the files under the roots were context: the report is about the named ones
+        report.sources.truncate(named);
+        report.summary.files = named;
+        report.summary.objects = index
+            .objects()
+            .iter()
+            .filter(|o| o.source.file.is_some_and(|f| f < named))
+            .count();
+    }
+    limit_findings(&mut report, s.max_findings);
     if !skipped.is_empty() {
         report
             .notes
@@ -382,22 +575,73 @@ struct Gathered {
     skipped: Vec<(String, String)>,
     facts: YamlFacts,
     comments: Vec<CommentExemption>,
+    /// Per source file: whether it holds its namespaces whole ([`holds_whole`]).
+    whole: Vec<bool>,
+    /// Directories named on the command line that hold no manifest file.
+    empty_dirs: Vec<String>,
+    /// How many sources were named on the command line: the others were read under a
+    /// root, for context only.
+    named: usize,
 }
 
-/// Discovers, reads and parses the inputs in parallel (one task per file).
+/// Whether an input holds the namespaces of its objects whole
+/// (`Index::holds_namespace`): a file found in a directory named on the command line or
+/// under a root, a rendered chart or overlay, and standard input (what `helm template`
+/// or `kustomize build` print) do; a file named on its own (what a pre-commit hook
+/// passes) is only part of its namespaces, unless a root holds it.
+fn holds_whole(input: &Input, named: &[PathBuf], under_root: bool) -> bool {
+    under_root
+        || match input {
+            Input::File(p) => !named.contains(p),
+            Input::Stdin | Input::Chart(_) | Input::Kustomization(_) => true,
+        }
+}
+
+impl Gathered {
+    /// The index of the objects, with the namespaces the inputs hold whole declared.
+    fn index(&mut self) -> Index {
+        let mut index = Index::new(std::mem::take(&mut self.objects));
+        let whole = &self.whole;
+        index.hold_namespaces_of(|o| o.source.file.is_some_and(|f| whole[f]));
+        index
+    }
+}
+
+/// Discovers, reads and parses the inputs in parallel (one task per file): the paths
+/// named, then what the roots hold besides them (for context only: their problems are
+/// notes, and nothing else of them is reported).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is a separate setting of the run; a struct would only rename them"
+)]
 fn gather(
     paths: &[PathBuf],
+    roots: &[PathBuf],
     excludes: &[String],
     namespace: &str,
     keep_text: bool,
     render: &RenderOptions,
+    limits: &InputLimits,
+    progress: &Progress,
 ) -> Gathered {
-    let found = inputs::discover(paths, excludes);
+    let found = inputs::discover_with_roots(paths, roots, excludes);
+    let named = found.named;
+    progress.reading(found.inputs.len());
     let per_file: Vec<(SourceFile, Loaded, Vec<CommentExemption>)> = found
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i, input, namespace, keep_text, render))
+        .map(|(i, input)| {
+            let read = read_one(i, input, namespace, keep_text, render, limits);
+            progress.file_done(read.1.objects.len());
+            read
+        })
+        .collect();
+    let whole = found
+        .inputs
+        .iter()
+        .zip(&found.under_root)
+        .map(|(input, &under_root)| holds_whole(input, paths, under_root))
         .collect();
     let mut g = Gathered {
         sources: Vec::with_capacity(per_file.len()),
@@ -412,16 +656,46 @@ fn gather(
         skipped: found.skipped.clone(),
         facts: YamlFacts::default(),
         comments: Vec::new(),
+        whole,
+        named,
+        empty_dirs: found.empty_dirs.clone(),
     };
-    for (src, loaded, comments) in per_file {
+    for (i, (src, loaded, comments)) in per_file.into_iter().enumerate() {
         g.sources.push(src);
         g.objects.extend(loaded.objects);
-        g.notes.extend(loaded.notes);
-        g.errors.extend(loaded.errors);
         g.facts.merge(loaded.facts);
         g.comments.extend(comments);
+        if i < named {
+            g.notes.extend(loaded.notes);
+            g.errors.extend(loaded.errors);
+        } else {
+            // a file under a root that is not named: what it could not give is said
+            // once, as a note; its other notes are about a file the run does not report
+            for e in loaded.errors {
+                let at = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+                    (Some(l), None) => format!(" at line {l}"),
+                    _ => String::new(),
+                };
+                g.notes.push(Note {
+                    file: e.file,
+                    line: None,
+                    message: format!(
+                        "read for context only (under a root), and not all of it could be read{at}: {}; what it holds is missing from the context",
+                        e.message
+                    ),
+                });
+            }
+        }
     }
-    if found.inputs.is_empty() && found.errors.is_empty() {
+    // problems walking a root are notes on the path: its files are context only
+    g.skipped.extend(found.root_errors.iter().map(|(p, m)| {
+        (
+            p.clone(),
+            format!("{m} (under a root, read for context only)"),
+        )
+    }));
+    if named == 0 && found.errors.is_empty() && found.empty_dirs.is_empty() {
         g.notes.push(Note {
             file: 0,
             line: None,
@@ -438,7 +712,17 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         namespace: namespace.to_string(),
         ..RenderOptions::default()
     };
-    let g = gather(paths, excludes, namespace, false, &render);
+    let mut g = gather(
+        paths,
+        &[],
+        excludes,
+        namespace,
+        false,
+        &render,
+        &InputLimits::default(),
+        &Progress::hidden(),
+    );
+    let index = g.index();
     let mut errors = g.general_errors;
     for e in &g.errors {
         let at = match (e.line, e.column) {
@@ -450,7 +734,7 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         errors.push(format!("{path}{at}: {}", e.message));
     }
     LoadedInputs {
-        index: Index::new(g.objects),
+        index,
         sources: g.sources,
         errors,
     }
@@ -462,6 +746,7 @@ fn read_one(
     namespace: &str,
     keep_text: bool,
     render: &RenderOptions,
+    limits: &InputLimits,
 ) -> (SourceFile, Loaded, Vec<CommentExemption>) {
     let path = input.display();
     let fail = |line: Option<u32>, column: Option<u32>, message: String| {
@@ -510,7 +795,26 @@ fn read_one(
                 Err(e) => return fail(None, None, e),
             }
         }
-        _ => match inputs::read(input) {
+        Input::Stdin => match inputs::read(input, limits.file_bytes) {
+            // `helm template ... | plimsoll check -`: mapped to the templates as a
+            // chart directory is
+            Ok(b) => match std::str::from_utf8(&b)
+                .ok()
+                .and_then(|t| Some((t, render::stdin_helm_map(t)?)))
+            {
+                Some((t, map)) => (
+                    Some(render::Rendered {
+                        text: t.to_string(),
+                        map,
+                        notes: Vec::new(),
+                    }),
+                    Vec::new(),
+                ),
+                None => (None, b),
+            },
+            Err(e) => return fail(None, None, e),
+        },
+        _ => match inputs::read(input, limits.file_bytes) {
             Ok(b) => (None, b),
             Err(e) => return fail(None, None, e),
         },
@@ -535,7 +839,7 @@ fn read_one(
     };
     let normalized = plimsoll_rules::input::normalize_line_breaks(text);
     let text: &str = &normalized;
-    let mut loaded = load_text(i, text, namespace);
+    let mut loaded = load_text_with(i, text, namespace, limits.yaml);
     loaded.errors.extend(bad_documents);
     let comments = if text.contains("plimsoll:") {
         comments::scan(i, text)
@@ -586,11 +890,14 @@ pub(crate) fn emit(
                 TextOptions {
                     color: color && path.is_none(),
                     concise: args.concise,
+                    quiet: args.quiet,
+                    statistics: args.statistics,
+                    show_not_evaluated: args.show_not_evaluated,
                 },
             )),
             Format::Json => None,
             Format::Sarif => Some(render_sarif(report)),
-            Format::Junit => Some(render_junit(report)),
+            Format::Junit => Some(render_junit(report, s.fail_on)),
             Format::Github => Some(render_github(report)),
             Format::Html => Some(render_html(
                 report,
@@ -633,11 +940,35 @@ pub(crate) fn emit(
         2
     } else if report.findings.iter().any(|f| s.fail_on.fails(f.severity))
         || args.fail_on_not_evaluated && not_evaluated
+        || args
+            .fail_below_score
+            .is_some_and(|min| report.summary.score.is_some_and(|v| v < min))
     {
         1
     } else {
         0
     }
+}
+
+/// A shown path relative to the configuration file's directory (as exemption paths are
+/// written), or as shown when it is not under it.
+fn relative_to(shown: &str, dir: Option<&Path>) -> String {
+    let Some(dir) = dir else {
+        return shown.to_string();
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let path = canonical(&std::path::absolute(shown).unwrap_or_else(|_| PathBuf::from(shown)));
+    match path.strip_prefix(canonical(dir)) {
+        Ok(rel) => rel.to_string_lossy().into_owned(),
+        Err(_) => shown.to_string(),
+    }
+}
+
+/// `; did you mean `X`?` for a selector close to a known one, or nothing.
+fn did_you_mean(selector: &str) -> String {
+    select::suggest(selector)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
 }
 
 /// The rules of a run: command line over configuration, and the configuration's
@@ -656,7 +987,8 @@ pub(crate) fn select_rules(
     for sel in s.config.severity.keys() {
         if !select::is_known(sel) {
             return Err(Fatal(format!(
-                "configuration `severity`: unknown rule selector `{sel}`"
+                "configuration `severity`: unknown rule selector `{sel}`{}",
+                did_you_mean(sel)
             )));
         }
     }
@@ -664,7 +996,8 @@ pub(crate) fn select_rules(
         for r in &ex.rules {
             if !select::is_known(r) {
                 return Err(Fatal(format!(
-                    "configuration `exemptions[{i}]`: unknown rule selector `{r}`"
+                    "configuration `exemptions[{i}]`: unknown rule selector `{r}`{}",
+                    did_you_mean(r)
                 )));
             }
         }

@@ -39,8 +39,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), generated from this command line's definition.
-    Man,
+    /// Print a man page (roff), generated from this command line's definition:
+    /// `plimsoll man` for plimsoll(1), `plimsoll man check` for plimsoll-check(1),
+    /// `plimsoll man rbac who-can`; `--dir DIR` writes every page into DIR.
+    Man {
+        /// The subcommand whose page to print (`check`, `rbac who-can`).
+        command: Vec<String>,
+        /// Write plimsoll.1 and a page per subcommand (plimsoll-check.1, ...) into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
     /// Questions about the RBAC objects of the input.
     #[command(subcommand)]
     Rbac(RbacCommand),
@@ -91,7 +99,8 @@ pub struct MatrixArgs {
 
 #[derive(Debug, Args)]
 pub struct ReachArgs {
-    /// The source workload: NAMESPACE/KIND/NAME (KIND case-insensitive, Pod allowed).
+    /// The source workload: NAMESPACE/KIND/NAME. KIND as kubectl takes it (`deploy`,
+    /// `deployment`, `Deployment`, `sts`, `po`, a CRD's names).
     #[arg(long, value_name = "NS/KIND/NAME")]
     pub from: String,
 
@@ -107,6 +116,11 @@ pub struct ReachArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: WhoCanFormat,
+
+    /// Exit 1 when the answer is "denied" (as `kubectl auth can-i` does), 0 when
+    /// allowed; without it the exit code is 0 whenever the question is answered.
+    #[arg(long)]
+    pub exit_code: bool,
 
     /// Files and directories to read; `-` reads stdin.
     #[arg(default_value = ".")]
@@ -210,6 +224,29 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// A directory whose manifests are read for context only: every object under it is
+    /// indexed (so cross-object rules see the whole project, and its namespaces count
+    /// as held whole), but only what is located in the files named on the command line
+    /// is reported. For pre-commit: `plimsoll check --root . CHANGED_FILES...`.
+    /// Repeatable; added to the configuration's `root`. Files under a root that cannot
+    /// be read or parsed are noted, not errors.
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+
+    /// Exit as usual when the input holds no Kubernetes object, or a directory named
+    /// holds no manifest file. Without it either is an error (exit 2): a CI job pointed
+    /// at a renamed directory, or fed an empty `helm template`, must not pass on nothing.
+    #[arg(long, help_heading = "Exit code")]
+    pub allow_empty: bool,
+
+    /// No progress indicator on stderr (it shows only on a terminal, after a second).
+    #[arg(long, help_heading = "Output")]
+    pub no_progress: bool,
+
+    /// Milliseconds before the progress indicator shows.
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub progress_delay: u64,
+
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -218,11 +255,72 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
+    // before the flattened groups with a heading of their own, which would take its
+    // flags under their heading
+    #[command(flatten)]
+    pub run: RunArgs,
+
     #[command(flatten)]
     pub render: RenderArgs,
 
     #[command(flatten)]
-    pub run: RunArgs,
+    pub limits: LimitArgs,
+}
+
+/// A size on the command line: bytes, or a number with KiB, MiB or GiB.
+fn size_arg(s: &str) -> Result<u64, String> {
+    match plimsoll_rules::config::parse_size(s)? {
+        0 => Err("a limit must be at least 1 byte".into()),
+        n => Ok(n),
+    }
+}
+
+/// A limit's count on the command line: at least 1.
+fn count_arg(s: &str) -> Result<usize, String> {
+    match s.replace('_', "").parse::<usize>() {
+        Ok(0) => Err("a limit must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{s}`: {e}")),
+    }
+}
+
+/// What one input may cost. Each limit is also a key of the `limits:` mapping of
+/// `.plimsoll.yaml` (`max-depth: 64`); the flag wins. An input that exceeds one is an
+/// error (exit 2) naming the file, the line and the flag, and the other documents and
+/// files are still checked.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Largest input file (or standard input) read: bytes, or with KiB, MiB or GiB. A
+    /// larger file is refused before it is read. [default: 256MiB]
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_file_size: Option<u64>,
+
+    /// Largest YAML document read (the text from one `---` to the next). A larger
+    /// document is not parsed; the documents around it are. [default: 64MiB]
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_document_size: Option<u64>,
+
+    /// Most documents read from one file; those after it are not read. [default:
+    /// 100000]
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub max_documents: Option<usize>,
+
+    /// Deepest nesting of mappings and sequences in a document. Flow collections
+    /// (`[ ]`, `{ }`) nest at most 255 levels whatever this says. [default: 256]
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub max_depth: Option<usize>,
+
+    /// Most nodes that aliases (`*name`) may add to one document, which stops a YAML
+    /// "billion laughs" bomb; anchors (`&name`) may hold ten times as many. [default:
+    /// 100000]
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub max_alias_nodes: Option<usize>,
+
+    /// Most bytes of text that aliases may add to one document (one large scalar
+    /// aliased many times). [default: 32MiB]
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_alias_bytes: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -289,15 +387,30 @@ pub struct RunArgs {
     /// Rules to run instead of the default set: codes (RES003), prefixes (RES),
     /// names (memory-limit-missing) or profiles (default, all, pss-baseline,
     /// pss-restricted). Comma-separated or repeated.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
     pub select: Option<Vec<String>>,
 
     /// Rules to add to the set.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
     pub extend_select: Vec<String>,
 
     /// Rules to leave out.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
     pub ignore: Vec<String>,
 
     /// The Kubernetes version to judge against (1.30, v1.30, 1.30.2); sets API
@@ -305,52 +418,81 @@ pub struct RunArgs {
     /// newest released Kubernetes this build knows (charts and overlays are rendered
     /// for the version when it is given: `helm template --kube-version`); for `audit`,
     /// the cluster's own version.
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", help_heading = "Kubernetes version")]
     pub kube_version: Option<String>,
 
     /// Pod Security Standards policy version (v1.N or latest). Default: follows
     /// --kube-version.
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", help_heading = "Kubernetes version")]
     pub pss_version: Option<String>,
 
     /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Exit code")]
     pub fail_on: Option<FailOnArg>,
 
     /// Exit 1 when some rule could not be evaluated for lack of context.
-    #[arg(long)]
+    #[arg(long, help_heading = "Exit code")]
     pub fail_on_not_evaluated: bool,
+
+    /// Exit 1 when the report's score (0 to 100, as in the HTML report and the JSON
+    /// `summary.score`) is below N.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(0..=100),
+        help_heading = "Exit code"
+    )]
+    pub fail_below_score: Option<u32>,
 
     /// Output format, optionally with a path: `text`, `sarif=plimsoll.sarif`. Repeatable.
     /// Formats: text, json, sarif (SARIF 2.1.0, for code scanning), junit (JUnit XML),
     /// github (GitHub Actions annotations), html (a self-contained page with filters).
-    #[arg(long = "format", value_name = "FMT[=PATH]")]
+    #[arg(long = "format", value_name = "FMT[=PATH]", help_heading = "Output")]
     pub formats: Vec<String>,
 
     /// Where to write the report when one format is given (default: stdout).
-    #[arg(long, short = 'o', value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
     /// Configuration file (default: `.plimsoll.yaml` found upward from the inputs, or
     /// from the working directory for `audit`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Configuration")]
     pub config: Option<PathBuf>,
 
     /// Ignore any configuration file.
-    #[arg(long, conflicts_with = "config")]
+    #[arg(long, conflicts_with = "config", help_heading = "Configuration")]
     pub no_config: bool,
 
     /// Ignore exemptions written as annotations on the objects.
-    #[arg(long)]
+    #[arg(long, help_heading = "Configuration")]
     pub strict: bool,
 
     /// Colour in text output.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Output")]
     pub color: ColorArg,
 
     /// One line per finding in text output.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub concise: bool,
+
+    /// Text output: only input errors and the summary line.
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Text output: a count per rule instead of the findings.
+    #[arg(long, help_heading = "Output")]
+    pub statistics: bool,
+
+    /// Text output: list every rule not evaluated and why, per object (by default
+    /// they are counted on one line).
+    #[arg(long, help_heading = "Output")]
+    pub show_not_evaluated: bool,
+
+    /// Most findings in the report. Past it, the first ones in report order (by file
+    /// and line) are listed and the run ends with an error (exit 2) that counts the
+    /// others: a report cut short is never a pass. [default: 1000000]
+    #[arg(long, value_name = "N", value_parser = count_arg, help_heading = "Limits")]
+    pub max_findings: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
-
-/// Largest file read. Kubernetes stores objects of at most ~1.5 MiB; a manifest file
-/// beyond this is not something to load whole.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+use plimsoll_yaml::format_size;
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,6 +52,8 @@ pub struct Discovered {
     pub errors: Vec<(String, String)>,
     /// Files met while walking a directory and not read: (path, message).
     pub skipped: Vec<(String, String)>,
+    /// Directories named that hold no .yaml, .yml or .json file, chart or overlay.
+    pub empty_dirs: Vec<String>,
 }
 
 /// Whether an entry met while walking `root` is read, and if not, why. Only regular files
@@ -210,6 +209,9 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
                 }
             }
         }
+        if found.is_empty() {
+            out.empty_dirs.push(path.to_string_lossy().to_string());
+        }
         out.inputs.extend(found);
     }
     out.inputs.dedup();
@@ -220,6 +222,13 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
 /// Bases, components and charts that an overlay among the inputs builds are checked
 /// through it, not once more on their own.
 fn drop_reached_through_overlays(inputs: &mut Vec<Input>) {
+    drop_reached_from(inputs, 0);
+}
+
+/// [`drop_reached_through_overlays`] for the inputs from position `from` on, with the
+/// overlays of every input: the charts and overlays under a root that an overlay
+/// named on the command line builds are not rendered a second time.
+fn drop_reached_from(inputs: &mut Vec<Input>, from: usize) {
     let overlays: Vec<&PathBuf> = inputs
         .iter()
         .filter_map(|i| match i {
@@ -234,26 +243,107 @@ fn drop_reached_through_overlays(inputs: &mut Vec<Input>) {
     for d in overlays {
         crate::render::reached_dirs(d, &mut reached);
     }
-    inputs.retain(|i| match i {
-        Input::Chart(d) | Input::Kustomization(d) => {
-            let c = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
-            !reached.contains(&c)
+    let mut at = 0;
+    inputs.retain(|i| {
+        at += 1;
+        match i {
+            Input::Chart(d) | Input::Kustomization(d) if at > from => {
+                let c = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
+                !reached.contains(&c)
+            }
+            _ => true,
         }
-        _ => true,
     });
 }
 
-/// Reads an input whole, refusing files larger than [`MAX_FILE_BYTES`].
-pub fn read(input: &Input) -> Result<Vec<u8>, String> {
+/// The inputs of a run with roots (`check --root`): the inputs named on the command line
+/// first, then those found under the roots that are not named (read for context only).
+#[derive(Debug, Default)]
+pub struct WithRoots {
+    /// The named inputs, then the context inputs.
+    pub inputs: Vec<Input>,
+    /// How many of `inputs` were named.
+    pub named: usize,
+    /// Per input: found under a root (the named ones as well, when a root holds them).
+    pub under_root: Vec<bool>,
+    /// Problems with the named paths (errors of the run).
+    pub errors: Vec<(String, String)>,
+    /// Problems met while walking the roots (notes: they are context only).
+    pub root_errors: Vec<(String, String)>,
+    /// Files met while walking the named directories and not read.
+    pub skipped: Vec<(String, String)>,
+    /// Named directories that hold no manifest file, chart or overlay.
+    pub empty_dirs: Vec<String>,
+}
+
+/// Where an input is on disk, to recognise it under another name.
+fn identity(input: &Input) -> Option<PathBuf> {
+    match input {
+        Input::Stdin => None,
+        Input::File(p) | Input::Chart(p) | Input::Kustomization(p) => {
+            Some(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        }
+    }
+}
+
+/// Discovers the named paths, then the roots; an input both named and under a root is
+/// read once, as named.
+pub fn discover_with_roots(paths: &[PathBuf], roots: &[PathBuf], excludes: &[String]) -> WithRoots {
+    let named = discover(paths, excludes);
+    let mut out = WithRoots {
+        named: named.inputs.len(),
+        under_root: vec![false; named.inputs.len()],
+        inputs: named.inputs,
+        errors: named.errors,
+        skipped: named.skipped,
+        empty_dirs: named.empty_dirs,
+        ..WithRoots::default()
+    };
+    if roots.is_empty() {
+        return out;
+    }
+    let context = discover(roots, excludes);
+    let known: std::collections::HashMap<PathBuf, usize> = out
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| Some((identity(input)?, i)))
+        .collect();
+    for input in context.inputs {
+        match identity(&input).and_then(|k| known.get(&k)) {
+            Some(&i) => out.under_root[i] = true,
+            None => {
+                out.inputs.push(input);
+                out.under_root.push(true);
+            }
+        }
+    }
+    // only inputs after the named ones are dropped, and all of those are under a root
+    drop_reached_from(&mut out.inputs, out.named);
+    out.under_root.truncate(out.inputs.len());
+    out.root_errors = context.errors;
+    out
+}
+
+/// Reads an input whole, refusing one larger than `max_bytes` (`--max-file-size`): a
+/// regular file by its size, before reading anything, and a stream (stdin, a pipe)
+/// after `max_bytes` bytes.
+pub fn read(input: &Input, max_bytes: u64) -> Result<Vec<u8>, String> {
+    let too_large = |what: &str| {
+        format!(
+            "{what} larger than the {} limit; not read; raise it with --max-file-size",
+            format_size(max_bytes)
+        )
+    };
     match input {
         Input::Stdin => {
             let mut buf = Vec::new();
             std::io::stdin()
-                .take(MAX_FILE_BYTES + 1)
+                .take(max_bytes.saturating_add(1))
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read stdin: {e}"))?;
-            if buf.len() as u64 > MAX_FILE_BYTES {
-                return Err(format!("input larger than {} MiB", MAX_FILE_BYTES >> 20));
+            if buf.len() as u64 > max_bytes {
+                return Err(too_large("standard input is"));
             }
             Ok(buf)
         }
@@ -263,24 +353,17 @@ pub fn read(input: &Input) -> Result<Vec<u8>, String> {
         Input::File(p) => {
             let f = std::fs::File::open(p).map_err(|e| format!("cannot read: {e}"))?;
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            if len > MAX_FILE_BYTES {
-                return Err(format!(
-                    "file is {} MiB, larger than the {} MiB limit",
-                    len >> 20,
-                    MAX_FILE_BYTES >> 20
-                ));
+            if len > max_bytes {
+                return Err(too_large(&format!("the file is {},", format_size(len))));
             }
             let mut buf = Vec::with_capacity(len as usize);
             // the length may be zero or wrong (a pipe, a device, a growing file): the read
             // is bounded as well
-            f.take(MAX_FILE_BYTES + 1)
+            f.take(max_bytes.saturating_add(1))
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read: {e}"))?;
-            if buf.len() as u64 > MAX_FILE_BYTES {
-                return Err(format!(
-                    "input larger than the {} MiB limit",
-                    MAX_FILE_BYTES >> 20
-                ));
+            if buf.len() as u64 > max_bytes {
+                return Err(too_large("the input is"));
             }
             Ok(buf)
         }

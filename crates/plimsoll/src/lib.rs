@@ -8,6 +8,7 @@ pub mod cli;
 pub mod comments;
 pub mod inputs;
 pub mod netpol_cmd;
+pub mod progress;
 pub mod rbac_cmd;
 pub mod render;
 pub mod rules_cmd;
@@ -45,18 +46,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             clap_complete::generate(*shell, &mut cmd, "plimsoll", &mut std::io::stdout());
             Ok(0)
         }
-        cli::Command::Man => {
-            let cmd = <cli::Cli as clap::CommandFactory>::command();
-            let mut out = Vec::new();
-            match clap_mangen::Man::new(cmd).render(&mut out) {
-                Ok(()) => {
-                    use std::io::Write;
-                    let _ = std::io::stdout().write_all(&out);
-                    Ok(0)
-                }
-                Err(e) => Err(check::Fatal(format!("cannot render the man page: {e}"))),
-            }
-        }
+        cli::Command::Man { command, dir } => man(command, dir.as_deref()),
         cli::Command::Rbac(cli::RbacCommand::WhoCan(a)) => rbac_cmd::who_can(a),
         cli::Command::Netpol(cli::NetpolCommand::Matrix(a)) => netpol_cmd::matrix(a),
         cli::Command::Netpol(cli::NetpolCommand::Reach(a)) => netpol_cmd::reach(a),
@@ -68,4 +58,60 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             2
         }
     }
+}
+
+/// The roff page of `cmd`, named `name` (`plimsoll-check`).
+fn man_page(cmd: clap::Command, name: &str, bin: &str) -> Result<Vec<u8>, check::Fatal> {
+    let mut out = Vec::new();
+    let cmd = cmd.name(name.to_string()).bin_name(bin.to_string());
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| check::Fatal(format!("cannot render the man page {name}: {e}")))?;
+    Ok(out)
+}
+
+/// A man page to write: its name (`plimsoll-rbac-who-can`), the command line that
+/// runs it (`plimsoll rbac who-can`) and the command.
+type ManPage = (String, String, clap::Command);
+
+/// Every page: plimsoll itself and each subcommand, nested ones too.
+fn man_pages(cmd: &clap::Command, name: &str, bin: &str, out: &mut Vec<ManPage>) {
+    out.push((name.to_string(), bin.to_string(), cmd.clone()));
+    for sub in cmd.get_subcommands() {
+        let s = sub.get_name();
+        if s != "help" {
+            man_pages(sub, &format!("{name}-{s}"), &format!("{bin} {s}"), out);
+        }
+    }
+}
+
+/// `plimsoll man [COMMAND...] [--dir DIR]`.
+fn man(command: &[String], dir: Option<&std::path::Path>) -> Result<i32, check::Fatal> {
+    use std::io::Write;
+    let mut root = <cli::Cli as clap::CommandFactory>::command();
+    root.build();
+    let mut pages = Vec::new();
+    man_pages(&root, "plimsoll", "plimsoll", &mut pages);
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| check::Fatal(format!("{}: cannot create: {e}", dir.display())))?;
+        for (name, bin, cmd) in pages {
+            let path = dir.join(format!("{name}.1"));
+            std::fs::write(&path, man_page(cmd, &name, &bin)?)
+                .map_err(|e| check::Fatal(format!("{}: cannot write: {e}", path.display())))?;
+        }
+        return Ok(0);
+    }
+    let wanted = std::iter::once("plimsoll")
+        .chain(command.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("-");
+    let Some((name, bin, cmd)) = pages.into_iter().find(|(n, _, _)| *n == wanted) else {
+        return Err(check::Fatal(format!(
+            "no subcommand `{}`; `plimsoll --help` lists them",
+            command.join(" ")
+        )));
+    };
+    let _ = std::io::stdout().write_all(&man_page(cmd, &name, &bin)?);
+    Ok(0)
 }

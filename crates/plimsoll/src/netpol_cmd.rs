@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use plimsoll_model::Index;
+use plimsoll_model::{ApiResources, Index};
 use plimsoll_rules::rules::net::policy::{Direction, NetModel, PortSet, Proto};
 use serde::Serialize;
 use serde::ser::{SerializeMap as _, SerializeSeq as _};
@@ -19,11 +19,18 @@ fn label(index: &Index, model: &NetModel, d: usize) -> String {
     format!("{}/{}/{}", model.endpoints[d].ns, o.kind, o.name)
 }
 
-/// Finds the endpoint `NS/KIND/NAME` (KIND case-insensitive).
+/// Finds the endpoint `NS/KIND/NAME`. KIND is a kind in any case or a name kubectl
+/// takes for it (`deploy`, `deployment`, `deployments.apps`, `sts`, a CRD's names).
 fn find(index: &Index, model: &NetModel, spec: &str) -> Result<usize, String> {
     let parts: Vec<&str> = spec.split('/').collect();
     let [ns, kind, name] = parts[..] else {
         return Err(format!("`{spec}`: expected NAMESPACE/KIND/NAME"));
+    };
+    let resolved = ApiResources::of(index).resolve(kind);
+    let kind_matches = |k: &str| match &resolved {
+        Ok(r) => k == r.kind,
+        // a kind whose CRD is not in the input
+        Err(_) => k.eq_ignore_ascii_case(kind),
     };
     let id = index
         .in_namespace(ns)
@@ -31,9 +38,19 @@ fn find(index: &Index, model: &NetModel, spec: &str) -> Result<usize, String> {
         .copied()
         .find(|&id| {
             let o = index.object(id);
-            o.kind.eq_ignore_ascii_case(kind) && o.name == name
+            kind_matches(&o.kind) && o.name == name
         })
-        .ok_or_else(|| format!("`{spec}`: no such object in the input"))?;
+        .ok_or_else(|| match &resolved {
+            Err(e)
+                if !index
+                    .in_namespace(ns)
+                    .iter()
+                    .any(|&id| index.object(id).kind.eq_ignore_ascii_case(kind)) =>
+            {
+                format!("`{spec}`: {e}")
+            }
+            _ => format!("`{spec}`: no such object in the input"),
+        })?;
     model.endpoint_of(id).ok_or_else(|| {
         format!("`{spec}`: not a workload (an object with a pod template and no controlling owner)")
     })
@@ -417,6 +434,7 @@ pub fn reach(args: &ReachArgs) -> Result<i32, Fatal> {
         }
     };
     let r = model.reach(src, dst, port);
+    let code = if args.exit_code && !r.allowed { 1 } else { 0 };
     match args.format {
         WhoCanFormat::Json => {
             let v = json!({
@@ -450,5 +468,5 @@ pub fn reach(args: &ReachArgs) -> Result<i32, Fatal> {
             print!("{s}");
         }
     }
-    Ok(0)
+    Ok(code)
 }

@@ -392,6 +392,47 @@ pub fn exact_line(file: &str, body: &str) -> Option<u32> {
     found.map(|at| file[..at].matches('\n').count() as u32 + 1)
 }
 
+/// The position map of `helm template ... | plimsoll check -`: helm's output read from
+/// stdin, recognised by its `# Source:` comments. Findings name the template helm names
+/// (`shop/templates/api.yaml`); when the chart's directory is in the working directory
+/// under the chart's name, its templates are read and lines given where exact, as for a
+/// chart checked directly. `None` for input that is not helm's output.
+pub fn stdin_helm_map(text: &str) -> Option<RenderedMap> {
+    if !text.contains("# Source: ") {
+        return None;
+    }
+    let sources = helm_sources(text);
+    let chart = sources.first()?.2.split('/').next()?.to_string();
+    let dir = Path::new(&chart);
+    if dir.join("Chart.yaml").is_file() {
+        return Some(helm_map(text, dir, &chart));
+    }
+    let segments = sources
+        .into_iter()
+        .map(|(first, last, src)| RenderedSegment {
+            first_line: first,
+            last_line: last,
+            file: src.to_string(),
+            chart: Some(chart.clone()),
+            template: Some(
+                src.split_once('/')
+                    .map_or(src, |(_, rest)| rest)
+                    .to_string(),
+            ),
+            kustomization: None,
+            exact_first_line: None,
+        })
+        .collect();
+    Some(RenderedMap {
+        segments,
+        fallback: RenderedSegment {
+            file: "<stdin>".to_string(),
+            chart: Some(chart),
+            ..Default::default()
+        },
+    })
+}
+
 /// The position map of helm's output for a chart in `dir`.
 fn helm_map(text: &str, dir: &Path, chart: &str) -> RenderedMap {
     let shown = display_path(dir);

@@ -143,9 +143,10 @@ pub fn doc_page(m: &RuleMeta, level: usize) -> String {
 
 pub fn rule(code: &str) -> Result<String, Fatal> {
     let r = find(code).ok_or_else(|| {
-        Fatal(format!(
-            "unknown rule `{code}`; `plimsoll rules` lists them"
-        ))
+        Fatal(match plimsoll_rules::select::suggest(code) {
+            Some(close) => format!("unknown rule `{code}`; did you mean `{close}`?"),
+            None => format!("unknown rule `{code}`; `plimsoll rules` lists them"),
+        })
     })?;
     Ok(doc_page(r.meta(), 1))
 }

@@ -650,11 +650,19 @@ fn outputs(c: &Cluster) -> Value {
     }
 
     // JUnit: a suite per namespace and one for cluster-scoped objects, a testcase per
-    // object, a failure per finding; valid against Jenkins' schema
+    // object, a failure per finding at or above --fail-on (error by default), the others
+    // in the testcase's system-out; `failures` counts failing testcases; valid against
+    // Jenkins' schema
     let xml = read("junit.xml");
     let elements = parse_xml(&xml);
     assert_eq!(elements[0].0, "testsuites");
-    assert_eq!(count(&elements[0].1, "failures"), findings.len());
+    let failing: BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(on_display)
+        .collect();
+    assert!(!failing.is_empty());
+    assert_eq!(count(&elements[0].1, "failures"), failing.len());
     let mut suites: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let (mut suite, mut case) = (String::new(), String::new());
     for (name, attrs) in &elements {
@@ -685,9 +693,19 @@ fn outputs(c: &Cluster) -> Value {
             Some(ns) => format!("namespace {ns}"),
             None => "cluster-scoped".to_string(),
         };
-        *want.entry(s).or_default().entry(on_display(f)).or_default() += 1;
+        *want.entry(s).or_default().entry(on_display(f)).or_default() +=
+            usize::from(f["severity"] == "error");
     }
     assert_eq!(suites, want);
+    assert_eq!(
+        xml.matches("<system-out>findings below --fail-on:").count(),
+        findings
+            .iter()
+            .filter(|f| f["severity"] != "error")
+            .map(on_display)
+            .collect::<BTreeSet<_>>()
+            .len()
+    );
     assert!(suites.contains_key("cluster-scoped") && suites.contains_key("namespace naive"));
     if have_xmllint()
         && let Some(xsd) = junit_schema()
@@ -746,7 +764,10 @@ fn on_display(f: &Value) -> String {
 /// audit a terminal); not on a terminal, never (checked in `outputs`).
 fn progress_on_a_terminal(c: &Cluster) {
     if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: no `script` (util-linux) to give the audit a terminal");
+        common::missing(
+            "`script`, to give the audit a terminal",
+            "apt-get install bsdutils",
+        );
         return;
     }
     let json = c.dir.path().join("progress.json");

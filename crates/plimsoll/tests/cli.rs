@@ -216,20 +216,38 @@ fn hostile_inputs_are_errors_with_bounded_cost() {
     }
     let deep = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}{}\n",
-        "[".repeat(10_000),
-        "]".repeat(10_000)
+        "[".repeat(100_000),
+        "]".repeat(100_000)
     );
+    // 100k levels of block sequences, on one line
+    let deep_block = format!("{}x\n", "- ".repeat(100_000));
     let mut binary = b"apiVersion: v1\n".to_vec();
     binary.extend_from_slice(&[0, 159, 146, 150, 0]);
     let mut latin1 = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {k: \"".to_vec();
     latin1.extend_from_slice(&[0xE9, b'"', b'}', b'\n']);
+    // bytes of a simple generator: garbage, reproducible
+    let mut x: u32 = 1;
+    let garbage: Vec<u8> = (0..256 << 10)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 16) as u8
+        })
+        .collect();
     let d = dir_with(&[
         ("a-bomb.yaml", bomb.as_bytes()),
         ("b-deep.yaml", deep.as_bytes()),
+        ("b-deep-block.yaml", deep_block.as_bytes()),
         ("c-binary.yaml", &binary),
+        ("c-garbage.yaml", &garbage),
         ("d-latin1.yaml", &latin1),
         ("e-good.yaml", NO_LIMIT.as_bytes()),
     ]);
+    // 1 GiB without the disk space: a sparse file, refused by its size before a byte
+    // of it is read
+    std::fs::File::create(d.path().join("f-huge.yaml"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
     let start = Instant::now();
     let out = run_in(
         d.path(),
@@ -255,14 +273,233 @@ fn hostile_inputs_are_errors_with_bounded_cost() {
             .to_string()
     };
     assert!(msg("a-bomb.yaml").contains("YAML bomb"));
+    assert!(msg("a-bomb.yaml").ends_with("raise it with --max-alias-nodes"));
     assert!(msg("b-deep.yaml").contains("nesting too deep"));
+    assert!(msg("b-deep.yaml").contains("at most 255 levels"));
+    assert_eq!(
+        msg("b-deep-block.yaml"),
+        "nesting too deep (more than 256 levels); no Kubernetes object is this deep; raise it with --max-depth"
+    );
     assert!(msg("c-binary.yaml").contains("NUL byte"));
+    assert!(
+        msg("c-garbage.yaml").contains("invalid UTF-8"),
+        "{}",
+        msg("c-garbage.yaml")
+    );
     assert!(msg("d-latin1.yaml").contains("UTF-8"));
+    assert_eq!(
+        msg("f-huge.yaml"),
+        "the file is 1 GiB, larger than the 256 MiB limit; not read; raise it with --max-file-size"
+    );
     let latin = errors
         .iter()
         .find(|e| e["file"] == "d-latin1.yaml")
         .unwrap();
     assert_eq!(latin["line"], 4);
+}
+
+/// A ConfigMap whose data holds `payload` (a YAML flow value or scalar).
+fn config_map(name: &str, payload: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata:\n  a: {payload}\n")
+}
+
+/// Runs `check` on a directory holding `good.yaml` (one RES003 finding) and `name` with
+/// `body`, with `extra` flags; returns the exit code, the report, and the errors about
+/// `name`.
+fn check_beside_good(name: &str, body: &[u8], extra: &[&str]) -> (Option<i32>, Value, Vec<Value>) {
+    let d = dir_with(&[("good.yaml", NO_LIMIT.as_bytes()), (name, body)]);
+    let mut args = vec!["check", ".", "--select", "RES003", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run_in(d.path(), &args);
+    let v = json(&out);
+    assert_valid_report(&v);
+    let errors = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["file"] == name)
+        .cloned()
+        .collect();
+    (out.status.code(), v, errors)
+}
+
+#[test]
+fn each_limit_is_an_error_naming_file_line_and_flag_and_the_rest_is_checked() {
+    let bomb = {
+        let mut y = String::from(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a0: &a0 [x, x, x]\n",
+        );
+        y.push_str("  a1: [*a0, *a0, *a0]\n");
+        y
+    };
+    let big_scalar = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata:\n  a: &a \"{}\"\n  b: *a\n  c: *a\n",
+        "x".repeat(600)
+    );
+    let three_docs = format!(
+        "{}---\n{}---\n{NO_LIMIT}",
+        config_map("one", "x"),
+        config_map("two", "x")
+    );
+    let large_doc = format!(
+        "{}---\n{NO_LIMIT}",
+        config_map("large", &format!("\"{}\"", "x".repeat(2_000)))
+    );
+    let deep = config_map("deep", &format!("{}x{}", "[".repeat(12), "]".repeat(12)));
+    // (flag, value that the file exceeds, value it fits, file, line of the error,
+    // findings in the file itself once it fits)
+    type Case<'a> = (&'a str, &'a str, &'a str, String, Option<u64>, usize);
+    let cases: Vec<Case> = vec![
+        (
+            "--max-file-size",
+            "1KiB",
+            "1MiB",
+            large_doc.clone(),
+            None,
+            1,
+        ),
+        ("--max-document-size", "1KiB", "4KiB", large_doc, Some(1), 1),
+        ("--max-documents", "2", "3", three_docs, Some(12), 1),
+        ("--max-depth", "8", "16", deep, Some(5), 0),
+        ("--max-alias-nodes", "10", "20", bomb, Some(6), 0),
+        ("--max-alias-bytes", "1KiB", "2KiB", big_scalar, Some(7), 0),
+    ];
+    for (flag, low, high, body, line, own) in cases {
+        let (code, v, errors) = check_beside_good("limited.yaml", body.as_bytes(), &[flag, low]);
+        assert_eq!(code, Some(2), "{flag} {low}: {v:#}");
+        assert_eq!(errors.len(), 1, "{flag} {low}: {v:#}");
+        let e = &errors[0];
+        assert_eq!(e["line"].as_u64(), line, "{flag}: {e}");
+        let message = e["message"].as_str().unwrap();
+        assert!(
+            message.ends_with(&format!("raise it with {flag}")),
+            "{flag}: {message}"
+        );
+        let in_good = |v: &Value| {
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["location"]["file"] == "good.yaml")
+                .count()
+        };
+        assert_eq!(in_good(&v), 1, "{flag}: the other file is still checked");
+        let (code, v, errors) = check_beside_good("limited.yaml", body.as_bytes(), &[flag, high]);
+        assert!(errors.is_empty(), "{flag} {high}: {errors:?}");
+        assert_eq!(code, Some(1), "{flag} {high}");
+        assert_eq!(v["summary"]["findings"], 1 + own as u64, "{flag} {high}");
+    }
+    println!("{}", message_of_depth());
+}
+
+/// The text report of a limit: file, line and column, and the flag.
+fn message_of_depth() -> String {
+    let deep = config_map("deep", &format!("{}x{}", "[".repeat(12), "]".repeat(12)));
+    let d = dir_with(&[("deep.yaml", deep.as_bytes())]);
+    let out = run_in(d.path(), &["check", ".", "--max-depth", "8"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "deep.yaml:5:12: nesting too deep (more than 8 levels); no Kubernetes object is this deep; raise it with --max-depth"
+        ),
+        "{text}"
+    );
+    text
+}
+
+#[test]
+fn limits_come_from_the_configuration_and_the_flags_win() {
+    let deep = config_map("deep", &format!("{}x{}", "[".repeat(12), "]".repeat(12)));
+    let d = dir_with(&[
+        ("good.yaml", NO_LIMIT.as_bytes()),
+        ("deep.yaml", deep.as_bytes()),
+        (
+            ".plimsoll.yaml",
+            b"limits:\n  max-depth: 8\n  max-findings: 5\n",
+        ),
+    ]);
+    let args = ["check", ".", "--select", "RES003", "--format", "json"];
+    let out = run_in(d.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 8 levels"),
+        "{v:#}"
+    );
+    let out = run_in(d.path(), &[&args[..], &["--max-depth", "100"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{:#}", json(&out));
+    // an invalid limit in the configuration is said, with its line
+    std::fs::write(
+        d.path().join(".plimsoll.yaml"),
+        "limits:\n  max-file-size: 10MB\n",
+    )
+    .unwrap();
+    let out = run_in(d.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("KiB, MiB or GiB"), "{err}");
+    // and on the command line
+    let out = run_in(d.path(), &["check", ".", "--no-config", "--max-depth", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+}
+
+#[test]
+fn findings_past_the_limit_are_counted_and_never_a_pass() {
+    let d = dir_with(&[
+        ("a.yaml", NO_LIMIT.as_bytes()),
+        ("b.yaml", NO_LIMIT.as_bytes()),
+        ("c.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let args = ["check", ".", "--select", "RES003", "--format", "json"];
+    let out = run_in(d.path(), &[&args[..], &["--max-findings", "2"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_valid_report(&v);
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["a.yaml", "b.yaml"], "the first in report order");
+    assert_eq!(v["summary"]["findings"], 2);
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(
+        v["errors"][0]["message"],
+        "3 findings, more than the limit of 2: the first 2 (in report order) are listed and 1 are left out; raise it with --max-findings"
+    );
+    assert!(v["errors"][0].get("file").is_none());
+    // with --fail-on never too: a report cut short is an error, not a pass
+    let out = run_in(
+        d.path(),
+        &[&args[..], &["--max-findings", "2", "--fail-on", "never"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = run_in(d.path(), &[&args[..], &["--max-findings", "3"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["summary"]["errors"], 0);
+}
+
+#[test]
+fn standard_input_over_the_size_limit_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_stdin(
+        d.path(),
+        &["check", "-", "--format", "json", "--max-file-size", "100"],
+        NO_LIMIT.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_eq!(v["errors"][0]["file"], "<stdin>");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "standard input is larger than the 100 bytes limit; not read; raise it with --max-file-size"
+    );
 }
 
 /// n Deployments whose pods share one label, and n of each object that selects that
@@ -599,8 +836,12 @@ fn documents_without_kind_are_noted_not_errors() {
     let d = dir_with(&[
         ("values.yaml", b"replicaCount: 2\nimage: {tag: x}\n"),
         ("empty.yaml", b"# nothing\n"),
+        ("pod.yaml", WITH_LIMIT.as_bytes()),
     ]);
-    let out = run_in(d.path(), &["check", ".", "--format", "json"]);
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(v["notes"][0]["file"], "values.yaml");
@@ -1055,6 +1296,26 @@ fn generated_rule_docs_are_current() {
         have == want,
         "docs/rules.md is out of date: run `cargo run -q -- rules --format markdown > docs/rules.md`"
     );
+    // every command the rule docs and the README point at exists
+    let help = String::from_utf8(run_in(&repo_root(), &["--help"]).stdout).unwrap();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for text in [&want, &readme] {
+        for (at, _) in text.match_indices("`plimsoll ") {
+            let cmd: String = text[at + 10..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            if cmd.is_empty() {
+                continue;
+            }
+            assert!(
+                help.lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{cmd} "))),
+                "`plimsoll {cmd}` is mentioned but is not a command: {}",
+                &text[at..(at + 60).min(text.len())]
+            );
+        }
+    }
 }
 
 #[test]
@@ -1230,6 +1491,28 @@ fn completions_man_page_and_kubectl_plugin() {
         man.contains(".TH plimsoll 1") && man.contains(".SH SYNOPSIS"),
         "{man}"
     );
+    // a page per subcommand, with its options
+    let out = run_in(d.path(), &["man", "check"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.contains(".TH plimsoll-check 1") && page.contains("\\-\\-fail\\-on"),
+        "{page}"
+    );
+    let out = run_in(d.path(), &["man", "--dir", "man1"]);
+    assert_eq!(out.status.code(), Some(0));
+    for name in [
+        "plimsoll",
+        "plimsoll-check",
+        "plimsoll-audit",
+        "plimsoll-rbac-who-can",
+        "plimsoll-netpol-reach",
+    ] {
+        let page =
+            std::fs::read_to_string(d.path().join("man1").join(format!("{name}.1"))).unwrap();
+        assert!(page.contains(&format!(".TH {name} 1")), "{name}");
+    }
+    assert_eq!(run_in(d.path(), &["man", "nope"]).status.code(), Some(2));
     // kubectl runs a plugin as `kubectl-plimsoll ARGS...`: the same binary under that name
     let plugin = d.path().join("kubectl-plimsoll");
     std::fs::copy(env!("CARGO_BIN_EXE_plimsoll"), &plugin).unwrap();
@@ -1264,6 +1547,44 @@ fn the_pre_commit_hook_points_at_the_check_command() {
     assert_eq!(hooks[0]["entry"], "plimsoll check");
     let files = hooks[0]["files"].as_str().unwrap();
     assert!(files.contains("ya?ml") && files.contains("json"));
+    // run as pre-commit runs it, from the top of a repository: the entry's words after
+    // the program, the hook's arguments, then the changed files
+    let mut argv: Vec<String> = hooks[0]["entry"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    argv.extend(
+        hooks[0]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string()),
+    );
+    // a commit that changes only YAML that is not a manifest passes
+    let d = dir_with(&[(".pre-commit-config.yaml", b"repos: []\n")]);
+    let mut only_config = argv.clone();
+    only_config.push(".pre-commit-config.yaml".to_string());
+    let only_config: Vec<&str> = only_config.iter().map(String::as_str).collect();
+    let out = run_in(d.path(), &only_config);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    argv.extend(["api.yaml", "worker.yaml"].map(String::from));
+    argv.extend(["--format", "json"].map(String::from));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let out = run_in(&repo_root().join("examples/production"), &argv);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    // the changed files are judged with the namespace's other files as context
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["summary"]["files"], 2);
 }
 
 #[test]
@@ -1313,4 +1634,579 @@ fn misleading_silences_are_said() {
             .contains("UTF-16 (little-endian)"),
         "{v:#}"
     );
+}
+
+#[test]
+fn unknown_rules_and_selectors_get_a_suggestion() {
+    let d = dir_with(&[("pod.yaml", NO_LIMIT.as_bytes())]);
+    for (args, want) in [
+        (
+            &["check", ".", "--select", "memory-limit-mising"][..],
+            "did you mean `memory-limit-missing`?",
+        ),
+        (
+            &["check", ".", "--ignore", "RES03"],
+            "did you mean `RES003`?",
+        ),
+        (
+            &["check", ".", "--select", "pss-restricetd"],
+            "did you mean `pss-restricted`?",
+        ),
+        (&["rule", "RES0003"], "did you mean `RES003`?"),
+    ] {
+        let out = run_in(d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let out = run_in(d.path(), &["check", ".", "--select", "zzzzzzzz"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("did you mean"), "{err}");
+}
+
+#[test]
+fn exemptions_scoped_by_path_and_errors_at_their_line() {
+    let d = dir_with(&[
+        ("legacy/old.yaml", NO_LIMIT.as_bytes()),
+        (
+            "apps/new.yaml",
+            NO_LIMIT.replace("name: web\n ", "name: new\n ").as_bytes(),
+        ),
+        (
+            "apps/legacy-copy.yaml",
+            NO_LIMIT.replace("name: web\n ", "name: copy\n ").as_bytes(),
+        ),
+    ]);
+    let config = |path: &str| {
+        format!(
+            "exemptions:\n  - rules: [RES003]\n    path: \"{path}\"\n    reason: the legacy stack is retired next quarter\n"
+        )
+    };
+    // from the project root, and from a subdirectory (paths are relative to the config)
+    for (pattern, cwd, input, exempted) in [
+        ("legacy/**", ".", ".", vec!["legacy/old.yaml"]),
+        ("legacy", ".", ".", vec!["legacy/old.yaml"]),
+        ("legacy*.yaml", ".", ".", vec!["apps/legacy-copy.yaml"]),
+        (
+            "apps/*.yaml",
+            ".",
+            ".",
+            vec!["apps/legacy-copy.yaml", "apps/new.yaml"],
+        ),
+        ("legacy/**", "apps", "../legacy", vec!["../legacy/old.yaml"]),
+    ] {
+        std::fs::write(d.path().join(".plimsoll.yaml"), config(pattern)).unwrap();
+        let out = run_in(
+            &d.path().join(cwd),
+            &["check", input, "--select", "RES003", "--format", "json"],
+        );
+        let v = json(&out);
+        let mut files: Vec<&str> = v["exempted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["location"]["file"].as_str().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(files, exempted, "{pattern}: {v:#}");
+    }
+    // an exemption without a reason is an error at its line in the configuration
+    std::fs::write(
+        d.path().join(".plimsoll.yaml"),
+        "fail-on: error\nexemptions:\n  - rules: [RES003]\n    reason: fine\n  - rules: [RES003]\n    path: legacy/**\n",
+    )
+    .unwrap();
+    let out = run_in(d.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 5: exemptions[1]: a `reason` is required"),
+        "{err}"
+    );
+}
+
+#[test]
+fn quiet_statistics_score_and_help_headings() {
+    let d = dir_with(&[
+        ("clean.yaml", WITH_LIMIT.as_bytes()),
+        ("bad.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["check", "clean.yaml", "bad.yaml", "--select", "RES003"];
+        a.extend_from_slice(extra);
+        a
+    };
+    // the score of one object with an error and one clean: 50
+    let v = json(&run_in(d.path(), &args(&["--format", "json"])));
+    assert_valid_report(&v);
+    assert_eq!(v["summary"]["score"], 50, "{v:#}");
+    // --quiet: the summary line alone, with the score
+    let quiet = run_in(d.path(), &args(&["--quiet"]));
+    assert_eq!(quiet.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(quiet.stdout).unwrap(),
+        "1 finding (1 error, 0 warning, 0 info) in 2 objects from 2 files; 0 exempted, 0 not evaluated; score 50/100\n"
+    );
+    // --statistics: a count per rule instead of the findings
+    let stats = String::from_utf8(run_in(d.path(), &args(&["--statistics"])).stdout).unwrap();
+    assert!(stats.starts_with("1  RES003  "), "{stats}");
+    assert!(!stats.contains("--> bad.yaml"), "{stats}");
+    // --fail-below-score: exit 1 under the bar even when --fail-on passes the run
+    let code = |extra: &[&'static str]| run_in(d.path(), &args(extra)).status.code();
+    assert_eq!(
+        code(&["--fail-on", "never", "--fail-below-score", "51"]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["--fail-on", "never", "--fail-below-score", "50"]),
+        Some(0)
+    );
+    assert_eq!(code(&["--fail-below-score", "101"]), Some(2));
+    // help: flags grouped under headings a user can scan
+    let help = String::from_utf8(run_in(d.path(), &["check", "--help"]).stdout).unwrap();
+    let at = |s: &str| {
+        help.find(s)
+            .unwrap_or_else(|| panic!("{s:?} not in:\n{help}"))
+    };
+    for (heading, flag) in [
+        ("Rule selection:", "--select"),
+        ("Kubernetes version:", "--kube-version"),
+        ("Exit code:", "--fail-on"),
+        ("Output:", "--quiet"),
+        ("Configuration:", "--config"),
+    ] {
+        let h = at(&format!("\n{heading}\n"));
+        let f = h + help[h..]
+            .find(flag)
+            .unwrap_or_else(|| panic!("{flag} not after {heading}"));
+        assert!(h < f, "{flag} before its heading {heading}:\n{help}");
+        // the section ends where the next heading (a line at column 0) starts
+        let next = help[h + 1..]
+            .match_indices("\n\n")
+            .map(|(i, _)| h + 1 + i + 2)
+            .find(|&i| help[i..].starts_with(|c: char| c.is_ascii_alphabetic()))
+            .unwrap_or(help.len());
+        assert!(f < next, "{flag} not under {heading}:\n{help}");
+    }
+}
+
+/// A namespace `shop` spread over files, as a repository keeps it: the application, the
+/// namespace-wide policies and guard rails apart, and no Namespace object.
+const SHOP_API: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/api:1.0.0
+          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}
+";
+
+const SHOP_POLICIES: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+";
+
+const SHOP_GUARD_RAILS: &str = "apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: shop}
+spec:
+  limits: [{type: Container, defaultRequest: {cpu: 100m, memory: 128Mi}}]
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute, namespace: shop}
+spec:
+  hard: {requests.cpu: \"4\"}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: api, namespace: shop}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: api}}
+";
+
+const SHOP_NAMESPACE: &str = "apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+";
+
+/// The rules that conclude that a namespace, or a workload in it, lacks something.
+const COMPLETENESS: &str = "NET001,NET002,RES009,RES010,AVL002";
+
+/// `(code, file)` of each finding, sorted.
+fn code_files(v: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["location"]["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The codes of the not-evaluated entries, sorted.
+fn not_evaluated_codes(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v["notEvaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn namespace_completeness_is_judged_only_where_the_input_holds_the_namespace() {
+    let d = dir_with(&[
+        ("k8s/api.yaml", SHOP_API.as_bytes()),
+        ("k8s/network-policies.yaml", SHOP_POLICIES.as_bytes()),
+        ("k8s/guard-rails.yaml", SHOP_GUARD_RAILS.as_bytes()),
+        ("bare/api.yaml", SHOP_API.as_bytes()),
+        ("namespace.yaml", SHOP_NAMESPACE.as_bytes()),
+    ]);
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--select", COMPLETENESS, "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run_in(d.path(), &all);
+        let v = json(&out);
+        assert_valid_report(&v);
+        (out.status.code(), v)
+    };
+    let all_five = |file: &str| -> Vec<(String, String)> {
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+            .iter()
+            .map(|c| (c.to_string(), file.to_string()))
+            .collect()
+    };
+
+    // one file named on its own (what a pre-commit hook runs): its namespace's policies,
+    // LimitRange, quota and budgets may be in other files, so nothing is concluded
+    let (code, v) = check(&["k8s/api.yaml"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(code_files(&v), [], "{v:#}");
+    assert_eq!(
+        not_evaluated_codes(&v),
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+    );
+    for n in v["notEvaluated"].as_array().unwrap() {
+        assert_eq!(n["object"]["name"], "api");
+        let reason = n["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("namespace `shop`") && reason.contains("is unknown"),
+            "{reason}"
+        );
+    }
+
+    // the directory holds the namespace: everything it needs is found there
+    let (code, v) = check(&["k8s"]);
+    assert_eq!((code, code_files(&v)), (Some(0), vec![]), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+
+    // a directory without them: the namespace lacks them, without a Namespace object
+    let (code, v) = check(&["bare"]);
+    assert_eq!(code, Some(0), "warnings and infos only");
+    assert_eq!(code_files(&v), all_five("bare/api.yaml"), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+
+    // standard input is what a renderer prints: held as well
+    let out = run_stdin(
+        d.path(),
+        &["check", "-", "--select", COMPLETENESS, "--format", "json"],
+        SHOP_API.as_bytes(),
+    );
+    assert_eq!(code_files(&json(&out)), all_five("<stdin>"));
+
+    // the Namespace object makes the namespace judged: who ships the namespace ships
+    // what it needs
+    let (_, v) = check(&["k8s/api.yaml", "namespace.yaml"]);
+    let mut want = vec![("AVL002".to_string(), "k8s/api.yaml".to_string())];
+    for c in ["NET001", "NET002", "RES009", "RES010"] {
+        want.push((c.to_string(), "namespace.yaml".to_string()));
+    }
+    want.sort();
+    assert_eq!(code_files(&v), want, "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new());
+}
+
+const SHOP_WORKER: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  namespace: shop
+spec:
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+        - name: worker
+          image: registry.example.com/worker:1.0.0
+";
+
+#[test]
+fn roots_give_context_and_only_the_named_files_are_reported() {
+    let d = dir_with(&[
+        ("k8s/api.yaml", SHOP_API.as_bytes()),
+        ("k8s/network-policies.yaml", SHOP_POLICIES.as_bytes()),
+        ("k8s/guard-rails.yaml", SHOP_GUARD_RAILS.as_bytes()),
+        ("k8s/worker.yaml", SHOP_WORKER.as_bytes()),
+        ("k8s/broken.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n"),
+        (
+            "k8s/annotated.yaml",
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  namespace: shop\n  annotations: {plimsoll.dev/ignore: \"NET001 -- not a workload\"}\n",
+        ),
+        ("bare/api.yaml", SHOP_API.as_bytes()),
+    ]);
+    let select = format!("{COMPLETENESS},RES003,META004");
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--select", select.as_str(), "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run_in(d.path(), &all);
+        let v = json(&out);
+        assert_valid_report(&v);
+        (out.status.code(), v)
+    };
+
+    // the file a pre-commit hook names, with its project as context: the namespace's
+    // policies, guard rails and budget are found; the worker's missing memory limit
+    // (in a file not named) and the broken file do not fail the run
+    let (code, v) = check(&["k8s/api.yaml", "--root", "k8s"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(code_files(&v), [], "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["errors"], Value::Array(vec![]));
+    // an unused exemption in a file not named is that file's business
+    assert_eq!(v["unusedExemptions"], Value::Array(vec![]), "{v:#}");
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["summary"]["objects"], 1);
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes.len() == 1
+            && notes[0]["file"] == "k8s/broken.yaml"
+            && notes[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("read for context only"),
+        "{notes:#?}"
+    );
+
+    // a named file under a root is read once (no duplicate object), and reported
+    let (code, v) = check(&["k8s/api.yaml", "k8s/worker.yaml", "--root", "k8s"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        code_files(&v),
+        [("RES003".to_string(), "k8s/worker.yaml".to_string())],
+        "{v:#}"
+    );
+    assert_eq!(v["summary"]["files"], 2);
+
+    // a root that lacks them: the correct verdicts, on the named file only
+    let (_, v) = check(&["bare/api.yaml", "--root", "bare"]);
+    assert_eq!(
+        code_files(&v),
+        ["AVL002", "NET001", "NET002", "RES009", "RES010"]
+            .iter()
+            .map(|c| (c.to_string(), "bare/api.yaml".to_string()))
+            .collect::<Vec<_>>()
+    );
+
+    // a root must be a directory
+    let (code, _) = (
+        run_in(d.path(), &["check", "k8s/api.yaml", "--root", "nowhere"])
+            .status
+            .code(),
+        (),
+    );
+    assert_eq!(code, Some(2));
+
+    // `root:` in the configuration, relative to the configuration file, found upward
+    // from the named file
+    std::fs::write(d.path().join(".plimsoll.yaml"), "root: [k8s]\n").unwrap();
+    let sub = d.path().join("elsewhere");
+    std::fs::create_dir(&sub).unwrap();
+    let out = run_in(
+        &sub,
+        &[
+            "check",
+            "../k8s/api.yaml",
+            "--select",
+            select.as_str(),
+            "--format",
+            "json",
+        ],
+    );
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(code_files(&v), [], "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    std::fs::write(d.path().join(".plimsoll.yaml"), "root: [missing]\n").unwrap();
+    let out = run_in(d.path(), &["check", "k8s/api.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("root `missing`"));
+}
+
+#[test]
+fn one_file_of_the_production_example_with_its_directory_as_root() {
+    let root = repo_root();
+    let api = "examples/production/api.yaml";
+    // alone: no verdict on what the namespace lacks, but a note that it was not judged
+    let v = json(&run_in(&root, &["check", api, "--format", "json"]));
+    let found = codes(&v);
+    for code in ["NET001", "NET002", "RES009", "RES010"] {
+        assert!(!found.iter().any(|c| c == code), "{found:?}");
+    }
+    let ne = not_evaluated_codes(&v);
+    assert!(
+        ne.contains(&"NET001".to_string()) && ne.contains(&"RES009".to_string()),
+        "{ne:?}"
+    );
+    // with the directory as root: judged, and clean, as the whole example is
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            api,
+            "--root",
+            "examples/production",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_valid_report(&v);
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(not_evaluated_codes(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["summary"]["files"], 1);
+}
+
+#[test]
+fn an_input_that_yields_nothing_is_an_error_unless_allowed() {
+    let d = dir_with(&[
+        ("empty/README.md", b"moved to deploy/\n"),
+        ("values.yaml", b"replicas: 3\n"),
+        ("pod.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let code = |args: &[&str]| run_in(d.path(), args).status.code();
+    // a directory named that holds no manifest, even next to one that does
+    let out = run_in(
+        d.path(),
+        &["check", "empty", "pod.yaml", "--fail-on", "never"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("error: empty: no .yaml, .yml or .json file, chart or overlay"),
+        "{text}"
+    );
+    // a file, or stdin, with no Kubernetes object
+    assert_eq!(code(&["check", "values.yaml"]), Some(2));
+    let out = run_stdin(d.path(), &["check", "-"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no Kubernetes object in the input"));
+    // --allow-empty: as before
+    assert_eq!(code(&["check", "empty", "--allow-empty"]), Some(0));
+    assert_eq!(code(&["check", "values.yaml", "--allow-empty"]), Some(0));
+    assert_eq!(
+        code(&[
+            "check",
+            "empty",
+            "pod.yaml",
+            "--fail-on",
+            "never",
+            "--allow-empty"
+        ]),
+        Some(0)
+    );
+    // a manifest among other YAML is enough
+    assert_eq!(
+        code(&["check", "values.yaml", "pod.yaml", "--fail-on", "never"]),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_long_check_shows_progress_on_a_terminal_only() {
+    // `script` gives the run a terminal, as a user's shell does
+    let Ok(script) = which("script") else {
+        common::missing(
+            "script (util-linux), to give a run a terminal",
+            "apt-get install bsdutils",
+        );
+        return;
+    };
+    let body: String = (0..400)
+        .map(|i| {
+            format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: shop}}\ndata: {{a: b}}\n")
+        })
+        .collect();
+    let files: Vec<(String, Vec<u8>)> = (0..10)
+        .map(|f| (format!("f{f}.yaml"), body.clone().into_bytes()))
+        .collect();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let d = dir_with(&files);
+    let bin = env!("CARGO_BIN_EXE_plimsoll");
+    let on_terminal = |extra: &str| {
+        let out = Command::new(&script)
+            .current_dir(d.path())
+            .args([
+                "-qec",
+                &format!("{bin} check . --quiet --progress-delay 0 {extra}"),
+                "/dev/null",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let shown = on_terminal("");
+    // drawing is rate-limited: whichever state was drawn, it counts files and objects
+    assert!(
+        (shown.contains("reading [") && shown.contains(" files, ") && shown.contains(" objects"))
+            || shown.contains("checking 4000 objects with "),
+        "{shown}"
+    );
+    assert!(shown.contains("0 findings"), "{shown}");
+    assert!(!on_terminal("--no-progress").contains("reading ["));
+    // never on a pipe, whatever the delay
+    let out = run_in(
+        d.path(),
+        &["check", ".", "--quiet", "--progress-delay", "0"],
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .find(|c| c.is_file())
+        })
+        .ok_or(())
 }

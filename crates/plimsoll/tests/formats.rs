@@ -115,10 +115,16 @@ fn sarif_fingerprints_are_stable_across_runs_and_line_moves() {
     );
 }
 
-/// A directory whose only input has no findings.
+/// A directory whose only input has no findings: a ConfigMap, and a file with nothing
+/// to deploy yet.
 fn clean_dir() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("empty.yaml"), "# nothing to deploy yet\n").unwrap();
+    std::fs::write(
+        d.path().join("settings.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n",
+    )
+    .unwrap();
     d
 }
 
@@ -146,20 +152,69 @@ fn junit_on_the_naive_example() {
     assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
     let elements = parse_xml(&text);
     assert_eq!(elements[0].0, "testsuites");
-    assert_eq!(count(&elements[0].1, "failures"), findings.len());
+    // only findings at or above --fail-on (error by default) are failures, and a
+    // testcase (an object) fails once however many of its findings fail
+    let failing: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert!(!failing.is_empty() && failing.len() < findings.len());
+    let mut failing_objects: Vec<String> =
+        failing.iter().map(|f| f["object"].to_string()).collect();
+    failing_objects.sort();
+    failing_objects.dedup();
+    assert_eq!(count(&elements[0].1, "failures"), failing_objects.len());
     let failures: Vec<_> = elements.iter().filter(|(n, _)| n == "failure").collect();
-    assert_eq!(failures.len(), findings.len());
-    for ((_, attrs), f) in failures.iter().zip(findings) {
+    assert_eq!(failures.len(), failing.len());
+    for ((_, attrs), f) in failures.iter().zip(&failing) {
         assert_eq!(attrs["type"], f["code"].as_str().unwrap());
         assert_eq!(attrs["message"], f["message"].as_str().unwrap());
     }
+    let outs = elements.iter().filter(|(n, _)| n == "system-out").count();
+    assert!(outs > 0, "findings below --fail-on are in system-out");
     let suites: Vec<_> = elements.iter().filter(|(n, _)| n == "testsuite").collect();
     assert_eq!(
         suites.len(),
         report["summary"]["files"].as_u64().unwrap() as usize
     );
     let per_suite: usize = suites.iter().map(|(_, a)| count(a, "failures")).sum();
-    assert_eq!(per_suite, findings.len());
+    assert_eq!(per_suite, failing_objects.len());
+    for (_, a) in &suites {
+        assert!(count(a, "failures") <= count(a, "tests"), "{a:?}");
+    }
+    // --fail-on never: no failure at all, as the exit code says
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            "examples/naive",
+            "--format",
+            "junit",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let never = parse_xml(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(count(&never[0].1, "failures"), 0);
+    assert_eq!(never.iter().filter(|(n, _)| n == "failure").count(), 0);
+    // --fail-on info: every finding is a failure
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            "examples/naive",
+            "--format",
+            "junit",
+            "--fail-on",
+            "info",
+        ],
+    );
+    let info = parse_xml(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        info.iter().filter(|(n, _)| n == "failure").count(),
+        findings.len()
+    );
     let tests: usize = suites.iter().map(|(_, a)| count(a, "tests")).sum();
     assert_eq!(count(&elements[0].1, "tests"), tests);
     let cases = elements.iter().filter(|(n, _)| n == "testcase").count();
@@ -177,8 +232,9 @@ fn junit_without_findings_and_with_markup_in_names() {
     let elements = parse_xml(&check(d.path(), ".", "junit"));
     assert_eq!(count(&elements[0].1, "failures"), 0);
     let cases: Vec<_> = elements.iter().filter(|(n, _)| n == "testcase").collect();
-    assert_eq!(cases.len(), 1);
-    assert_eq!(cases[0].1["name"], "all objects");
+    assert_eq!(cases.len(), 2, "a testcase per file");
+    assert!(cases.iter().all(|(_, a)| a["name"] == "all objects"));
+    assert!(!elements.iter().any(|(n, _)| n == "failure"));
 
     let d = tempfile::tempdir().unwrap();
     let name = "a&b<\"c'>,d.yaml";
@@ -190,8 +246,17 @@ fn junit_without_findings_and_with_markup_in_names() {
     let report = json_report(d.path(), ".");
     let n = report["findings"].as_array().unwrap().len();
     assert!(n > 0);
+    let errors = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .count();
     let elements = parse_xml(&check(d.path(), ".", "junit"));
-    assert_eq!(elements.iter().filter(|(e, _)| e == "failure").count(), n);
+    assert_eq!(
+        elements.iter().filter(|(e, _)| e == "failure").count(),
+        errors
+    );
     let suite = elements.iter().find(|(e, _)| e == "testsuite").unwrap();
     assert_eq!(suite.1["name"], name);
 }
@@ -274,7 +339,17 @@ fn several_formats_in_one_run() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), n);
     let xml = std::fs::read_to_string(d.path().join("junit.xml")).unwrap();
     let elements = parse_xml(&xml);
-    assert_eq!(count(&elements[0].1, "failures"), n);
+    let errors = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .count();
+    assert_eq!(
+        elements.iter().filter(|(e, _)| e == "failure").count(),
+        errors
+    );
+    assert!(count(&elements[0].1, "failures") <= count(&elements[0].1, "tests"));
 }
 
 #[test]

@@ -215,6 +215,43 @@ fn reach_text_and_bad_input() {
         args.push(&f);
         assert_eq!(run(&args).status.code(), Some(2), "{args:?}");
     }
+    // kinds as kubectl takes them, and a suggestion for a slip
+    for kind in ["deploy", "deployments", "deployments.apps", "DEPLOYMENT"] {
+        let from = format!("shop/{kind}/web");
+        let out = run(&[
+            "netpol",
+            "reach",
+            "--from",
+            &from,
+            "--to",
+            "shop/po/db-0",
+            &f,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{kind}");
+    }
+    let out = run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/deploymnt/web",
+        "--to",
+        "shop/po/db-0",
+        &f,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `deployment`?"), "{err}");
+    // --exit-code: 1 when denied, 0 when allowed, as `kubectl auth can-i`
+    let allowed = ["--from", "shop/deploy/web", "--to", "shop/po/db-0"];
+    let denied = ["--from", "shop/po/db-0", "--to", "shop/deploy/web"];
+    for (ends, plain, with_flag) in [(allowed, 0, 0), (denied, 0, 1)] {
+        let mut args = vec!["netpol", "reach"];
+        args.extend(ends);
+        args.push(&f);
+        assert_eq!(run(&args).status.code(), Some(plain), "{args:?}");
+        args.push("--exit-code");
+        assert_eq!(run(&args).status.code(), Some(with_flag), "{args:?}");
+    }
     let broken = dir.path().join("broken.yaml");
     std::fs::write(&broken, "a: [\n").unwrap();
     let out = run(&["netpol", "matrix", broken.to_str().unwrap()]);

@@ -598,3 +598,88 @@ spec:
         "{notes:#?}"
     );
 }
+
+/// `helm template ... | plimsoll check -` in `dir`.
+fn piped_from_helm(t: &Tools, dir: &std::path::Path) -> Value {
+    use std::io::Write;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let rendered = Command::new(&t.helm)
+        .args(["template", "shop"])
+        .arg(repo_root().join(SHOP))
+        .args(["--namespace", "shop"])
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .current_dir(dir)
+        .args(["check", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&rendered.stdout)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out)
+}
+
+#[test]
+fn helm_output_on_stdin_is_mapped_to_the_templates() {
+    let Some(t) = tools() else { return };
+    // elsewhere: findings name the template as helm does, without a line
+    let tmp = tempfile::tempdir().unwrap();
+    let v = piped_from_helm(t, tmp.path());
+    assert_valid_report(&v);
+    let f = findings(&v)
+        .iter()
+        .find(|f| f["object"]["kind"] == "Deployment")
+        .expect("a finding on a Deployment");
+    let file = f["location"]["file"].as_str().unwrap();
+    assert!(file.starts_with("shop/templates/"), "{f:#}");
+    assert_eq!(f["source"]["chart"], "shop", "{f:#}");
+    assert!(f["source"]["renderedLine"].as_u64().is_some(), "{f:#}");
+    // beside the chart's directory: the same files, with exact lines where the
+    // template has no actions (as when the chart directory is checked)
+    let beside = repo_root().join("examples/helm");
+    let v = piped_from_helm(t, &beside);
+    let direct = json(&check(t, &[SHOP, "--format", "json"]));
+    let lines = |v: &Value| -> Vec<(String, Option<u64>)> {
+        let mut l: Vec<_> = findings(v)
+            .iter()
+            .map(|f| {
+                let file = f["location"]["file"].as_str().unwrap_or("");
+                let file = file.rsplit_once("shop/").map_or(file, |(_, r)| r);
+                (
+                    format!("{} {file}", f["code"]),
+                    f["location"]["line"].as_u64(),
+                )
+            })
+            .collect();
+        l.sort();
+        l
+    };
+    assert_eq!(lines(&v), lines(&direct));
+    assert!(
+        lines(&v).iter().any(|(_, l)| l.is_some()),
+        "some lines are exact"
+    );
+}

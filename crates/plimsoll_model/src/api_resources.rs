@@ -770,8 +770,9 @@ fn is_version(s: &str) -> bool {
         .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
 }
 
-/// The closest candidate to `word`, when close enough to be a slip.
-fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+/// The closest candidate to `word`, when close enough to be a slip (for "did you mean"
+/// suggestions).
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = match word.chars().count() {
         0..=3 => 1,
         4..=8 => 2,

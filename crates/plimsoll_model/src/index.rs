@@ -36,6 +36,8 @@ pub struct Index {
     controlled: HashMap<usize, Vec<usize>>,
     /// objects judged through their controlling owner (see `judged_through_owner`)
     through_owner: Vec<bool>,
+    /// namespaces the front-end declared whole (see `holds_namespace`)
+    whole: BTreeSet<String>,
 }
 
 impl Index {
@@ -206,18 +208,48 @@ impl Index {
         self.namespaces.iter().map(String::as_str)
     }
 
-    /// Whether the input says anything about a namespace. Cross-object rules judge a
-    /// namespace only when this holds; otherwise they report "not evaluated".
+    /// Whether the input says anything about a namespace: some object of it, or its
+    /// Namespace object. Rules that look into a namespace need at least this; rules
+    /// that conclude that something is missing from it need [`Index::holds_namespace`].
     pub fn knows_namespace(&self, ns: &str) -> bool {
         self.namespaces.contains(ns)
     }
 
     /// Whether the input says enough about `ns` to judge a reference from object `id`
-    /// into it: a Namespace object, or any object of the namespace besides `id` itself.
-    /// (The referring object alone does not make a namespace known: a single file
-    /// linted on its own says nothing about what else the namespace holds.)
+    /// into it: the input holds the namespace ([`Index::holds_namespace`]), or any
+    /// object of the namespace besides `id` itself. (The referring object alone does
+    /// not make a namespace known: a single file linted on its own says nothing about
+    /// what else the namespace holds.)
     pub fn knows_namespace_besides(&self, ns: &str, id: usize) -> bool {
-        self.namespace_object(ns).is_some() || self.in_namespace(ns).iter().any(|&o| o != id)
+        self.holds_namespace(ns) || self.in_namespace(ns).iter().any(|&o| o != id)
+    }
+
+    /// Whether the input evidently holds the whole of namespace `ns`, so that what it
+    /// lacks there is missing, not merely elsewhere: its Namespace object is in the
+    /// input (whoever ships the namespace ships what it needs), or the front-end
+    /// declared the namespace whole ([`Index::hold_namespaces_of`]): a directory or
+    /// a root read for its objects, a rendered chart or overlay, a live cluster.
+    ///
+    /// This is the one notion of completeness: rules that conclude that a namespace
+    /// lacks something (a default-deny NetworkPolicy, a LimitRange) judge only held
+    /// namespaces and report the others as not evaluated; reference rules accept it
+    /// besides their own evidence.
+    pub fn holds_namespace(&self, ns: &str) -> bool {
+        self.whole.contains(ns) || self.namespace_object(ns).is_some()
+    }
+
+    /// Declares the namespaces of the objects for which `whole` is true as held
+    /// whole by the input (see [`Index::holds_namespace`]). Front-ends call it with
+    /// what they know of where each object came from; rules never do.
+    pub fn hold_namespaces_of(&mut self, whole: impl Fn(&Object) -> bool) {
+        for o in &self.objects {
+            if let Some(ns) = &o.namespace
+                && whole(o)
+                && !self.whole.contains(ns)
+            {
+                self.whole.insert(ns.clone());
+            }
+        }
     }
 
     /// The Namespace object, when it is in the input.

@@ -18,7 +18,7 @@ mod status;
 mod version;
 
 pub use api_resources::{
-    ApiResource, ApiResources, RESOURCE_VERBS, Resolved, URL_VERBS, check_verb,
+    ApiResource, ApiResources, RESOURCE_VERBS, Resolved, URL_VERBS, check_verb, closest,
 };
 pub use index::{Index, NsKey, replica_count};
 pub use intstr::IntOrPct;

@@ -258,6 +258,29 @@ apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: api,
 }
 
 #[test]
+fn a_namespace_is_held_through_its_namespace_object_or_the_front_end() {
+    let objs = objects(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: shop}\n---\n\
+apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: pay}\n---\n\
+apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ops}\n",
+    );
+    let mut ix = Index::new(objs);
+    assert!(ix.holds_namespace("shop"));
+    assert!(ix.knows_namespace("pay") && !ix.holds_namespace("pay"));
+    // the front-end read `b` from a directory: its namespace is held, `ops` is not
+    ix.hold_namespaces_of(|o| o.name == "b");
+    assert!(ix.holds_namespace("pay"));
+    assert!(!ix.holds_namespace("ops"));
+    assert!(!ix.holds_namespace("nowhere"));
+    // a reference into a held namespace is judged even when nothing else of it is there
+    let (c, _) = ix.get("ConfigMap", Some("ops"), "c").unwrap();
+    assert!(!ix.knows_namespace_besides("ops", c));
+    ix.hold_namespaces_of(|_| true);
+    assert!(ix.knows_namespace_besides("ops", c));
+}
+
+#[test]
 fn kube_versions() {
     assert_eq!(
         KubeVersion::parse("v1.30.2").unwrap(),

@@ -3,7 +3,10 @@
 //! One `<testsuite>` per input file (objects without a file, such as those of a
 //! live cluster, get one suite per namespace, `namespace NS` or `cluster-scoped`).
 //! Each object with findings is a `<testcase>` named `Kind namespace/name` (`Kind
-//! name` when cluster-scoped), with one `<failure type="CODE">` per finding. The report does not list objects without
+//! name` when cluster-scoped), with one `<failure type="CODE">` per finding at or above
+//! `--fail-on`; findings below it are listed in the testcase's `<system-out>` and do
+//! not make it fail, so the XML agrees with the exit code. `failures` counts failing
+//! testcases, never more than `tests`. The report does not list objects without
 //! findings, so a file without any finding is a suite with a single passing
 //! testcase, `all objects`. Input errors (unreadable file, YAML syntax) are
 //! `<error>` testcases in their file's suite (`input errors` when they belong to no
@@ -15,6 +18,8 @@
 //! checks are not timed per object. The tests validate it with `xmllint`.
 
 use std::fmt::Write;
+
+use plimsoll_rules::config::FailOn;
 
 use crate::{ErrorOut, FindingOut, ObjectId, Report};
 
@@ -66,8 +71,12 @@ impl Suite<'_> {
         (self.cases.len() + self.errors.len()).max(1)
     }
 
-    fn failures(&self) -> usize {
-        self.cases.iter().map(|(_, fs)| fs.len()).sum()
+    /// Testcases with at least one finding at or above the threshold.
+    fn failures(&self, fail_on: FailOn) -> usize {
+        self.cases
+            .iter()
+            .filter(|(_, fs)| fs.iter().any(|f| fail_on.fails(f.severity)))
+            .count()
     }
 }
 
@@ -151,11 +160,12 @@ fn failure_text(f: &FindingOut) -> String {
     t
 }
 
-/// The report as JUnit XML (newline-terminated).
-pub fn render_junit(report: &Report) -> String {
+/// The report as JUnit XML (newline-terminated); findings that `fail_on` does not fail
+/// are not failures.
+pub fn render_junit(report: &Report, fail_on: FailOn) -> String {
     let suites = suites(report);
     let total_tests: usize = suites.iter().map(Suite::tests).sum();
-    let total_failures: usize = suites.iter().map(Suite::failures).sum();
+    let total_failures: usize = suites.iter().map(|s| s.failures(fail_on)).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -168,7 +178,7 @@ pub fn render_junit(report: &Report) -> String {
             out,
             "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">",
             s.tests(),
-            s.failures(),
+            s.failures(fail_on),
             s.errors.len()
         );
         if s.cases.is_empty() && s.errors.is_empty() {
@@ -196,13 +206,23 @@ pub fn render_junit(report: &Report) -> String {
                 "    <testcase classname=\"{name}\" name=\"{}\">",
                 xml_escape(&o.display())
             );
-            for f in fs {
+            let (failing, below): (Vec<&&FindingOut>, Vec<&&FindingOut>) =
+                fs.iter().partition(|f| fail_on.fails(f.severity));
+            for f in failing {
                 let _ = writeln!(
                     out,
                     "      <failure message=\"{}\" type=\"{}\">{}</failure>",
                     xml_escape(&f.message),
                     xml_escape(f.code),
                     text_escape(&failure_text(f))
+                );
+            }
+            if !below.is_empty() {
+                let text: String = below.iter().map(|f| failure_text(f)).collect();
+                let _ = writeln!(
+                    out,
+                    "      <system-out>findings below --fail-on:\n{}</system-out>",
+                    text_escape(&text)
                 );
             }
             out.push_str("    </testcase>\n");

@@ -278,6 +278,9 @@ pub struct Summary {
     pub not_evaluated: usize,
     pub errors: usize,
     pub baselined: usize,
+    /// The score of [`html::score`], 0 to 100; `None` without objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<u32>,
 }
 
 /// The report (JSON contract version 1).
@@ -586,6 +589,11 @@ impl Report {
             not_evaluated: not_evaluated.len(),
             errors: errors_out.len(),
             baselined,
+            score: html::score(
+                index.len(),
+                findings.iter().map(|f| (&f.object, f.severity)),
+            )
+            .map(|s| s.value),
         };
         Report {
             version: 1,
@@ -626,6 +634,22 @@ impl Report {
         self.summary.info = count(Severity::Info);
         self.summary.not_evaluated = self.not_evaluated.len();
         self.summary.errors = self.errors.len();
+    }
+
+    /// Keeps the first `max` findings (in report order) and recounts the summary;
+    /// returns how many were left out.
+    pub fn truncate_findings(&mut self, max: usize) -> usize {
+        let dropped = self.findings.len().saturating_sub(max);
+        if dropped > 0 {
+            self.findings.truncate(max);
+            self.findings.shrink_to_fit();
+            let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+            self.summary.findings = self.findings.len();
+            self.summary.error = count(Severity::Error);
+            self.summary.warning = count(Severity::Warning);
+            self.summary.info = count(Severity::Info);
+        }
+        dropped
     }
 
     pub fn to_json(&self) -> String {

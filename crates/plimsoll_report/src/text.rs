@@ -13,6 +13,26 @@ pub struct TextOptions {
     pub color: bool,
     /// Print only one line per finding.
     pub concise: bool,
+    /// Print only input errors and the summary line.
+    pub quiet: bool,
+    /// Print a count per rule instead of the findings (as ruff's `--statistics`).
+    pub statistics: bool,
+    /// List every rule not evaluated, per object; by default they are folded into one
+    /// line.
+    pub show_not_evaluated: bool,
+}
+
+/// `severity` in its colour (ANSI), for one-line output.
+fn severity_word(s: Severity, color: bool) -> Cow<'static, str> {
+    if !color {
+        return Cow::Borrowed(s.as_str());
+    }
+    let code = match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Info => "1;36",
+    };
+    Cow::Owned(format!("\x1b[{code}m{}\x1b[0m", s.as_str()))
 }
 
 /// `s` with every control character (C0, DEL, C1) shown as `\u{..}`, so that a name or
@@ -216,10 +236,34 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
         // an error may quote a tool's output over several lines
         let _ = writeln!(out, "error: {at}{}", escape(&e.message, true));
     }
-    if !r.errors.is_empty() {
+    if !r.errors.is_empty() && !opts.quiet {
         out.push('\n');
     }
-    for f in &r.findings {
+    if opts.statistics && !opts.quiet {
+        // a count per rule, most frequent first
+        let mut counts: Vec<(usize, &str, &str, Severity)> = Vec::new();
+        for f in &r.findings {
+            match counts.iter_mut().find(|c| c.1 == f.code) {
+                Some(c) => c.0 += 1,
+                None => counts.push((1, f.code, f.rule, f.severity)),
+            }
+        }
+        counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let width = counts.first().map_or(1, |c| c.0.to_string().len());
+        for (n, code, rule, sev) in &counts {
+            let _ = writeln!(
+                out,
+                "{n:>width$}  {code}  {rule} ({})",
+                severity_word(*sev, opts.color)
+            );
+        }
+    }
+    let listed: &[FindingOut] = if opts.quiet || opts.statistics {
+        &[]
+    } else {
+        &r.findings
+    };
+    for f in listed {
         if opts.concise {
             let at = f
                 .location
@@ -233,7 +277,7 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             let _ = writeln!(
                 out,
                 "{at}{}[{}] {}",
-                f.severity.as_str(),
+                severity_word(f.severity, opts.color),
                 f.code,
                 esc(&f.message)
             );
@@ -241,7 +285,8 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             render_finding(&mut out, r, f, &renderer);
         }
     }
-    for n in &r.notes {
+    let notes: &[crate::NoteOut] = if opts.quiet { &[] } else { &r.notes };
+    for n in notes {
         match &n.file {
             Some(f) => {
                 let _ = writeln!(out, "note: {}: {}", esc(f), esc(&n.message));
@@ -251,7 +296,12 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             }
         }
     }
-    for u in &r.unused_exemptions {
+    let unused: &[crate::UnusedOut] = if opts.quiet {
+        &[]
+    } else {
+        &r.unused_exemptions
+    };
+    for u in unused {
         let _ = writeln!(
             out,
             "note: unused exemption `{}` ({:?}) at {}",
@@ -263,12 +313,54 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
     // rules not evaluated for the same object and reason share a line (a kind a live
     // audit could not read blocks every rule that reads it)
     let mut i = 0;
-    while i < r.not_evaluated.len() {
+    // a kind-wide note (a kind a live audit could not read) is about the run itself and
+    // is always listed; per-object notes are folded unless asked for
+    let per_object = |n: &&crate::NotEvaluatedOut| !n.object.name.is_empty();
+    if !opts.show_not_evaluated && !opts.quiet && r.not_evaluated.iter().any(|n| per_object(&n)) {
+        // folded: the rules and how many objects, and how to see them all
+        let mut codes: Vec<&str> = r
+            .not_evaluated
+            .iter()
+            .filter(per_object)
+            .map(|n| n.code)
+            .collect();
+        codes.sort();
+        codes.dedup();
+        let mut objects: Vec<&crate::ObjectId> = r
+            .not_evaluated
+            .iter()
+            .filter(per_object)
+            .map(|n| &n.object)
+            .collect();
+        objects.sort();
+        objects.dedup();
+        const SHOWN: usize = 8;
+        let more = codes.len().saturating_sub(SHOWN);
+        let _ = writeln!(
+            out,
+            "note: {} rule{} not evaluated for lack of context on {} object{} ({}{}); --show-not-evaluated lists why",
+            codes.len(),
+            if codes.len() == 1 { "" } else { "s" },
+            objects.len(),
+            if objects.len() == 1 { "" } else { "s" },
+            codes[..codes.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+        );
+    }
+    while i < r.not_evaluated.len() && !opts.quiet {
         let n = &r.not_evaluated[i];
         let same = r.not_evaluated[i..]
             .iter()
             .take_while(|m| m.object == n.object && m.reason == n.reason)
             .count();
+        if !opts.show_not_evaluated && per_object(&n) {
+            i += same;
+            continue;
+        }
         let codes: Vec<&str> = r.not_evaluated[i..i + same]
             .iter()
             .map(|m| m.code)
@@ -320,6 +412,11 @@ pub fn render_text(r: &Report, opts: TextOptions) -> String {
             String::new()
         },
     );
+    if let Some(score) = s.score {
+        // on the summary line, before its line break
+        out.pop();
+        let _ = writeln!(out, "; score {score}/100");
+    }
     out
 }
 
@@ -386,7 +483,13 @@ mod tests {
 
     #[test]
     fn live_objects_are_named_where_a_file_would_be() {
-        let text = render_text(&live_report(), TextOptions::default());
+        let text = render_text(
+            &live_report(),
+            TextOptions {
+                show_not_evaluated: true,
+                ..TextOptions::default()
+            },
+        );
         assert_eq!(
             text,
             "error[LIV002]: container `api` is in CrashLoopBackOff\n--> Deployment shop/api\n |\nnote: container api, path /status\n\nnote: API001, REF003 not evaluated for every Secret: secrets could not be read\n1 finding (1 error, 0 warning, 0 info) in 3 objects read from the cluster; 0 exempted, 2 not evaluated\n"
@@ -395,7 +498,7 @@ mod tests {
             &live_report(),
             TextOptions {
                 concise: true,
-                color: false,
+                ..TextOptions::default()
             },
         );
         assert!(
@@ -404,5 +507,82 @@ mod tests {
             ),
             "{concise}"
         );
+        // --concise honours --color
+        let colored = render_text(
+            &live_report(),
+            TextOptions {
+                concise: true,
+                color: true,
+                ..TextOptions::default()
+            },
+        );
+        assert!(
+            colored.starts_with("Deployment shop/api: \x1b[1;31merror\x1b[0m[LIV002]"),
+            "{colored:?}"
+        );
+    }
+
+    #[test]
+    fn quiet_statistics_and_folded_not_evaluated() {
+        let mut r = live_report();
+        r.summary.score = Some(66);
+        // two rules that lacked context on one object
+        for code in ["NET001", "RES009"] {
+            r.not_evaluated.push(NotEvaluatedOut {
+                code,
+                object: ObjectId {
+                    api_version: "v1".into(),
+                    kind: "Namespace".into(),
+                    namespace: None,
+                    name: "shop".into(),
+                },
+                reason: "the input holds part of namespace shop".into(),
+            });
+        }
+        let folded = render_text(&r, TextOptions::default());
+        assert!(
+            folded.contains(
+                "note: 2 rules not evaluated for lack of context on 1 object (NET001, RES009); --show-not-evaluated lists why\n"
+            ),
+            "{folded}"
+        );
+        // a kind the audit could not read is about the run: always listed
+        assert!(
+            folded.contains("note: API001, REF003 not evaluated for every Secret"),
+            "{folded}"
+        );
+        assert!(!folded.contains("part of namespace shop"), "{folded}");
+        let listed = render_text(
+            &r,
+            TextOptions {
+                show_not_evaluated: true,
+                ..TextOptions::default()
+            },
+        );
+        assert!(
+            listed.contains("note: NET001, RES009 not evaluated for Namespace shop: the input holds part of namespace shop\n"),
+            "{listed}"
+        );
+        assert!(folded.ends_with("; score 66/100\n"), "{folded}");
+        let quiet = render_text(
+            &r,
+            TextOptions {
+                quiet: true,
+                ..TextOptions::default()
+            },
+        );
+        assert_eq!(
+            quiet,
+            "1 finding (1 error, 0 warning, 0 info) in 3 objects read from the cluster; 0 exempted, 2 not evaluated; score 66/100\n"
+        );
+        let stats = render_text(
+            &r,
+            TextOptions {
+                statistics: true,
+                ..TextOptions::default()
+            },
+        );
+        assert!(stats.starts_with("1  LIV002  "), "{stats}");
+        assert!(!stats.contains("CrashLoopBackOff"), "{stats}");
     }
 }

@@ -60,6 +60,8 @@ fn stages(c: &mut Criterion) {
                     strict: false,
                     baseline: None,
                     live: None,
+                    file_paths: &[],
+                    context_files_from: None,
                 },
             ))
         })

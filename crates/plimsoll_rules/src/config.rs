@@ -42,8 +42,56 @@ pub struct ConfigExemption {
     /// Object name (`*` wildcards allowed).
     pub name: Option<String>,
     pub container: Option<String>,
+    /// Files the exemption covers: a glob relative to the configuration file's directory
+    /// (`legacy/**`, `charts/*/templates/*.yaml`; `*` stays within one directory, `**`
+    /// crosses them; a pattern without `/` matches a file name at any depth), as
+    /// ruff's per-file-ignores. Objects of a live cluster have no file and never match.
+    pub path: Option<String>,
     /// Why the exemption is acceptable. Required.
+    #[serde(default)]
     pub reason: String,
+}
+
+impl ConfigExemption {
+    /// The matcher of the exemption's `path`, when it has one (and it is a valid glob,
+    /// which reading the configuration checks).
+    pub fn path_matcher(&self) -> Option<PathMatcher> {
+        let pattern = self.path.as_deref()?;
+        let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .ok()?;
+        Some(PathMatcher {
+            glob: glob.compile_matcher(),
+            anchored: pattern.contains('/'),
+        })
+    }
+}
+
+/// A compiled `path` of an exemption.
+#[derive(Debug, Clone)]
+pub struct PathMatcher {
+    glob: globset::GlobMatcher,
+    /// A pattern with a `/` is matched against the whole path (and covers what is
+    /// under a matching directory); one without, against each name in it.
+    anchored: bool,
+}
+
+impl PathMatcher {
+    /// Whether the pattern covers a file, given relative to the configuration file's
+    /// directory.
+    pub fn covers(&self, file: &str) -> bool {
+        let file = file.strip_prefix("./").unwrap_or(file);
+        let path = std::path::Path::new(file);
+        if self.anchored {
+            path.ancestors()
+                .any(|a| !a.as_os_str().is_empty() && self.glob.is_match(a))
+        } else {
+            path.iter()
+                .any(|c| self.glob.is_match(c.to_string_lossy().as_ref()))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -64,8 +112,108 @@ pub struct Config {
     pub namespace: Option<String>,
     /// Paths (gitignore-style globs) never read.
     pub exclude: Vec<String>,
+    /// Directories, relative to the configuration file, whose manifests `check` reads
+    /// for cross-object context only (`--root` adds to them).
+    pub root: Vec<String>,
     pub settings: Settings,
     pub exemptions: Vec<ConfigExemption>,
+    /// What one input may cost (the `--max-*` flags win over these).
+    pub limits: LimitsConfig,
+}
+
+/// Largest input file (or standard input) read, by default.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
+/// Most findings listed in one report, by default.
+pub const DEFAULT_MAX_FINDINGS: usize = 1_000_000;
+
+/// The `limits:` mapping: what one input may cost. Each key is the name of the
+/// command-line flag that overrides it (`max-depth` and `--max-depth`); an absent key
+/// keeps the default.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest input file (or standard input); a larger one is not read.
+    pub max_file_size: Option<ByteSize>,
+    /// Largest YAML document (the text between two `---`); a larger one is not read.
+    pub max_document_size: Option<ByteSize>,
+    /// Most documents read from one file; the rest are not read.
+    pub max_documents: Option<Count>,
+    /// Deepest nesting of mappings and sequences in a document.
+    pub max_depth: Option<Count>,
+    /// Most nodes that aliases (`*name`) may add to one document; anchors (`&name`) may
+    /// hold ten times as many.
+    pub max_alias_nodes: Option<Count>,
+    /// Most bytes of text that aliases may add to one document.
+    pub max_alias_bytes: Option<ByteSize>,
+    /// Most findings in the report; those past it (in report order) are left out.
+    pub max_findings: Option<Count>,
+}
+
+/// A count of at least 1.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Count(pub usize);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u64::deserialize(d)?;
+        if n == 0 {
+            return Err(serde::de::Error::custom("a limit must be at least 1"));
+        }
+        Ok(Count(usize::try_from(n).unwrap_or(usize::MAX)))
+    }
+}
+
+/// A number of bytes, written as a number or with a binary suffix (`64MiB`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct ByteSize(pub u64);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u64),
+            S(String),
+        }
+        let n = match Raw::deserialize(d)? {
+            Raw::N(n) => n,
+            Raw::S(s) => parse_size(&s).map_err(serde::de::Error::custom)?,
+        };
+        if n == 0 {
+            return Err(serde::de::Error::custom("a limit must be at least 1 byte"));
+        }
+        Ok(ByteSize(n))
+    }
+}
+
+/// Reads a size: a number of bytes (`1048576`) or a number with a binary suffix
+/// (`512KiB`, `64MiB`, `1GiB`; `Ki`, `Mi`, `Gi` as in Kubernetes quantities; a space
+/// before the suffix is allowed). Decimal suffixes (`MB`) are refused: they are too
+/// often meant as binary ones.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let unit = unit.trim_start();
+    let bad = || {
+        format!("`{text}` is not a size: write bytes or a number with KiB, MiB or GiB (`256MiB`)")
+    };
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "ki" | "kib" => 10,
+        "m" | "mi" | "mib" => 20,
+        "g" | "gi" | "gib" => 30,
+        "t" | "ti" | "tib" => 40,
+        _ => return Err(bad()),
+    };
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 impl Config {
@@ -110,13 +258,31 @@ impl Config {
                 None => msg,
             }
         })?;
+        // the line of each exemption in the file, for errors about it
+        let exemption_line = |i: usize| {
+            root.get("exemptions")
+                .and_then(|e| e.items().get(i).map(|n| n.span.start.line))
+                .map_or(String::new(), |l| format!("line {l}: "))
+        };
         for (i, ex) in config.exemptions.iter().enumerate() {
             if ex.reason.trim().is_empty() {
-                return Err(format!("exemptions[{i}]: a reason is required"));
+                return Err(format!(
+                    "{}exemptions[{i}]: a `reason` is required (why the exemption is acceptable)",
+                    exemption_line(i)
+                ));
             }
             if ex.rules.is_empty() {
                 return Err(format!(
-                    "exemptions[{i}]: name at least one rule in `rules`"
+                    "{}exemptions[{i}]: name at least one rule in `rules`",
+                    exemption_line(i)
+                ));
+            }
+            if let Some(p) = &ex.path
+                && let Err(e) = globset::Glob::new(p)
+            {
+                return Err(format!(
+                    "{}exemptions[{i}]: `path` is not a valid glob: {e}",
+                    exemption_line(i)
                 ));
             }
         }

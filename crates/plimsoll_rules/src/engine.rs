@@ -105,6 +105,26 @@ pub struct Run<'a> {
     pub baseline: Option<&'a Baseline>,
     /// What the live front-end knows besides the objects (`None` for files).
     pub live: Option<&'a LiveFacts>,
+    /// The path of each input file relative to the configuration file's directory, by
+    /// file index, for exemptions scoped by `path` (empty when there are none).
+    pub file_paths: &'a [String],
+    /// Files loaded for cross-object context only (`check --root`): with `Some(n)`,
+    /// the files numbered `n` and above are judged with the others (so that
+    /// exemptions in the configuration see every finding) but nothing located in them
+    /// is reported: findings, not-evaluated entries, exemptions, unused exemptions,
+    /// notes. `None` reports everything.
+    pub context_files_from: Option<usize>,
+}
+
+impl Run<'_> {
+    /// Whether what is located in input file `file` is reported (live objects, with no
+    /// file, always are).
+    pub fn reports(&self, file: Option<usize>) -> bool {
+        match (self.context_files_from, file) {
+            (Some(n), Some(f)) => f < n,
+            _ => true,
+        }
+    }
 }
 
 /// Everything the engine found.
@@ -182,6 +202,7 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
         findings.extend(f);
         not_evaluated.extend(n);
     }
+    not_evaluated.retain(|n| run.reports(objects[n.object].source.file));
     for f in &mut findings {
         if f.related_omitted > 0 {
             f.message.push_str(&format!(
@@ -372,6 +393,21 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         .enumerate()
         .map(|(i, e)| (i, e, vec![false; e.rules.len()]))
         .collect();
+    let path_matchers: Vec<Option<crate::config::PathMatcher>> = run
+        .config
+        .exemptions
+        .iter()
+        .map(|e| e.path_matcher())
+        .collect();
+    let covers = |i: usize, o: &Object| {
+        run.config.exemptions[i].path.is_none()
+            || path_matchers[i].as_ref().is_some_and(|m| {
+                o.source
+                    .file
+                    .and_then(|f| run.file_paths.get(f))
+                    .is_some_and(|p| m.covers(p))
+            })
+    };
     // comment candidates by the (file, line) they apply to, so that each finding looks
     // up the comments of its own line instead of scanning every comment of the run
     let mut comment_at: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
@@ -393,6 +429,7 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
 
     for f in findings {
         let o = &objects[f.object];
+        let reported = run.reports(o.source.file);
         if !run.strict {
             let cands = by_object
                 .entry(f.object)
@@ -403,11 +440,13 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
             {
                 c.used = true;
                 if let Some(reason) = c.reason.clone() {
-                    out.exempted.push(Exempted {
-                        finding: f,
-                        reason,
-                        via: Via::Annotation,
-                    });
+                    if reported {
+                        out.exempted.push(Exempted {
+                            finding: f,
+                            reason,
+                            via: Via::Annotation,
+                        });
+                    }
                     continue;
                 }
             }
@@ -422,28 +461,32 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         {
             comments[pos].used = true;
             if let Some(reason) = comments[pos].reason.clone() {
-                out.exempted.push(Exempted {
-                    finding: f,
-                    reason,
-                    via: Via::Comment,
-                });
+                if reported {
+                    out.exempted.push(Exempted {
+                        finding: f,
+                        reason,
+                        via: Via::Comment,
+                    });
+                }
                 continue;
             }
         }
         if let Some((_, ex, used)) = config
             .iter_mut()
-            .find(|(_, ex, _)| config_applies(ex, &f, o))
+            .find(|(i, ex, _)| config_applies(ex, &f, o) && covers(*i, o))
         {
             for (i, s) in ex.rules.iter().enumerate() {
                 if select::matches(s, f.rule) {
                     used[i] = true;
                 }
             }
-            out.exempted.push(Exempted {
-                finding: f,
-                reason: ex.reason.clone(),
-                via: Via::Config,
-            });
+            if reported {
+                out.exempted.push(Exempted {
+                    finding: f,
+                    reason: ex.reason.clone(),
+                    via: Via::Config,
+                });
+            }
             continue;
         }
         if !baseline.is_empty() {
@@ -452,11 +495,15 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
                 && *n > 0
             {
                 *n -= 1;
-                out.baselined += 1;
+                if reported {
+                    out.baselined += 1;
+                }
                 continue;
             }
         }
-        out.findings.push(f);
+        if reported {
+            out.findings.push(f);
+        }
     }
 
     let selected = |s: &str| run.rules.iter().any(|r| select::matches(s, r.meta()));
@@ -465,7 +512,7 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
     // annotations; it is judged through its owner, which reports them)
     if !run.strict {
         for (id, o) in objects.iter().enumerate() {
-            if index.judged_through_owner(id) {
+            if index.judged_through_owner(id) || !run.reports(o.source.file) {
                 continue;
             }
             let cands = by_object
@@ -494,6 +541,9 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         }
     }
     for c in comments {
+        if !run.reports(c.file) {
+            continue;
+        }
         if c.reason.is_none() {
             out.notes.push((
                 c.file,

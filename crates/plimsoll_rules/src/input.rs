@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use plimsoll_model::{Object, SourceRef, is_cluster_scoped};
-use plimsoll_yaml::{Data, DuplicateKey, Limits, Node, Stream, parse_stream_at, split_documents};
+use plimsoll_yaml::{
+    Data, DuplicateKey, Limit, Limits, Node, Stream, merge_streams, parse_piece, plan,
+};
 use rayon::prelude::*;
 
 /// Streams larger than this are cut at document markers and parsed in parallel.
@@ -13,39 +15,40 @@ const PARALLEL_PART_BYTES: usize = 1 << 20;
 /// Parses a whole stream, in parallel parts when it is large, with document indices
 /// and lines as if it had been parsed in one piece.
 pub fn parse_text(text: &str) -> Stream {
-    parse_text_in_parts(text, PARALLEL_PART_BYTES)
+    parse_text_with(text, Limits::default(), PARALLEL_PART_BYTES)
 }
 
 /// [`parse_text`] with parts of about `part_bytes` (the fuzz target uses small parts to
 /// reach the cuts with small inputs).
 pub fn parse_text_in_parts(text: &str, part_bytes: usize) -> Stream {
-    let parts = split_documents(text, part_bytes);
-    if parts.len() == 1 {
-        return parse_stream_at(text, Limits::default(), 0);
+    parse_text_with(text, Limits::default(), part_bytes)
+}
+
+/// [`parse_text`] within `limits`, in parts of about `part_bytes`. The stream is laid
+/// out before any parsing ([`plan`]): documents over the size limit and past the
+/// document limit are errors and never parsed.
+pub fn parse_text_with(text: &str, limits: Limits, part_bytes: usize) -> Stream {
+    let pieces = plan(text, &limits, part_bytes);
+    if let [piece] = pieces.as_slice() {
+        return parse_piece(text, piece, limits);
     }
-    let bounds: Vec<(usize, usize, u32)> = parts
-        .iter()
-        .enumerate()
-        .map(|(i, &(start, line))| {
-            let end = parts.get(i + 1).map_or(text.len(), |p| p.0);
-            (start, end, line)
-        })
-        .collect();
-    let streams: Vec<Stream> = bounds
+    let streams: Vec<Stream> = pieces
         .par_iter()
-        .map(|&(start, end, line)| parse_stream_at(&text[start..end], Limits::default(), line))
+        .map(|piece| parse_piece(text, piece, limits))
         .collect();
-    let mut out = Stream::default();
-    for mut s in streams {
-        let base = out.next_index;
-        for d in &mut s.documents {
-            d.index += base;
-        }
-        out.next_index = base + s.next_index;
-        out.documents.append(&mut s.documents);
-        out.errors.append(&mut s.errors);
+    merge_streams(streams)
+}
+
+/// The command-line flag (and `limits:` key of `.plimsoll.yaml`, without the dashes)
+/// that raises a limit.
+pub fn limit_flag(limit: Limit) -> &'static str {
+    match limit {
+        Limit::Depth => "--max-depth",
+        Limit::AliasNodes | Limit::AnchoredNodes => "--max-alias-nodes",
+        Limit::AliasBytes => "--max-alias-bytes",
+        Limit::Documents => "--max-documents",
+        Limit::DocumentSize => "--max-document-size",
     }
-    out
 }
 
 /// `text` with every carriage return that is not part of a `\r\n` made a line feed.
@@ -222,14 +225,23 @@ pub fn salvage(file: usize, bytes: &[u8]) -> Option<(String, Vec<InputError>)> {
 
 /// Parses one input text into objects.
 pub fn load_text(file: usize, text: &str, default_namespace: &str) -> Loaded {
-    let stream = parse_text(text);
+    load_text_with(file, text, default_namespace, Limits::default())
+}
+
+/// [`load_text`] within `limits`; an error from a limit names the flag that raises it.
+pub fn load_text_with(file: usize, text: &str, default_namespace: &str, limits: Limits) -> Loaded {
+    let stream = parse_text_with(text, limits, PARALLEL_PART_BYTES);
     let mut out = Loaded::default();
     for e in stream.errors {
+        let message = match e.limit {
+            Some(l) => format!("{}; raise it with {}", e.message, limit_flag(l)),
+            None => e.message,
+        };
         out.errors.push(InputError {
             file,
             line: Some(e.line),
             column: Some(e.col),
-            message: e.message,
+            message,
         });
     }
     for doc in stream.documents {

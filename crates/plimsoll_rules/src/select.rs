@@ -39,6 +39,28 @@ pub fn is_known(selector: &str) -> bool {
         || all_rules().iter().any(|r| matches(selector, r.meta()))
 }
 
+/// The known selector closest to an unknown one (a code, a group prefix, a rule name
+/// or a profile), when it is close enough to be a slip.
+pub fn suggest(selector: &str) -> Option<String> {
+    let word = selector.trim().to_ascii_lowercase();
+    let mut candidates: Vec<String> = PROFILES.iter().map(|p| p.to_string()).collect();
+    for r in all_rules() {
+        let m = r.meta();
+        candidates.push(m.code.to_ascii_lowercase());
+        candidates.push(m.group().to_ascii_lowercase());
+        candidates.push(m.name.to_string());
+    }
+    candidates.sort();
+    candidates.dedup();
+    let close = plimsoll_model::closest(&word, candidates.iter().map(String::as_str))?;
+    // codes and prefixes are written in capitals
+    Some(if close.contains('-') || PROFILES.contains(&close) {
+        close.to_string()
+    } else {
+        close.to_ascii_uppercase()
+    })
+}
+
 /// The rules a run uses. `select` replaces the default set, `extend` adds, `ignore`
 /// removes. Unknown selectors are an error: a typo must not silently select nothing.
 pub fn resolve(
@@ -53,10 +75,13 @@ pub fn resolve(
         .chain(ignore)
     {
         if !is_known(s) {
-            return Err(format!(
-                "unknown rule selector `{s}` (expected a code like RES001, a prefix like RES, a rule name or a profile: {})",
-                PROFILES.join(", ")
-            ));
+            return Err(match suggest(s) {
+                Some(close) => format!("unknown rule selector `{s}`; did you mean `{close}`?"),
+                None => format!(
+                    "unknown rule selector `{s}` (expected a code like RES001, a prefix like RES, a rule name or a profile: {})",
+                    PROFILES.join(", ")
+                ),
+            });
         }
     }
     let default = ["default".to_string()];

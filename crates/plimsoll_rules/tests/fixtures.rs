@@ -2,7 +2,10 @@
 //! must draw at least one finding of that rule and whose objects named `good-*` must
 //! draw none (an annotation `plimsoll.test/expect: pass|fire` overrides the name; objects
 //! judged through their owner, such as the Pods of a Deployment, count as neither), and a
-//! snapshot of the rendered findings. A fixture may have a
+//! snapshot of the rendered findings. A fixture is read as a file named on its own:
+//! a namespace is held whole only through its Namespace object, unless an object of it
+//! carries the annotation `plimsoll.test/read-from: directory`, which stands for an
+//! object read from a directory (see `Index::holds_namespace`). A fixture may have a
 //! configuration beside it (`<CODE>.plimsoll.yaml`), and the API server's metrics text
 //! (`<CODE>.metrics`) for rules that read what a live audit scrapes.
 
@@ -63,7 +66,8 @@ fn every_rule_fires_on_bad_and_not_on_good() {
             ));
             continue;
         }
-        let index = Index::new(loaded.objects);
+        let mut index = Index::new(loaded.objects);
+        index.hold_namespaces_of(|o| o.annotation("plimsoll.test/read-from") == Some("directory"));
         let rules = [*rule];
         let outcome = engine::run(
             &index,
@@ -78,6 +82,8 @@ fn every_rule_fires_on_bad_and_not_on_good() {
                 strict: false,
                 baseline: None,
                 live: live.as_ref(),
+                file_paths: &[],
+                context_files_from: None,
             },
         );
         let (mut bad, mut good) = (0, 0);
@@ -139,7 +145,12 @@ fn every_rule_fires_on_bad_and_not_on_good() {
             errors: loaded.errors,
             general_errors: Vec::new(),
         });
-        snapshots.push((meta.code, render_text(&report, TextOptions::default())));
+        // every reason a rule was not evaluated is part of what a rule says
+        let opts = TextOptions {
+            show_not_evaluated: true,
+            ..TextOptions::default()
+        };
+        snapshots.push((meta.code, render_text(&report, opts)));
     }
     assert!(
         failures.is_empty(),

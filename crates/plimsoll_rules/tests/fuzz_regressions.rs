@@ -69,6 +69,8 @@ fn check_target(data: &[u8]) {
             strict: false,
             baseline: None,
             live: None,
+            file_paths: &[],
+            context_files_from: None,
         },
     );
     for f in &outcome.findings {

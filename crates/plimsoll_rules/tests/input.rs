@@ -160,3 +160,100 @@ fn directives_stay_with_their_document_when_a_large_stream_is_split() {
         assert!(!text[..offset].trim_end().ends_with(":"));
     }
 }
+
+#[test]
+fn limits_hold_alike_in_one_piece_and_in_parallel_parts() {
+    let mut text = String::new();
+    for i in 0..3_000 {
+        let payload = if i % 1_000 == 500 { 3_000 } else { 100 };
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata:\n  payload: \"{}\"\n",
+            "x".repeat(payload)
+        ));
+    }
+    let limits = plimsoll_yaml::Limits {
+        max_documents: 2_500,
+        max_document_bytes: 2_000,
+        ..Default::default()
+    };
+    let whole = plimsoll_yaml::parse_stream(&text, limits);
+    let parts = plimsoll_rules::input::parse_text_with(&text, limits, 64 << 10);
+    assert_eq!(whole.errors, parts.errors);
+    assert_eq!(whole.next_index, parts.next_index);
+    assert_eq!(whole.documents.len(), parts.documents.len());
+    for (a, b) in whole.documents.iter().zip(&parts.documents) {
+        assert_eq!((a.index, a.start_line), (b.index, b.start_line));
+        assert_eq!(a.root, b.root);
+    }
+    // three documents too large (500, 1500, 2500 is past the count), then the cut
+    assert_eq!(whole.documents.len(), 2_500 - 2);
+    let limited: Vec<_> = whole.errors.iter().map(|e| e.limit).collect();
+    use plimsoll_yaml::Limit;
+    assert_eq!(
+        limited,
+        [
+            Some(Limit::DocumentSize),
+            Some(Limit::DocumentSize),
+            Some(Limit::Documents)
+        ]
+    );
+    assert_eq!(whole.documents.last().unwrap().index, 2_499);
+}
+
+#[test]
+fn a_limit_error_names_the_flag_that_raises_it() {
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {{a: {}{}}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ok}}\n",
+        "[".repeat(10),
+        "]".repeat(10)
+    );
+    let limits = plimsoll_yaml::Limits {
+        max_depth: 5,
+        ..Default::default()
+    };
+    let l = plimsoll_rules::input::load_text_with(3, &deep, "default", limits);
+    assert_eq!(l.objects.len(), 1);
+    assert_eq!(l.objects[0].name, "ok");
+    assert_eq!(l.errors.len(), 1);
+    assert_eq!(l.errors[0].file, 3);
+    assert_eq!(l.errors[0].line, Some(4));
+    assert!(
+        l.errors[0].message.ends_with(
+            "more than 5 levels); no Kubernetes object is this deep; raise it with --max-depth"
+        ),
+        "{}",
+        l.errors[0].message
+    );
+    // not a limit: no flag named
+    let l = load_text(0, "a: [\n", "default");
+    assert!(!l.errors[0].message.contains("raise it"));
+}
+
+#[test]
+fn sizes_and_limits_in_the_configuration() {
+    use plimsoll_rules::config::{ByteSize, Config, Count, parse_size};
+    assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+    assert_eq!(parse_size("1 GiB"), Ok(1 << 30));
+    assert_eq!(parse_size("512Ki"), Ok(512 << 10));
+    assert_eq!(parse_size("4k"), Ok(4096));
+    assert_eq!(parse_size("1000"), Ok(1000));
+    assert!(parse_size("10MB").unwrap_err().contains("KiB, MiB or GiB"));
+    assert!(parse_size("MiB").is_err());
+    assert!(parse_size("1.5GiB").is_err());
+    let c = Config::from_yaml(
+        "limits:\n  max-file-size: 1GiB\n  max-document-size: 1048576\n  max-depth: 64\n  max-findings: 10\n",
+    )
+    .unwrap();
+    assert_eq!(c.limits.max_file_size, Some(ByteSize(1 << 30)));
+    assert_eq!(c.limits.max_document_size, Some(ByteSize(1 << 20)));
+    assert_eq!(c.limits.max_depth, Some(Count(64)));
+    assert_eq!(c.limits.max_findings, Some(Count(10)));
+    assert_eq!(c.limits.max_documents, None);
+    for bad in [
+        "limits:\n  max-file-size: 10MB\n",
+        "limits:\n  max-depth: 0\n",
+        "limits:\n  max-deep: 3\n",
+    ] {
+        assert!(Config::from_yaml(bad).is_err(), "{bad}");
+    }
+}

@@ -12,7 +12,9 @@ use plimsoll_rules::rule::{Finding, Rule};
 fn run_with(text: &str, rules: &[&'static dyn Rule], live: Option<&LiveFacts>) -> (Index, Outcome) {
     let loaded = load_text(0, text, "default");
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let index = Index::new(loaded.objects);
+    let mut index = Index::new(loaded.objects);
+    // as the audit does: it lists every object of the namespaces it reads
+    index.hold_namespaces_of(|_| true);
     let config = Config::default();
     let outcome = engine::run(
         &index,
@@ -27,6 +29,8 @@ fn run_with(text: &str, rules: &[&'static dyn Rule], live: Option<&LiveFacts>) -
             strict: false,
             baseline: None,
             live,
+            file_paths: &[],
+            context_files_from: None,
         },
     );
     (index, outcome)

@@ -7,10 +7,12 @@
 //! keeps the author's spelling and quoting so that `YML` rules can point out where the
 //! two differ.
 //!
-//! Parsing is bounded: nesting deeper than [`Limits::max_depth`] and alias expansion
-//! beyond [`Limits::max_nodes`] stop the document with an error instead of exhausting
-//! memory, and a broken document does not prevent the following ones (after the next
-//! `---`) from being read.
+//! Parsing is bounded ([`Limits`]): nesting deeper than [`Limits::max_depth`] and alias
+//! expansion beyond [`Limits::max_alias_nodes`] or [`Limits::max_alias_bytes`] stop the
+//! document with an error instead of exhausting memory; a document larger than
+//! [`Limits::max_document_bytes`] is not read, nor are the documents after the first
+//! [`Limits::max_documents`]. A broken document does not prevent the following ones
+//! (after the next `---`) from being read.
 
 mod json;
 mod parse;
@@ -20,8 +22,8 @@ mod resolve;
 pub use compact_str::CompactString;
 pub use json::{NodeSeed, node_from_json};
 pub use parse::{
-    Document, DuplicateKey, Limits, ParseError, Stream, parse_stream, parse_stream_at,
-    split_documents,
+    Document, DuplicateKey, Limit, Limits, ParseError, Piece, Stream, format_size, merge_streams,
+    parse_piece, parse_stream, parse_stream_at, plan, split_documents,
 };
 pub use pointer::{Pointer, Segment};
 pub use resolve::{Resolved, resolve_plain};

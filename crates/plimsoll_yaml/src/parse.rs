@@ -9,9 +9,10 @@ use compact_str::CompactString;
 use crate::{Data, Entry, Node, Pos, Scalar, Span, Style, Tag};
 
 /// Bounds that keep hostile input from exhausting the stack or memory.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Deepest nesting of collections accepted in a document.
+    /// Deepest nesting of collections accepted in a document. Flow collections (`[ ]`,
+    /// `{ }`) nest at most 255 levels whatever this says: the parser's own bound.
     pub max_depth: usize,
     /// Most nodes that alias expansion may add to one document (a "billion laughs"
     /// document is stopped here).
@@ -23,6 +24,12 @@ pub struct Limits {
     /// the aliases that may follow, so nested anchors around a large collection would
     /// each keep a copy of it.
     pub max_anchored_nodes: usize,
+    /// Most documents read from one stream; the documents after them are not read
+    /// (see [`plan`]).
+    pub max_documents: usize,
+    /// Largest document read, in bytes of source text; a larger one is not read, the
+    /// documents around it are (see [`plan`]).
+    pub max_document_bytes: usize,
 }
 
 impl Default for Limits {
@@ -32,8 +39,44 @@ impl Default for Limits {
             max_alias_nodes: 100_000,
             max_alias_bytes: 32 << 20,
             max_anchored_nodes: 1_000_000,
+            max_documents: 100_000,
+            max_document_bytes: 64 << 20,
         }
     }
+}
+
+/// Which limit stopped a document (see [`ParseError::limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// [`Limits::max_depth`].
+    Depth,
+    /// [`Limits::max_alias_nodes`].
+    AliasNodes,
+    /// [`Limits::max_alias_bytes`].
+    AliasBytes,
+    /// [`Limits::max_anchored_nodes`].
+    AnchoredNodes,
+    /// [`Limits::max_documents`].
+    Documents,
+    /// [`Limits::max_document_bytes`].
+    DocumentSize,
+}
+
+/// A byte count as people read it: `64 MiB`, `1.5 KiB`, `900 bytes`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [(&str, u32); 3] = [("GiB", 30), ("MiB", 20), ("KiB", 10)];
+    for (unit, shift) in UNITS {
+        if bytes >= 1 << shift {
+            let whole = bytes >> shift;
+            let tenths = ((bytes & ((1 << shift) - 1)) * 10) >> shift;
+            return if tenths == 0 {
+                format!("{whole} {unit}")
+            } else {
+                format!("{whole}.{tenths} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// One document of a stream. `root` is `None` for an empty document.
@@ -61,6 +104,9 @@ pub struct ParseError {
     pub line: u32,
     pub col: u32,
     pub message: String,
+    /// The limit that stopped the document, when one did (a front-end names the flag
+    /// that raises it).
+    pub limit: Option<Limit>,
 }
 
 /// What a stream yielded: the documents that could be read and the errors of the others.
@@ -74,13 +120,195 @@ pub struct Stream {
 }
 
 /// Parses a YAML (or JSON) stream. A document with an error is reported and the
-/// parse resumes at the next line that starts with `---`.
+/// parse resumes at the next line that starts with `---`. Documents beyond
+/// [`Limits::max_documents`] and larger than [`Limits::max_document_bytes`] are errors,
+/// not read (see [`plan`]).
 pub fn parse_stream(src: &str, limits: Limits) -> Stream {
-    parse_stream_at(src, limits, 0)
+    merge_streams(
+        plan(src, &limits, usize::MAX)
+            .iter()
+            .map(|piece| parse_piece(src, piece, limits)),
+    )
+}
+
+/// A stretch of a stream to parse, or a document left out for a limit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// The bytes `start..end`, beginning `line` lines (0-based) into the stream; they
+    /// hold whole documents.
+    Parse { start: usize, end: usize, line: u32 },
+    /// A document that is not read (it counts as one document), or the documents from
+    /// the error's line on when there are too many.
+    Skip(ParseError),
+}
+
+/// Parses one piece of [`plan`] (pieces are independent: they may be parsed in
+/// parallel and then merged in order with [`merge_streams`]).
+pub fn parse_piece(src: &str, piece: &Piece, limits: Limits) -> Stream {
+    match piece {
+        Piece::Parse { start, end, line } => parse_stream_at(&src[*start..*end], limits, *line),
+        Piece::Skip(e) => Stream {
+            documents: Vec::new(),
+            errors: vec![e.clone()],
+            next_index: 1,
+        },
+    }
+}
+
+/// The streams of consecutive pieces as one stream, documents renumbered.
+pub fn merge_streams(streams: impl IntoIterator<Item = Stream>) -> Stream {
+    let mut out = Stream::default();
+    for mut s in streams {
+        let base = out.next_index;
+        for d in &mut s.documents {
+            d.index += base;
+        }
+        out.next_index = base + s.next_index;
+        out.documents.append(&mut s.documents);
+        out.errors.append(&mut s.errors);
+    }
+    out
+}
+
+/// Whether a line is a document end marker: `...` at column 0 followed by YAML white
+/// space, a line break or the end.
+fn is_document_end_marker(line: &str) -> bool {
+    line.starts_with("...")
+        && matches!(
+            line.as_bytes().get(3),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
+}
+
+/// Lays a stream out in pieces to parse, in one pass over its lines and before any
+/// parsing: documents larger than [`Limits::max_document_bytes`] become
+/// [`Piece::Skip`], the documents after the first [`Limits::max_documents`] one
+/// [`Piece::Skip`] at the first of them, and the rest is cut into pieces of about
+/// `part_bytes` (at document boundaries) that can be parsed in parallel.
+///
+/// A document starts at a `---` line, or at the first line of content when no document
+/// is open (at the start of the stream and after a `...` line): YAML never allows these
+/// markers inside a document, so this needs no parsing. Directive lines (`%YAML`,
+/// `%TAG`) and the comments among them belong to the document after them.
+pub fn plan(src: &str, limits: &Limits, part_bytes: usize) -> Vec<Piece> {
+    struct State<'l> {
+        limits: &'l Limits,
+        part_bytes: usize,
+        pieces: Vec<Piece>,
+        /// Where the piece being built starts (byte, 0-based line).
+        part: (usize, u32),
+        /// Where the open document starts.
+        doc: Option<(usize, u32)>,
+    }
+    impl State<'_> {
+        /// Ends the current document at `at` (the start of the next, or the end).
+        fn end_doc(&mut self, at: (usize, u32)) {
+            let Some(start) = self.doc.take() else {
+                return;
+            };
+            let size = at.0 - start.0;
+            if size > self.limits.max_document_bytes {
+                self.close_part(start);
+                self.pieces.push(Piece::Skip(ParseError {
+                    line: start.1 + 1,
+                    col: 1,
+                    message: format!(
+                        "document of {}, larger than the {} limit; not read",
+                        format_size(size as u64),
+                        format_size(self.limits.max_document_bytes as u64)
+                    ),
+                    limit: Some(Limit::DocumentSize),
+                }));
+                self.part = at;
+            } else if at.0 - self.part.0 >= self.part_bytes {
+                self.close_part(at);
+                self.part = at;
+            }
+        }
+
+        fn close_part(&mut self, end: (usize, u32)) {
+            if end.0 > self.part.0 {
+                self.pieces.push(Piece::Parse {
+                    start: self.part.0,
+                    end: end.0,
+                    line: self.part.1,
+                });
+            }
+        }
+    }
+
+    let mut st = State {
+        limits,
+        part_bytes,
+        pieces: Vec::new(),
+        part: (0, 0),
+        doc: None,
+    };
+    let mut documents = 0usize;
+    let mut open = false;
+    // the run of directive, comment and blank lines that may precede a `---`
+    let mut directives: Option<(usize, u32)> = None;
+    let mut pos = 0usize;
+    let mut line = 0u32;
+    // lines as the parser counts them (a lone CR is a line break too)
+    for l in lines_inclusive(src) {
+        let here = (pos, line);
+        pos += l.len();
+        line += 1;
+        let trimmed = l.trim_start_matches([' ', '\t', '\r', '\n']);
+        let blank_or_comment = trimmed.is_empty() || trimmed.starts_with('#');
+        let marker = is_document_marker(l);
+        let end_marker = is_document_end_marker(l);
+        // a `%` line is a directive only where one may stand, outside a document; inside
+        // one it is content (the next line of a plain scalar)
+        let directive = !open && l.starts_with('%');
+        if marker || (!open && !blank_or_comment && !directive && !end_marker) {
+            let at = if marker {
+                directives.take().unwrap_or(here)
+            } else {
+                here
+            };
+            st.end_doc(at);
+            documents += 1;
+            if documents > limits.max_documents {
+                st.close_part(at);
+                st.pieces.push(Piece::Skip(ParseError {
+                    line: at.1 + 1,
+                    col: 1,
+                    message: format!(
+                        "more than {} documents in this file; this one and those after it are not read",
+                        limits.max_documents
+                    ),
+                    limit: Some(Limit::Documents),
+                }));
+                return st.pieces;
+            }
+            st.doc = Some(at);
+            open = true;
+            directives = None;
+        } else if end_marker {
+            open = false;
+            directives = None;
+        } else if directive {
+            directives.get_or_insert(here);
+        } else if !blank_or_comment {
+            directives = None;
+        }
+    }
+    st.end_doc((pos, line));
+    st.close_part((pos, line));
+    if st.pieces.is_empty() {
+        st.pieces.push(Piece::Parse {
+            start: 0,
+            end: src.len(),
+            line: 0,
+        });
+    }
+    st.pieces
 }
 
 /// Parses a part of a larger stream that begins `line_offset` lines into it (see
-/// [`split_documents`]). Document indices start at 0; [`Stream::next_index`] tells how
+/// [`plan`]). Document indices start at 0; [`Stream::next_index`] tells how
 /// many indices the part used, so that the caller can renumber.
 pub fn parse_stream_at(src: &str, limits: Limits, line_offset: u32) -> Stream {
     let mut out = Stream::default();
@@ -98,11 +326,8 @@ pub fn parse_stream_at(src: &str, limits: Limits, line_offset: u32) -> Stream {
                 out.errors.push(e);
                 // resume at the next document marker after the error line
                 let from = err_line.saturating_sub(1).max(start_line + 1);
-                let next = (from..line_starts.len() - 1).find(|&l| {
-                    let s = &src[line_starts[l]..line_starts[l + 1]];
-                    s.starts_with("---")
-                        && (s.len() == 3 || s[3..].starts_with(|c: char| c.is_whitespace()))
-                });
+                let next = (from..line_starts.len() - 1)
+                    .find(|&l| is_document_marker(&src[line_starts[l]..line_starts[l + 1]]));
                 match next {
                     Some(l) if l > start_line => {
                         start_line = l;
@@ -120,37 +345,37 @@ pub fn parse_stream_at(src: &str, limits: Limits, line_offset: u32) -> Stream {
     out
 }
 
-/// Splits a stream into parts of about `target` bytes at document markers (`---` at
-/// the start of a line, which YAML never allows inside a document), so that the parts
-/// can be parsed in parallel. Returns (byte offset, line offset) of each part.
+/// Where [`plan`] cuts a stream into parts of about `target` bytes (at document
+/// boundaries), whatever the limits: (byte offset, line offset) of each part.
 pub fn split_documents(src: &str, target: usize) -> Vec<(usize, u32)> {
-    let mut parts = vec![(0usize, 0u32)];
-    if src.len() <= target {
-        return parts;
+    let limits = Limits {
+        max_documents: usize::MAX,
+        max_document_bytes: usize::MAX,
+        ..Limits::default()
+    };
+    let parts: Vec<(usize, u32)> = plan(src, &limits, target)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Parse { start, line, .. } => Some((start, line)),
+            Piece::Skip(_) => None,
+        })
+        .collect();
+    if parts.is_empty() {
+        vec![(0, 0)]
+    } else {
+        parts
     }
-    let mut last = 0usize;
-    let mut pos = 0usize;
-    // directives (`%YAML`, `%TAG`) belong to the document after them: a cut goes before
-    // the run of directive, comment and blank lines that precedes a `---`
-    let mut directives: Option<(usize, u32)> = None;
-    for (line, l) in (0u32..).zip(lines_inclusive(src)) {
-        if l.starts_with("---") && (l.len() == 3 || l[3..].starts_with(|c: char| c.is_whitespace()))
-        {
-            let (at, at_line) = directives.unwrap_or((pos, line));
-            if at - last >= target && at > last {
-                parts.push((at, at_line));
-                last = at;
-            }
-            directives = None;
-        } else if l.starts_with('%') {
-            directives.get_or_insert((pos, line));
-        } else if !(l.trim().is_empty() || l.trim_start().starts_with('#')) || l.starts_with("...")
-        {
-            directives = None;
-        }
-        pos += l.len();
-    }
-    parts
+}
+
+/// Whether a line starts with a document marker: `---` at column 0 followed by YAML
+/// white space (a space or a tab), a line break or the end. Other characters that
+/// Unicode counts as white space (a vertical tab, a form feed) do not make one.
+pub fn is_document_marker(line: &str) -> bool {
+    line.starts_with("---")
+        && matches!(
+            line.as_bytes().get(3),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
 }
 
 /// Where a line break ends at byte `i` of `src` (one past it), if one ends there: `\n`,
@@ -238,6 +463,8 @@ struct Builder<'a> {
     root: Option<Node>,
     doc_start: u32,
     in_doc: bool,
+    /// Where the last event's span ended.
+    last_end: Pos,
 }
 
 impl<'a> Builder<'a> {
@@ -255,6 +482,7 @@ impl<'a> Builder<'a> {
             root: None,
             doc_start: 0,
             in_doc: false,
+            last_end: Pos { line: 1, col: 1 },
         }
     }
 
@@ -277,6 +505,14 @@ impl<'a> Builder<'a> {
             line: at.line,
             col: at.col,
             message: message.into(),
+            limit: None,
+        }
+    }
+
+    fn limit_err(&self, at: Pos, limit: Limit, message: String) -> ParseError {
+        ParseError {
+            limit: Some(limit),
+            ..self.err(at, message)
         }
     }
 
@@ -288,6 +524,7 @@ impl<'a> Builder<'a> {
                 self.err(self.pos(m), describe_scan_error(e.info()))
             })?;
             let span = self.span(&sp);
+            let is_empty_block = matches!(&ev, Event::Scalar(t, ScalarStyle::Literal | ScalarStyle::Folded, ..) if t.is_empty());
             match ev {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
                 Event::DocumentStart(_) => {
@@ -322,6 +559,19 @@ impl<'a> Builder<'a> {
                             Tag::Other
                         }
                     });
+                    // an empty block scalar (`key: |` with no content) is placed by
+                    // the parser where its scan stopped, which is the next token, even
+                    // the next document's `---`: it is placed where the token before
+                    // it ended instead, which does not depend on what follows
+                    let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                    let span = if block && text.is_empty() {
+                        Span {
+                            start: self.last_end,
+                            end: self.last_end,
+                        }
+                    } else {
+                        span
+                    };
                     let node = Node {
                         span,
                         data: Data::Scalar(Scalar {
@@ -359,17 +609,19 @@ impl<'a> Builder<'a> {
                     self.alias_nodes += size;
                     self.alias_bytes += bytes;
                     if self.alias_bytes > self.limits.max_alias_bytes {
-                        return Err(self.err(
+                        return Err(self.limit_err(
                             span.start,
+                            Limit::AliasBytes,
                             format!(
-                                "aliases expand to more than {} MiB of text in this document (a YAML bomb?); refusing to expand further",
-                                self.limits.max_alias_bytes >> 20
+                                "aliases expand to more than {} of text in this document (a YAML bomb?); refusing to expand further",
+                                format_size(self.limits.max_alias_bytes as u64)
                             ),
                         ));
                     }
                     if self.alias_nodes > self.limits.max_alias_nodes {
-                        return Err(self.err(
+                        return Err(self.limit_err(
                             span.start,
+                            Limit::AliasNodes,
                             format!(
                                 "aliases expand to more than {} nodes in this document (a YAML bomb?); refusing to expand further",
                                 self.limits.max_alias_nodes
@@ -435,6 +687,9 @@ impl<'a> Builder<'a> {
                     self.push_value(node)?;
                 }
             }
+            if !is_empty_block {
+                self.last_end = span.end;
+            }
         }
         Ok(())
     }
@@ -444,8 +699,9 @@ impl<'a> Builder<'a> {
     fn keep_anchor(&mut self, anchor: usize, node: &Node, at: Pos) -> Result<(), ParseError> {
         self.anchored_nodes += node.count();
         if self.anchored_nodes > self.limits.max_anchored_nodes {
-            return Err(self.err(
+            return Err(self.limit_err(
                 at,
+                Limit::AnchoredNodes,
                 format!(
                     "anchors hold more than {} nodes in this document (nested anchors around a large collection?); refusing to keep more",
                     self.limits.max_anchored_nodes
@@ -458,8 +714,9 @@ impl<'a> Builder<'a> {
 
     fn check_depth(&self, at: Pos) -> Result<(), ParseError> {
         if self.stack.len() >= self.limits.max_depth {
-            Err(self.err(
+            Err(self.limit_err(
                 at,
+                Limit::Depth,
                 format!(
                     "nesting too deep (more than {} levels); no Kubernetes object is this deep",
                     self.limits.max_depth
@@ -490,6 +747,7 @@ impl<'a> Builder<'a> {
                             line: node.span.start.line,
                             col: node.span.start.col,
                             message: "a mapping key must be a scalar (Kubernetes cannot decode complex keys)".into(),
+                            limit: None,
                         });
                     };
                     let is_merge = s.text == "<<" && s.style == Style::Plain;
@@ -507,6 +765,7 @@ impl<'a> Builder<'a> {
                                 message: format!(
                                     "merge key `{k}` needs a mapping or a list of mappings"
                                 ),
+                                limit: None,
                             });
                         }
                     };
@@ -516,6 +775,7 @@ impl<'a> Builder<'a> {
                                 line: src.span.start.line,
                                 col: src.span.start.col,
                                 message: "merge key `<<` needs mappings".into(),
+                                limit: None,
                             });
                         };
                         for e in src_entries {
@@ -592,7 +852,7 @@ fn insert(entries: &mut Vec<Entry>, lookup: &mut Option<HashMap<CompactString, u
 /// Scanner messages, with a hint where a common mistake is the likely cause.
 fn describe_scan_error(info: &str) -> String {
     if info.contains("recursion limit") {
-        "nesting too deep (recursion limit exceeded); no Kubernetes object is this deep".to_string()
+        "nesting too deep (flow collections, [ ] and { }, nest at most 255 levels, whatever the depth limit); no Kubernetes object is this deep".to_string()
     } else if info.contains("tab") {
         format!("{info} (YAML does not allow tabs for indentation; use spaces)")
     } else {

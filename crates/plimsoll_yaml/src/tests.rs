@@ -242,3 +242,201 @@ fn a_lone_carriage_return_is_a_line_break_for_every_count() {
     let parts = crate::split_documents(src, 4);
     assert_eq!(parts[1], (5, 1), "{parts:?}");
 }
+
+#[test]
+fn only_yaml_white_space_ends_a_document_marker() {
+    for (line, marker) in [
+        ("---\n", true),
+        ("---", true),
+        ("--- a\n", true),
+        ("---\ta\n", true),
+        ("---\r\n", true),
+        ("---\x0ba: 1\n", false),
+        ("---\x0ca: 1\n", false),
+        ("----\n", false),
+        (" ---\n", false),
+    ] {
+        assert_eq!(crate::parse::is_document_marker(line), marker, "{line:?}");
+    }
+    let src = format!("a: 1\n---\x0bb: 2\n{}", "c: 3\n".repeat(10));
+    assert_eq!(crate::split_documents(&src, 4), [(0, 0)]);
+}
+
+#[test]
+fn an_empty_block_scalar_is_placed_after_the_token_before_it() {
+    // not at the next document's marker, nor anywhere that depends on what follows
+    for src in [
+        "a: |\n---\nb: 1\n",
+        "a: |\n",
+        "a: |\nb: 1\n",
+        "a: >\n\n\n---\n",
+    ] {
+        let s = parse(src);
+        let n = s.documents[0].root.as_ref().unwrap();
+        let span = n.entries()[0].value.span;
+        assert_eq!((span.start.line, span.start.col), (1, 2), "{src:?}");
+        assert_eq!(span.start, span.end, "{src:?}");
+    }
+    // a block scalar with content keeps its span
+    let s = parse("a: |\n  x\n---\nb: 1\n");
+    let span = s.documents[0].root.as_ref().unwrap().entries()[0]
+        .value
+        .span;
+    assert_eq!((span.start.line, span.start.col), (2, 3));
+}
+
+#[test]
+fn a_percent_line_inside_a_document_is_content_not_a_directive() {
+    // the second line of a plain scalar may start with `%`: the cut stays at `---`
+    let src = format!("{}---\na: one\n%two\n---\nb: 1\n", "x: 1\n".repeat(4));
+    let parts = crate::split_documents(&src, 8);
+    let at = src.find("---\nb").unwrap();
+    assert!(parts.iter().any(|&(o, _)| o == at), "{parts:?}");
+    assert!(
+        !parts.iter().any(|&(o, _)| src[o..].starts_with('%')),
+        "{parts:?}"
+    );
+    // after `...` a `%` line is a directive and goes with the next document
+    let src = format!(
+        "{}---\na: 1\n...\n%YAML 1.2\n---\nb: 1\n",
+        "x: 1\n".repeat(4)
+    );
+    let parts = crate::split_documents(&src, 8);
+    assert!(
+        parts.iter().any(|&(o, _)| src[o..].starts_with("%YAML")),
+        "{parts:?}"
+    );
+}
+
+fn limited(src: &str, f: impl FnOnce(&mut Limits)) -> Stream {
+    let mut limits = Limits::default();
+    f(&mut limits);
+    parse_stream(src, limits)
+}
+
+fn first_keys(s: &Stream) -> Vec<(usize, String)> {
+    s.documents
+        .iter()
+        .filter_map(|d| Some((d.index, d.root.as_ref()?.entries()[0].key.to_string())))
+        .collect()
+}
+
+#[test]
+fn limit_errors_say_which_limit() {
+    let deep = format!("{}{}", "[".repeat(250), "]".repeat(250));
+    let s = limited(&deep, |l| l.max_depth = 200);
+    assert_eq!(s.errors[0].limit, Some(Limit::Depth));
+    assert!(s.errors[0].message.contains("more than 200 levels"));
+    // one line of block sequences, 100k deep
+    let s = parse(&format!("{}x\n", "- ".repeat(100_000)));
+    assert_eq!(s.errors.len(), 1);
+    assert!(s.errors[0].message.contains("more than 256 levels"));
+    // the parser's own bound on flow collections cannot be raised
+    let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+    let s = limited(&deep, |l| l.max_depth = 1000);
+    assert_eq!(s.errors[0].limit, None);
+    assert!(s.errors[0].message.contains("255"), "{:?}", s.errors);
+    let s = limited("a: [[[[1]]]]\n---\nb: [[1]]\n", |l| l.max_depth = 3);
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].limit, Some(Limit::Depth));
+    assert!(s.errors[0].message.contains("more than 3 levels"));
+    assert_eq!(first_keys(&s), [(1, "b".to_string())]);
+    let s = limited("a: &a [1, 2, 3]\nb: [*a, *a]\n", |l| l.max_alias_nodes = 5);
+    assert_eq!(s.errors[0].limit, Some(Limit::AliasNodes));
+    let s = limited("a: &a xxxxxxxx\nb: [*a, *a]\n", |l| l.max_alias_bytes = 10);
+    assert_eq!(s.errors[0].limit, Some(Limit::AliasBytes));
+    assert!(s.errors[0].message.contains("10 bytes"), "{:?}", s.errors);
+    let s = limited("a: &a [&b [1, 2], 3]\n", |l| l.max_anchored_nodes = 4);
+    assert_eq!(s.errors[0].limit, Some(Limit::AnchoredNodes));
+    assert!(parse("a: [1, {b: 2}]\n").errors.is_empty());
+}
+
+#[test]
+fn documents_beyond_the_limit_are_not_read() {
+    let src = "a: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\n";
+    let s = limited(src, |l| l.max_documents = 2);
+    assert_eq!(first_keys(&s), [(0, "a".into()), (1, "b".into())]);
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].line, 4);
+    assert_eq!(s.errors[0].limit, Some(Limit::Documents));
+    assert!(s.errors[0].message.contains("more than 2 documents"));
+    // a stream that begins with `---`, comments and directives, and bare documents
+    // after `...` count alike
+    let src = "# head\n--- \na: 1\n...\nb: 2\n...\n%YAML 1.2\n---\nc: 3\n";
+    assert_eq!(
+        first_keys(&limited(src, |l| l.max_documents = 3)),
+        [(0, "a".into()), (1, "b".into()), (2, "c".into())]
+    );
+    let s = limited(src, |l| l.max_documents = 2);
+    assert_eq!(first_keys(&s), [(0, "a".into()), (1, "b".into())]);
+    assert_eq!(
+        s.errors[0].line, 7,
+        "the cut keeps the directive with its document"
+    );
+    // empty documents count: a stream of markers is cut without being parsed
+    let markers = "---\n".repeat(1_000_000);
+    let s = limited(&markers, |l| l.max_documents = 10);
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].line, 11);
+    assert_eq!(s.next_index, 11);
+    assert!(parse(src).errors.is_empty());
+}
+
+#[test]
+fn a_document_over_the_size_limit_is_skipped_and_its_neighbours_read() {
+    let big = format!("b: {}\n", "x".repeat(100));
+    let src = format!("a: 1\n---\n{big}---\nc: 3\n");
+    let s = limited(&src, |l| l.max_document_bytes = 50);
+    assert_eq!(first_keys(&s), [(0, "a".into()), (2, "c".into())]);
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(s.errors[0].line, 2);
+    assert_eq!(s.errors[0].limit, Some(Limit::DocumentSize));
+    assert!(
+        s.errors[0]
+            .message
+            .contains("document of 108 bytes, larger than the 50 bytes limit"),
+        "{:?}",
+        s.errors
+    );
+    // the first and the last document, and lines kept
+    let src = format!("{big}---\na: 1\n---\n{big}");
+    let s = limited(&src, |l| l.max_document_bytes = 50);
+    assert_eq!(first_keys(&s), [(1, "a".into())]);
+    assert_eq!(s.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 4]);
+    assert_eq!(s.documents[0].root.as_ref().unwrap().span.start.line, 3);
+}
+
+#[test]
+fn a_plan_in_parts_covers_the_stream_at_document_boundaries() {
+    let doc = "a: 1\nb: [1, 2]\n";
+    let src = format!("%YAML 1.2\n---\n{}", format!("{doc}---\n").repeat(50));
+    let pieces = plan(&src, &Limits::default(), 40);
+    assert!(pieces.len() > 5);
+    let mut at = 0;
+    for p in &pieces {
+        let Piece::Parse { start, end, line } = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(*start, at);
+        assert_eq!(src[..*start].matches('\n').count() as u32, *line);
+        assert!(*start == 0 || src[*start..].starts_with("---"));
+        at = *end;
+    }
+    assert_eq!(at, src.len());
+    let whole = parse(&src);
+    let merged = merge_streams(
+        pieces
+            .iter()
+            .map(|p| parse_piece(&src, p, Limits::default())),
+    );
+    assert_eq!(whole.next_index, merged.next_index);
+    assert_eq!(first_keys(&whole), first_keys(&merged));
+}
+
+#[test]
+fn sizes_read_as_people_write_them() {
+    assert_eq!(format_size(900), "900 bytes");
+    assert_eq!(format_size(64 << 20), "64 MiB");
+    assert_eq!(format_size(1536), "1.5 KiB");
+    assert_eq!(format_size(1 << 30), "1 GiB");
+}

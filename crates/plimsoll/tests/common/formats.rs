@@ -206,11 +206,13 @@ pub fn sarif_multitool() -> Option<PathBuf> {
                     Ok(o) => String::from_utf8_lossy(&o.stderr).to_string(),
                     Err(e) => e.to_string(),
                 };
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "CI needs npm to install Microsoft's SARIF multitool: {why}"
+                super::missing(
+                    &format!(
+                        "npm, to install Microsoft's SARIF multitool ({})",
+                        why.trim()
+                    ),
+                    "apt-get install npm",
                 );
-                eprintln!("SKIPPED: cannot install the SARIF multitool ({why})");
                 return None;
             }
         }
@@ -244,10 +246,9 @@ pub fn multitool_validate(tool: &Path, sarif: &Path) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Outside CI a missing tool skips its test, loudly; in CI it fails the test.
-pub fn skip_or_fail(what: &str) -> Option<PathBuf> {
-    assert!(std::env::var_os("CI").is_none(), "CI needs {what}");
-    eprintln!("\n*** SKIPPED: {what} is missing; this check did NOT run ***\n");
+/// A missing tool: see [`super::missing`].
+pub fn skip_or_fail(what: &str, install: &str) -> Option<PathBuf> {
+    super::missing(what, install);
     None
 }
 
@@ -288,9 +289,13 @@ pub fn junit_schema() -> Option<PathBuf> {
                 Ok(o) => String::from_utf8_lossy(&o.stderr).to_string(),
                 Err(e) => e.to_string(),
             };
-            return skip_or_fail(&format!(
-                "python3 with pip, to download pytest's source distribution for junit-10.xsd ({why})"
-            ));
+            return skip_or_fail(
+                &format!(
+                    "python3 with pip, to download pytest's source distribution for junit-10.xsd ({})",
+                    why.trim()
+                ),
+                "apt-get install python3-pip",
+            );
         }
     }
     let member = format!("pytest-{PYTEST}/testing/example_scripts/junit-10.xsd");
@@ -342,5 +347,5 @@ pub fn have_xmllint() -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
-        || skip_or_fail("xmllint (Debian package libxml2-utils)").is_some()
+        || skip_or_fail("xmllint", "apt-get install libxml2-utils").is_some()
 }

@@ -8,6 +8,31 @@ use std::process::{Command, Output};
 pub mod kube_env;
 pub mod tools;
 
+/// A tool a test needs is missing. In CI (`CI` set) that is a failure; elsewhere too,
+/// with the command that installs it, unless `PLIMSOLL_SKIP_MISSING_TOOLS=1` asks to
+/// skip: then the test says so on the terminal (past the test harness's capture, so it
+/// is seen even when the test passes) and the caller skips its check. A test never
+/// prints `ok` as if a check ran that did not.
+pub fn missing(what: &str, install: &str) {
+    use std::io::Write;
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    let skip = std::env::var_os("PLIMSOLL_SKIP_MISSING_TOOLS").is_some_and(|v| v == "1");
+    assert!(
+        !ci && skip,
+        "{what} is missing; install it with: {install}{}",
+        if ci {
+            " (CI is set, so a missing tool is a failure)"
+        } else {
+            "\n(or set PLIMSOLL_SKIP_MISSING_TOOLS=1 to skip the checks that need it, loudly)"
+        }
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED ({}): {what} is missing, so a check did NOT run; install it with: {install} ***",
+        std::thread::current().name().unwrap_or("a test")
+    );
+}
+
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -4,6 +4,7 @@ use crate::rule::Rule;
 
 pub mod api;
 pub mod avl;
+pub mod coverage;
 pub mod img;
 pub mod job;
 pub mod liv;

@@ -3,6 +3,7 @@ use plimsoll_model::{Object, Pointer};
 use super::util::{hpa_of, multi_replica};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
+use crate::rules::coverage::{covers, not_covered};
 
 declare_rule! {
     /// ## What it does
@@ -10,6 +11,16 @@ declare_rule! {
     /// more, or an HPA with `maxReplicas` of 2 or more) when no PodDisruptionBudget in
     /// the input selects their pods. Deployments, StatefulSets, ReplicaSets,
     /// ReplicationControllers and Argo Rollouts without a controlling owner are checked.
+    ///
+    /// A PodDisruptionBudget may sit in any file of the namespace, so "no budget"
+    /// is judged as the REF rules judge a missing object: only when the input holds
+    /// the whole namespace (its `Namespace` object, or manifests read from a
+    /// directory, a rendered chart or overlay, standard input or a root: `--root`,
+    /// `root:` in `.plimsoll.yaml`) or at least one PodDisruptionBudget of the
+    /// namespace (budgets are then kept with the workloads, and one that is not in the
+    /// input is missing). Otherwise, as for a file named on its own by a pre-commit
+    /// hook, the workload is reported as not evaluated. A budget in the input that
+    /// selects the pods is enough to pass, wherever it comes from.
     ///
     /// ## Why it matters in production
     /// Without a budget, `kubectl drain`, cluster-autoscaler scale-down and node
@@ -56,15 +67,26 @@ declare_rule! {
     }
 }
 
+/// The kinds whose presence in a namespace shows that the input manages its budgets.
+const PDBS: &[(&str, &str)] = &[("policy", "PodDisruptionBudget")];
+
 impl Rule for PdbMissing {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let Some(ns) = obj.namespace.as_deref() else {
             return;
         };
-        if !cx.index.knows_namespace(ns) || !multi_replica(cx, id) {
+        if !multi_replica(cx, id) || !cx.index.pdbs_for(id).is_empty() {
             return;
         }
-        if !cx.index.pdbs_for(id).is_empty() {
+        if !covers(cx.index, PDBS, ns) {
+            out.not_evaluated(
+                id,
+                not_covered(
+                    "PodDisruptionBudget",
+                    ns,
+                    "a PodDisruptionBudget selects its pods",
+                ),
+            );
             return;
         }
         let replicas = cx.index.expected_min_replicas(id).unwrap_or(1);

@@ -2,6 +2,7 @@ use plimsoll_model::Pointer;
 
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
+use crate::rules::coverage::not_held;
 
 declare_rule! {
     /// ## What it does
@@ -13,6 +14,17 @@ declare_rule! {
     /// select only some pods do not count: a pod added tomorrow would not be covered.
     /// Only `networking.k8s.io` NetworkPolicies are read (not Calico or Cilium
     /// resources).
+    ///
+    /// Only namespaces the input holds whole are judged: its `Namespace` object is in
+    /// the input, or its manifests were read from a directory, a rendered chart or
+    /// overlay, standard input or a root (`--root`, `root:` in `.plimsoll.yaml`); a
+    /// live audit holds every namespace it reads. A file named on its own (what a
+    /// pre-commit hook passes) is only part of its namespace, and the namespace-wide
+    /// policies usually live in a file of their own, so such a namespace is reported
+    /// as not evaluated instead of as lacking a policy. A policy in the input that
+    /// isolates every pod is enough to pass, wherever it comes from. The finding is on
+    /// the `Namespace` object when it is in the input, otherwise on the first workload
+    /// of the namespace (the message names the namespace).
     ///
     /// ## Why it matters in production
     /// Without a default deny, every pod accepts connections from every other pod of
@@ -87,6 +99,18 @@ pub(super) fn namespaces_without_default_deny(cx: &Context, out: &mut Sink, egre
                     }
             });
         if covered {
+            continue;
+        }
+        if !cx.index.holds_namespace(ns) {
+            out.not_evaluated(
+                first,
+                not_held(
+                    ns,
+                    &format!(
+                        "it has a NetworkPolicy with `podSelector: {{}}` and {ty} in its policyTypes"
+                    ),
+                ),
+            );
             continue;
         }
         let n = workloads.len();

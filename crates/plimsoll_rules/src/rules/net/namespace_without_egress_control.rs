@@ -9,7 +9,10 @@ declare_rule! {
     /// `policyTypes` include `Egress`. Egress is in the effective types only when
     /// `policyTypes` lists it, or when `policyTypes` is unset and the `egress` list is
     /// not empty: a deny-all-egress policy (no egress rules) must say
-    /// `policyTypes: [Egress]`.
+    /// `policyTypes: [Egress]`. Namespaces are judged as by NET001: only those the
+    /// input holds whole (their `Namespace` object, or manifests read from a
+    /// directory, chart, overlay, standard input or root); a namespace known only
+    /// from files named one by one is reported as not evaluated.
     ///
     /// ## Why it matters in production
     /// Without egress control a compromised pod can exfiltrate data, reach the cloud

@@ -11,6 +11,13 @@ declare_rule! {
     /// with `hostNetwork: true` are skipped: policies do not apply to them on most
     /// network plugins.
     ///
+    /// Having a NetworkPolicy of the namespace in the input is also what lets the rule
+    /// conclude that no policy selects a workload, as for the REF rules: the input
+    /// manages the namespace's policies, so one it does not hold is missing. A file
+    /// named on its own that holds no policy of the namespace is not judged; one that
+    /// holds the policies of some workloads only is (keep a workload's policy with it,
+    /// or check the namespace's directory or give a root).
+    ///
     /// ## Why it matters in production
     /// A namespace that uses NetworkPolicies signals that its traffic is meant to be
     /// restricted; a workload no policy selects is not isolated at all, usually

@@ -3,6 +3,7 @@ use plimsoll_model::{Node, Pointer};
 use super::model::{RBAC_GROUP, RoleTarget};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
+use crate::rules::coverage::covers;
 
 declare_rule! {
     /// ## What it does
@@ -12,8 +13,10 @@ declare_rule! {
     /// `roleRef.apiGroup` other than `rbac.authorization.k8s.io`).
     ///
     /// Built-in ClusterRoles (`cluster-admin`, `admin`, `edit`, `view`, `system:...`)
-    /// are never missing. When the input has no Role in the binding's namespace (for a
-    /// Role reference) or no ClusterRole at all (for a ClusterRole reference), the role
+    /// are never missing. When the input has no Role in the binding's namespace and
+    /// does not hold the whole namespace (its Namespace object, or its manifests read
+    /// from a directory, a rendered chart or overlay, standard input or a root), for a
+    /// Role reference, or no ClusterRole at all, for a ClusterRole reference, the role
     /// is probably defined elsewhere, and the binding is reported as not evaluated.
     ///
     /// ## Why it matters in production
@@ -77,10 +80,9 @@ impl Rule for RoleNotFound {
                 }
                 RoleTarget::Missing => {
                     let known = match b.namespace {
-                        Some(ns) if b.role_kind == "Role" => cx
-                            .index
-                            .of_kind_in("Role", ns)
-                            .any(|(_, o)| o.group() == RBAC_GROUP),
+                        Some(ns) if b.role_kind == "Role" => {
+                            covers(cx.index, &[(RBAC_GROUP, "Role")], ns)
+                        }
                         _ => any_cluster_role,
                     };
                     if !known {

@@ -13,9 +13,10 @@ declare_rule! {
     /// `optional: true` are never reported, nor is `kube-root-ca.crt`, which
     /// kube-controller-manager publishes in every namespace.
     ///
-    /// The namespace is judged only when the input holds its Namespace object or at
-    /// least one ConfigMap of that namespace (the bundle manages the namespace's
-    /// ConfigMaps); otherwise the workload is reported as not evaluated, since the
+    /// The namespace is judged only when the input holds the whole namespace (its
+    /// Namespace object, or its manifests read from a directory, a rendered chart or
+    /// overlay, standard input or a root) or at least one ConfigMap of that namespace
+    /// (the bundle manages the namespace's ConfigMaps); otherwise the workload is reported as not evaluated, since the
     /// ConfigMap may come from elsewhere (another chart, an operator).
     ///
     /// ## Why it matters in production

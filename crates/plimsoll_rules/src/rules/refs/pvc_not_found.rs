@@ -18,9 +18,10 @@ declare_rule! {
     /// Generic ephemeral volumes (`volumes[].ephemeral`) create their own claims and
     /// are not references.
     ///
-    /// The namespace is judged only when the input holds its Namespace object or at
-    /// least one PersistentVolumeClaim of that namespace; otherwise the workload is
-    /// reported as not evaluated.
+    /// The namespace is judged only when the input holds the whole namespace (its
+    /// Namespace object, or its manifests read from a directory, a rendered chart or
+    /// overlay, standard input or a root) or at least one PersistentVolumeClaim of
+    /// that namespace; otherwise the workload is reported as not evaluated.
     ///
     /// ## Why it matters in production
     /// The scheduler does not place a pod whose claim does not exist: it stays

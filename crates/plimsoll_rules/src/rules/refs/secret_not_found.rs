@@ -22,8 +22,9 @@ declare_rule! {
     ///
     /// The namespace is judged only when the input holds at least one Secret (or one of
     /// the objects above) of that namespace; otherwise the workload is reported as not
-    /// evaluated. Unlike the other REF rules, the Namespace object alone does not make
-    /// the namespace judged: manifests routinely leave Secrets out on purpose. Secrets
+    /// evaluated. Unlike the other REF rules, holding the whole namespace (its
+    /// Namespace object, a directory, a root) does not make it judged: manifests
+    /// routinely leave Secrets out on purpose. Secrets
     /// created by Helm hooks, operators or by hand beside managed ones cannot be known:
     /// mark such references `optional` or exempt the finding.
     ///

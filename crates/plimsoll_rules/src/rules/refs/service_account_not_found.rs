@@ -12,9 +12,10 @@ declare_rule! {
     /// namespace. `default` is never reported: the namespace controller creates it in
     /// every namespace.
     ///
-    /// The namespace is judged only when the input holds its Namespace object or at
-    /// least one ServiceAccount of that namespace; otherwise the workload is reported
-    /// as not evaluated.
+    /// The namespace is judged only when the input holds the whole namespace (its
+    /// Namespace object, or its manifests read from a directory, a rendered chart or
+    /// overlay, standard input or a root) or at least one ServiceAccount of that
+    /// namespace; otherwise the workload is reported as not evaluated.
     ///
     /// ## Why it matters in production
     /// The ServiceAccount admission plugin rejects pods whose ServiceAccount does not

@@ -1,12 +1,24 @@
 //! Helpers shared by the REF rules: every reference a pod template makes to a
-//! ConfigMap or Secret, where the input may create a Secret, and the one coverage rule
-//! that decides whether the input can tell that an object is missing.
+//! ConfigMap or Secret, where the input may create a Secret, and the coverage rules
+//! that decide whether the input can tell that an object is missing.
 //!
 //! `references` and `find_secret` would belong in the model (`PodTemplate`, `Index`).
 
 use plimsoll_model::{Container, Index, Node, Object, PodTemplate, Pointer};
 
 use crate::rule::{Context, Sink};
+
+/// The coverage rule of every REF rule for namespaced objects ([`covers`]): the input
+/// can tell that an object of namespace `ns` is missing when it holds the whole
+/// namespace or at least one object of the kinds referred to in that namespace (the
+/// bundle manages objects of that kind there). Otherwise the rule reports "not
+/// evaluated".
+///
+/// Secrets are the exception: manifests routinely leave them out on purpose (created by
+/// hand, by CI from a vault, by an operator), so for them only Secrets and
+/// Secret-producing objects of the namespace count ([`covers_secrets`]), and a held
+/// namespace does not.
+pub use crate::rules::coverage::{covers, has_kind_in};
 
 /// What a reference points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,24 +183,6 @@ pub fn references<'a>(t: &PodTemplate<'a>, source: Source) -> Vec<Reference<'a>>
     out
 }
 
-/// Objects of a kind and API group in a namespace.
-pub fn has_kind_in(index: &Index, group: &str, kind: &str, ns: &str) -> bool {
-    index.of_kind_in(kind, ns).any(|(_, o)| o.group() == group)
-}
-
-/// The coverage rule of every REF rule for namespaced objects: the input can tell that
-/// an object of namespace `ns` is missing when it holds at least one object of one of
-/// `kinds` (`(group, kind)`) in that namespace (the bundle manages objects of that kind
-/// there) or the Namespace object (the bundle creates the namespace, so it must create
-/// what the namespace needs). Otherwise the rule reports "not evaluated".
-///
-/// Secrets are the exception: manifests routinely leave them out on purpose (created by
-/// hand, by CI from a vault, by an operator), so for them only Secrets and
-/// Secret-producing objects of the namespace count ([`covers_secrets`]).
-pub fn covers(index: &Index, kinds: &[(&str, &str)], ns: &str) -> bool {
-    index.namespace_object(ns).is_some() || kinds.iter().any(|(g, k)| has_kind_in(index, g, k, ns))
-}
-
 /// The coverage rule for Secrets: a Secret or a Secret-producing object
 /// ([`SECRET_PRODUCERS`]) in the namespace; the Namespace object alone does not count.
 pub fn covers_secrets(index: &Index, ns: &str) -> bool {
@@ -345,18 +339,15 @@ pub fn check_missing(cx: &Context, id: usize, obj: &Object, out: &mut Sink, sour
 
 /// The reason of a reference the input cannot judge.
 pub fn not_covered(kind: &str, ns: &str, names: &[&str]) -> String {
-    let held = if kind == "Secret" {
+    let question = format!("{kind} {} exists", list(names));
+    if kind == "Secret" {
         format!(
-            "neither a Secret nor a Secret-producing object (ExternalSecret, SealedSecret, \
-             Certificate, ...) of namespace `{ns}`"
+            "the input holds neither a Secret nor a Secret-producing object (ExternalSecret, \
+             SealedSecret, Certificate, ...) of namespace `{ns}`, so whether {question} is unknown"
         )
     } else {
-        format!("neither a {kind} of namespace `{ns}` nor its Namespace object")
-    };
-    format!(
-        "the input holds {held}, so whether {kind} {} exists is unknown",
-        list(names)
-    )
+        crate::rules::coverage::not_covered(kind, ns, &question)
+    }
 }
 
 /// The ConfigMap the root CA publisher (kube-controller-manager) puts in every

@@ -37,7 +37,8 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// No automatic fix: the right limit depends on the application's peak usage
-    /// (`plimsoll rightsize` recommends one from real usage).
+    /// (read it from real usage: the container's peak in your metrics, or a VPA
+    /// recommendation).
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>

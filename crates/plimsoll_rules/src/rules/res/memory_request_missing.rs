@@ -42,7 +42,8 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// No automatic fix: the right request depends on the application's usage
-    /// (`plimsoll rightsize` recommends one from real usage).
+    /// (read it from real usage: the container's peak in your metrics, or a VPA
+    /// recommendation).
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>

@@ -2,15 +2,22 @@ use plimsoll_model::Pointer;
 
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
+use crate::rules::coverage::not_held;
 
 declare_rule! {
     /// ## What it does
     /// Reports namespaces that have workloads in the input but no `LimitRange` object
-    /// in the input. The finding is on the `Namespace` object when it is in the input,
-    /// otherwise on the first workload of that namespace (the message names the
-    /// namespace). Namespaces the input says nothing about are not judged, and a
-    /// LimitRange that exists in the cluster but not in the files linted together is
-    /// invisible to this rule: lint a namespace's manifests together, or exempt it.
+    /// in the input. Only namespaces the input holds whole are judged: its `Namespace`
+    /// object is in the input, or its manifests were read from a directory, a rendered
+    /// chart or overlay, standard input or a root (`--root`, `root:` in
+    /// `.plimsoll.yaml`); a live audit holds every namespace it reads. A file named on
+    /// its own (what a pre-commit hook passes) is only part of its namespace, and the
+    /// namespace's LimitRange usually lives in a file of its own, so such a namespace is
+    /// reported as not evaluated instead of as lacking one. The finding is on the
+    /// `Namespace` object when it is in the input, otherwise on the first workload of
+    /// that namespace (the message names the namespace). A LimitRange that exists in the
+    /// cluster but in none of the files read (one a platform team or a controller
+    /// creates) is invisible to this rule: exempt the namespace in `.plimsoll.yaml`.
     ///
     /// ## Why it matters in production
     /// A LimitRange gives containers that forget their requests and limits sensible
@@ -70,6 +77,10 @@ pub(super) fn namespaces_without(cx: &Context, out: &mut Sink, kind: &str) {
             continue;
         };
         if cx.index.of_kind_in(kind, ns).next().is_some() {
+            continue;
+        }
+        if !cx.index.holds_namespace(ns) {
+            out.not_evaluated(first, not_held(ns, &format!("it has a {kind}")));
             continue;
         }
         let n = workloads.len();

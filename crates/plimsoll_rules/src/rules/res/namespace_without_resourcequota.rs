@@ -4,11 +4,18 @@ use crate::rule::{Context, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
-    /// Reports namespaces that have workloads in the input but no `ResourceQuota`
-    /// object in the input. The finding is on the `Namespace` object when it is in the
-    /// input, otherwise on the first workload of that namespace (the message names the
-    /// namespace). A ResourceQuota that exists in the cluster but not in the files
-    /// linted together is invisible to this rule.
+    /// Reports namespaces that have workloads in the input but no `ResourceQuota` object
+    /// in the input. Only namespaces the input holds whole are judged: its `Namespace`
+    /// object is in the input, or its manifests were read from a directory, a rendered
+    /// chart or overlay, standard input or a root (`--root`, `root:` in
+    /// `.plimsoll.yaml`); a live audit holds every namespace it reads. A file named on
+    /// its own (what a pre-commit hook passes) is only part of its namespace, and the
+    /// namespace's ResourceQuota usually lives in a file of its own, so such a namespace is
+    /// reported as not evaluated instead of as lacking one. The finding is on the
+    /// `Namespace` object when it is in the input, otherwise on the first workload of
+    /// that namespace (the message names the namespace). A ResourceQuota that exists in the
+    /// cluster but in none of the files read (one a platform team or a controller
+    /// creates) is invisible to this rule: exempt the namespace in `.plimsoll.yaml`.
     ///
     /// ## Why it matters in production
     /// A ResourceQuota caps what one namespace (one team, one tenant) can request in

@@ -11,7 +11,9 @@ declare_rule! {
     /// that has no `scale` subresource (DaemonSet, Job, CronJob, Pod, Service, ...).
     ///
     /// The target is looked up only when the input holds something else of the HPA's
-    /// namespace; otherwise the rule reports "not evaluated". Custom kinds (Argo
+    /// namespace, or the whole namespace (its Namespace object, or its manifests read
+    /// from a directory, a rendered chart or overlay, standard input or a root);
+    /// otherwise the rule reports "not evaluated". Custom kinds (Argo
     /// Rollouts, operators' resources with a scale subresource) are looked up like
     /// built-in ones.
     ///

@@ -54,7 +54,7 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// No automatic fix: the request must come from the container's real usage
-    /// (`plimsoll rightsize` recommends one).
+    /// (its usage in your metrics, or a VPA recommendation).
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details>

@@ -16,7 +16,9 @@ declare_rule! {
     /// a StatefulSet without one is not reported.
     ///
     /// The Service is looked up only when the input holds something else of the
-    /// StatefulSet's namespace; otherwise the rule reports "not evaluated".
+    /// StatefulSet's namespace, or the whole namespace (its Namespace object, or its
+    /// manifests read from a directory, a rendered chart or overlay, standard input or
+    /// a root); otherwise the rule reports "not evaluated".
     ///
     /// ## Why it matters in production
     /// The governing Service gives each pod its stable DNS name
