@@ -196,8 +196,14 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
         .collect();
     profile.phase("rules, whole input", phase);
     profile.report(run.rules);
-    let mut findings = Vec::new();
-    let mut not_evaluated = Vec::new();
+    // gathered into lists of the exact size: doubling a list of findings as it grows
+    // would hold up to twice their structs at the run's peak of memory
+    let (found, unjudged) = per_object
+        .iter()
+        .chain(&whole)
+        .fold((0, 0), |(f, n), (a, b)| (f + a.len(), n + b.len()));
+    let mut findings = Vec::with_capacity(found);
+    let mut not_evaluated = Vec::with_capacity(unjudged);
     for (f, n) in per_object.into_iter().chain(whole) {
         findings.extend(f);
         not_evaluated.extend(n);
@@ -277,8 +283,9 @@ impl RuleProfile {
         per.sort_unstable_by(|a, b| b.cmp(a));
         let total: u64 = per.iter().map(|p| p.0).sum();
         eprintln!(
-            "plimsoll profile: rules, CPU time over all threads: {:.3} s",
-            total as f64 / 1e9
+            "plimsoll profile: rules, CPU time over all threads: {:.3} s ({} B a finding struct)",
+            total as f64 / 1e9,
+            std::mem::size_of::<Finding>()
         );
         for (nanos, code) in per.iter().take(15) {
             eprintln!("plimsoll profile:   {code:8} {:.3} s", *nanos as f64 / 1e9);
@@ -296,9 +303,30 @@ pub fn profiling() -> bool {
 pub fn profile_phase(name: &str, start: std::time::Instant) {
     if profiling() {
         eprintln!(
-            "plimsoll profile: {name}: {:.3} s",
-            start.elapsed().as_secs_f64()
+            "plimsoll profile: {name}: {:.3} s{}",
+            start.elapsed().as_secs_f64(),
+            memory_now()
         );
+    }
+}
+
+/// The resident memory now and at its peak so far, where the system tells them
+/// (Linux's `/proc/self/status`).
+fn memory_now() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().strip_suffix("kB"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|kb| kb as f64 / 1024.0)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(" (RSS {now:.0} MB, peak so far {peak:.0} MB)"),
+        _ => String::new(),
     }
 }
 
@@ -427,6 +455,7 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         }
     }
 
+    out.findings.reserve(findings.len());
     for f in findings {
         let o = &objects[f.object];
         let reported = run.reports(o.source.file);
