@@ -3,6 +3,7 @@
 
     bench/run.py                    # 1k, 10k, 100k objects (and 50k for the scaling check)
     bench/run.py --sizes 1000 10000 --runs 3
+    bench/run.py --corpus charts --sizes 100000 --no-peers --helm PATH   # rendered public charts
 
 For each corpus it reports, as medians over several runs: wall time, objects per second,
 MB per second and peak memory (max RSS), for `plimsoll check` with the default rule set
@@ -28,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "target", "bench")
-PLIMSOLL = os.path.join(ROOT, "target", "release", "plimsoll")
+PLIMSOLL = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "plimsoll")
 
 
 def sh(cmd, **kw):
@@ -56,12 +57,23 @@ def measure(cmd, runs, cwd=None):
     return statistics.median(walls), statistics.median(rss)
 
 
-def corpus(n, seed):
-    path = os.path.join(OUT, f"corpus-{n}")
-    marker = os.path.join(path, ".complete")
-    if not os.path.exists(marker):
-        sh([sys.executable, os.path.join(ROOT, "bench", "gen_corpus.py"), "--objects", str(n), "--seed", str(seed), "--out", path], check=True)
-        open(marker, "w").close()
+def corpus(n, seed, kind="synthetic", helm=None):
+    """The corpus of `n` objects: `synthetic` from gen_corpus.py, `charts` from
+    gen_charts.py (rendered public Helm charts)."""
+    if kind == "charts":
+        path = os.path.join(OUT, f"charts-{n}")
+        marker = os.path.join(path, ".complete")
+        if not os.path.exists(marker):
+            cmd = [sys.executable, os.path.join(ROOT, "bench", "gen_charts.py"), "--objects", str(n), "--out", path]
+            if helm:
+                cmd += ["--helm", helm]
+            subprocess.run(cmd, check=True)
+    else:
+        path = os.path.join(OUT, f"corpus-{n}")
+        marker = os.path.join(path, ".complete")
+        if not os.path.exists(marker):
+            sh([sys.executable, os.path.join(ROOT, "bench", "gen_corpus.py"), "--objects", str(n), "--seed", str(seed), "--out", path], check=True)
+            open(marker, "w").close()
     files = sorted(
         os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs if f.endswith(".yaml")
     )
@@ -90,6 +102,9 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--corpus", choices=["synthetic", "charts"], default="synthetic",
+                    help="synthetic: gen_corpus.py; charts: rendered public Helm charts (gen_charts.py)")
+    ap.add_argument("--helm", help="helm binary for --corpus charts (default: helm on PATH)")
     args = ap.parse_args()
 
     sh(["cargo", "build", "--release", "-q", "-p", "plimsoll"], cwd=ROOT, check=True)
@@ -129,12 +144,17 @@ def main():
 
     results = {}
     for n in args.sizes:
-        path, files, size = corpus(n, args.seed)
+        path, files, size = corpus(n, args.seed, args.corpus, args.helm)
         mb = size / 1e6
-        label = f"{n // 1000}k objects, {mb:.1f} MB, {len(files)} files"
+        label = f"{n // 1000}k objects{' (charts)' if args.corpus == 'charts' else ''}, {mb:.1f} MB, {len(files)} files"
         runs = args.runs if n <= 50000 else max(3, args.runs // 2)
         base = [PLIMSOLL, "check", path, "--format", "json", "--output", "/dev/null", "--fail-on", "never"]
-        for mode, extra in [("plimsoll (default rules)", []), ("plimsoll (--select all)", ["--select", "all"])]:
+        modes = [
+            ("plimsoll (parse only: --select API001)", ["--select", "API001"]),
+            ("plimsoll (default rules)", []),
+            ("plimsoll (--select all)", ["--select", "all"]),
+        ]
+        for mode, extra in modes:
             wall, rss = measure(base + extra, runs)
             results[(n, mode)] = wall
             out(f"| {label} | {mode} | {wall * 1000:.0f} ms | {n / wall:,.0f} | {mb / wall:.1f} | {rss:.0f} MB | {rss / mb:.1f}x |")

@@ -494,6 +494,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         );
     }
 
+    let phase = std::time::Instant::now();
     let mut gathered = gather(
         &args.paths,
         &roots,
@@ -505,9 +506,15 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         &progress,
         &overrides,
     );
+    engine::profile_phase("read and parse", phase);
+    if engine::profiling() {
+        profile_memory(&gathered.objects, &gathered.sources);
+    }
     let named = gathered.named;
     let context_files_from = (gathered.sources.len() > named).then_some(named);
+    let phase = std::time::Instant::now();
     let index = gathered.index();
+    engine::profile_phase("index", phase);
     let Gathered {
         sources,
         notes,
@@ -592,6 +599,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let outcome = engine::run(&index, &run);
     progress.finish();
     let not_evaluated = !outcome.not_evaluated.is_empty();
+    let phase = std::time::Instant::now();
     let mut report = Report::build(RunResult {
         sources,
         index: &index,
@@ -623,6 +631,8 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             .sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
     }
 
+    engine::profile_phase("report model", phase);
+    let phase = std::time::Instant::now();
     let inputs: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     let code = if args.diff || args.fix_only {
         // the diff (or nothing) on stdout, input errors on stderr
@@ -648,11 +658,39 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     } else {
         emit(&report, &formats, &args.run, &s, not_evaluated, &inputs)
     };
+    engine::profile_phase("render and write", phase);
     // The process exits next: tearing down millions of tree nodes one by one would
     // only cost time (a tenth of a run on the benchmark corpus).
     std::mem::forget(report);
     std::mem::forget(index);
     Ok(code)
+}
+
+/// Where the memory of the parsed input goes (`PLIMSOLL_PROFILE`): trees, kept text.
+fn profile_memory(objects: &[plimsoll_model::Object], sources: &[SourceFile]) {
+    let (mut structs, mut text, mut nodes) = (0usize, 0usize, 0usize);
+    for o in objects {
+        let (s, t) = o.root.memory();
+        structs += s;
+        text += t;
+        nodes += o.root.count();
+    }
+    let kept: usize = sources
+        .iter()
+        .filter_map(|s| s.text.as_ref())
+        .map(|t| t.len())
+        .sum();
+    let mb = |b: usize| b as f64 / 1e6;
+    eprintln!(
+        "plimsoll profile: trees: {} objects, {nodes} nodes ({} B a node, {} B a mapping entry): {:.1} MB of node structs, {:.1} MB of long strings; kept source text {:.1} MB; objects' identity {:.1} MB",
+        objects.len(),
+        std::mem::size_of::<plimsoll_yaml::Node>(),
+        std::mem::size_of::<plimsoll_yaml::Entry>(),
+        mb(structs),
+        mb(text),
+        mb(kept),
+        mb(std::mem::size_of_val(objects)),
+    );
 }
 
 /// The objects of a set of paths, read and indexed as `check` reads them, with the
@@ -1010,8 +1048,10 @@ pub(crate) fn emit(
     };
     let mut write_failed = false;
     for (fmt, path) in formats {
+        // the JSON report is written as it is serialized: on a large run it is larger
+        // than the input, and a string of it would be held whole
         let text = match fmt {
-            Format::Text => render_text(
+            Format::Text => Some(render_text(
                 report,
                 TextOptions {
                     color: color && path.is_none(),
@@ -1020,28 +1060,37 @@ pub(crate) fn emit(
                     statistics: args.statistics,
                     show_not_evaluated: args.show_not_evaluated,
                 },
-            ),
-            Format::Json => report.to_json(),
-            Format::Sarif => render_sarif(report),
-            Format::Junit => render_junit(report, s.fail_on),
-            Format::Github => render_github(report),
-            Format::Html => render_html(
+            )),
+            Format::Json => None,
+            Format::Sarif => Some(render_sarif(report)),
+            Format::Junit => Some(render_junit(report, s.fail_on)),
+            Format::Github => Some(render_github(report)),
+            Format::Html => Some(render_html(
                 report,
                 &HtmlOptions {
                     inputs: inputs.to_vec(),
                 },
-            ),
+            )),
+        };
+        let write = |out: &mut dyn Write| -> std::io::Result<()> {
+            match &text {
+                Some(t) => out.write_all(t.as_bytes())?,
+                None => report.write_json(&mut *out)?,
+            }
+            out.flush()
         };
         match path {
             Some(p) => {
-                if let Err(e) = std::fs::write(p, text) {
+                let written = std::fs::File::create(p)
+                    .and_then(|f| write(&mut std::io::BufWriter::with_capacity(1 << 16, f)));
+                if let Err(e) = written {
                     eprintln!("plimsoll: {}: cannot write report: {e}", p.display());
                     write_failed = true;
                 }
             }
             None => {
-                let mut out = std::io::stdout().lock();
-                if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                let out = std::io::stdout().lock();
+                if let Err(e) = write(&mut std::io::BufWriter::with_capacity(1 << 16, out)) {
                     // a closed pipe (`| head`) is the reader's choice; anything else
                     // (a full disk) is said
                     if e.kind() != std::io::ErrorKind::BrokenPipe {

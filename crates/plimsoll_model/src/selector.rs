@@ -17,6 +17,18 @@ pub struct Requirement {
     pub values: Vec<String>,
 }
 
+impl Requirement {
+    /// Whether the requirement holds for the value of its key (`None`: no such label).
+    pub fn matches(&self, value: Option<&str>) -> bool {
+        match self.op {
+            SelectorOp::In => value.is_some_and(|v| self.values.iter().any(|x| x == v)),
+            SelectorOp::NotIn => value.is_none_or(|v| self.values.iter().all(|x| x != v)),
+            SelectorOp::Exists => value.is_some(),
+            SelectorOp::DoesNotExist => value.is_none(),
+        }
+    }
+}
+
 /// A parsed label selector. Every requirement must hold (AND).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct LabelSelector {
@@ -90,15 +102,7 @@ impl LabelSelector {
     }
 
     pub fn matches<'a>(&self, labels: impl Fn(&str) -> Option<&'a str>) -> bool {
-        self.requirements.iter().all(|r| {
-            let v = labels(&r.key);
-            match r.op {
-                SelectorOp::In => v.is_some_and(|v| r.values.iter().any(|x| x == v)),
-                SelectorOp::NotIn => v.is_none_or(|v| r.values.iter().all(|x| x != v)),
-                SelectorOp::Exists => v.is_some(),
-                SelectorOp::DoesNotExist => v.is_none(),
-            }
-        })
+        self.requirements.iter().all(|r| r.matches(labels(&r.key)))
     }
 
     /// Matches against (key, value) pairs. Linear in the number of requirements and

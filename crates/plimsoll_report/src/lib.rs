@@ -385,7 +385,7 @@ fn place(
     }
 }
 
-fn finding_out(sources: &[SourceFile], index: &Index, f: &Finding) -> FindingOut {
+fn finding_out(sources: &[SourceFile], index: &Index, f: Finding) -> FindingOut {
     let o = index.object(f.object);
     let (at, source) = match located(sources, o, f.span) {
         Some((l, s)) => (Some(l), s),
@@ -395,9 +395,9 @@ fn finding_out(sources: &[SourceFile], index: &Index, f: &Finding) -> FindingOut
         code: f.rule.code,
         rule: f.rule.name,
         severity: f.severity,
-        message: f.message.clone(),
+        message: f.message,
         object: ObjectId::of(o),
-        container: f.container.clone(),
+        container: f.container,
         path: f.path.to_string(),
         location: at,
         source,
@@ -417,7 +417,7 @@ fn finding_out(sources: &[SourceFile], index: &Index, f: &Finding) -> FindingOut
                 }
             })
             .collect(),
-        fix: f.fix.clone(),
+        fix: f.fix,
         file_index: o.source.file,
     }
 }
@@ -471,9 +471,18 @@ impl Report {
             errors,
             general_errors,
         } = r;
-        let mut findings: Vec<FindingOut> = outcome
-            .findings
-            .iter()
+        let Outcome {
+            findings,
+            not_evaluated,
+            exempted,
+            unused_exemptions,
+            baselined,
+            notes: outcome_notes,
+        } = outcome;
+        // each finding is consumed as it is converted, so that the two forms are not
+        // held side by side
+        let mut findings: Vec<FindingOut> = findings
+            .into_iter()
             .map(|f| finding_out(&sources, index, f))
             .collect();
         findings.sort_by(|a, b| {
@@ -483,8 +492,7 @@ impl Report {
                 .then_with(|| a.message.cmp(&b.message))
         });
         findings.dedup_by(|a, b| a == b);
-        let mut not_evaluated: Vec<NotEvaluatedOut> = outcome
-            .not_evaluated
+        let mut not_evaluated: Vec<NotEvaluatedOut> = not_evaluated
             .iter()
             .map(|n| NotEvaluatedOut {
                 code: n.rule.code,
@@ -494,8 +502,7 @@ impl Report {
             .collect();
         not_evaluated.sort_by(|a, b| (&a.object, a.code).cmp(&(&b.object, b.code)));
         not_evaluated.dedup();
-        let mut exempted: Vec<ExemptedOut> = outcome
-            .exempted
+        let mut exempted: Vec<ExemptedOut> = exempted
             .iter()
             .map(|e| {
                 let o = index.object(e.finding.object);
@@ -513,8 +520,7 @@ impl Report {
             (&a.location, &a.object, a.code).cmp(&(&b.location, &b.object, b.code))
         });
         let path_of = |f: Option<usize>| f.and_then(|i| sources.get(i)).map(|s| s.path.clone());
-        let mut unused: Vec<UnusedOut> = outcome
-            .unused_exemptions
+        let mut unused: Vec<UnusedOut> = unused_exemptions
             .iter()
             .map(|u| UnusedOut {
                 code: u.selector.clone(),
@@ -546,7 +552,7 @@ impl Report {
                     },
                 }
             })
-            .chain(outcome.notes.iter().map(|(f, m)| NoteOut {
+            .chain(outcome_notes.iter().map(|(f, m)| NoteOut {
                 file: path_of(*f),
                 message: m.clone(),
             }))
@@ -582,7 +588,7 @@ impl Report {
             exempted: exempted.len(),
             not_evaluated: not_evaluated.len(),
             errors: errors_out.len(),
-            baselined: outcome.baselined,
+            baselined,
             score: html::score(
                 index.len(),
                 findings.iter().map(|f| (&f.object, f.severity)),
@@ -650,6 +656,12 @@ impl Report {
         let mut s = serde_json::to_string_pretty(self).expect("report serializes");
         s.push('\n');
         s
+    }
+
+    /// Writes [`Report::to_json`] to `out` as it is serialized, without holding it.
+    pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")
     }
 }
 

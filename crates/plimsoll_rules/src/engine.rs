@@ -155,6 +155,8 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
         live: run.live,
     };
     let objects = index.objects();
+    let profile = RuleProfile::new(run.rules.len());
+    let phase = std::time::Instant::now();
     // per-object checks, in parallel over objects; an object controlled by another of
     // the input (the ReplicaSets of a Deployment, their Pods) is judged through it
     let per_object: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = (0..objects.len())
@@ -164,29 +166,44 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
             let mut f = Vec::new();
             let mut n = Vec::new();
             let owned = index.judged_through_owner(id);
-            for rule in run.rules {
+            for (i, rule) in run.rules.iter().enumerate() {
                 if owned && !rule.judges_owned_objects() {
                     continue;
                 }
                 let mut sink = Sink::new(rule.meta());
+                let t = profile.start();
                 rule.check(&cx, id, &objects[id], &mut sink);
+                profile.add(i, t);
                 f.append(&mut sink.findings);
                 n.append(&mut sink.not_evaluated);
             }
             (f, n)
         })
         .collect();
+    profile.phase("rules, per object", phase);
+    let phase = std::time::Instant::now();
     let whole: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = run
         .rules
         .par_iter()
-        .map(|rule| {
+        .enumerate()
+        .map(|(i, rule)| {
             let mut sink = Sink::new(rule.meta());
+            let t = profile.start();
             rule.check_all(&cx, &mut sink);
+            profile.add(i, t);
             (sink.findings, sink.not_evaluated)
         })
         .collect();
-    let mut findings = Vec::new();
-    let mut not_evaluated = Vec::new();
+    profile.phase("rules, whole input", phase);
+    profile.report(run.rules);
+    // gathered into lists of the exact size: doubling a list of findings as it grows
+    // would hold up to twice their structs at the run's peak of memory
+    let (found, unjudged) = per_object
+        .iter()
+        .chain(&whole)
+        .fold((0, 0), |(f, n), (a, b)| (f + a.len(), n + b.len()));
+    let mut findings = Vec::with_capacity(found);
+    let mut not_evaluated = Vec::with_capacity(unjudged);
     for (f, n) in per_object.into_iter().chain(whole) {
         findings.extend(f);
         not_evaluated.extend(n);
@@ -214,8 +231,103 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
         not_evaluated,
         ..Outcome::default()
     };
+    let phase = std::time::Instant::now();
     apply_exemptions(index, run, findings, &mut out);
+    profile_phase("locations and exemptions", phase);
     out
+}
+
+/// Time spent in each rule, measured only when `PLIMSOLL_PROFILE` is set (a diagnostic
+/// for the benchmarks: it goes to stderr and never changes a report).
+struct RuleProfile {
+    nanos: Option<Vec<std::sync::atomic::AtomicU64>>,
+}
+
+impl RuleProfile {
+    fn new(rules: usize) -> RuleProfile {
+        RuleProfile {
+            nanos: profiling().then(|| {
+                (0..rules)
+                    .map(|_| std::sync::atomic::AtomicU64::new(0))
+                    .collect()
+            }),
+        }
+    }
+
+    fn start(&self) -> Option<std::time::Instant> {
+        self.nanos.as_ref().map(|_| std::time::Instant::now())
+    }
+
+    fn add(&self, rule: usize, start: Option<std::time::Instant>) {
+        if let (Some(n), Some(t)) = (&self.nanos, start) {
+            n[rule].fetch_add(
+                t.elapsed().as_nanos() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+
+    fn phase(&self, name: &str, start: std::time::Instant) {
+        if self.nanos.is_some() {
+            profile_phase(name, start);
+        }
+    }
+
+    fn report(&self, rules: &[&'static dyn Rule]) {
+        let Some(n) = &self.nanos else { return };
+        let mut per: Vec<(u64, &str)> = n
+            .iter()
+            .zip(rules)
+            .map(|(n, r)| (n.load(std::sync::atomic::Ordering::Relaxed), r.meta().code))
+            .collect();
+        per.sort_unstable_by(|a, b| b.cmp(a));
+        let total: u64 = per.iter().map(|p| p.0).sum();
+        eprintln!(
+            "plimsoll profile: rules, CPU time over all threads: {:.3} s ({} B a finding struct)",
+            total as f64 / 1e9,
+            std::mem::size_of::<Finding>()
+        );
+        for (nanos, code) in per.iter().take(15) {
+            eprintln!("plimsoll profile:   {code:8} {:.3} s", *nanos as f64 / 1e9);
+        }
+    }
+}
+
+/// Whether `PLIMSOLL_PROFILE` asks for phase and rule timings on stderr.
+pub fn profiling() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("PLIMSOLL_PROFILE").is_some_and(|v| !v.is_empty()))
+}
+
+/// Prints the wall time of a phase when [`profiling`].
+pub fn profile_phase(name: &str, start: std::time::Instant) {
+    if profiling() {
+        eprintln!(
+            "plimsoll profile: {name}: {:.3} s{}",
+            start.elapsed().as_secs_f64(),
+            memory_now()
+        );
+    }
+}
+
+/// The resident memory now and at its peak so far, where the system tells them
+/// (Linux's `/proc/self/status`).
+fn memory_now() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().strip_suffix("kB"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|kb| kb as f64 / 1024.0)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(" (RSS {now:.0} MB, peak so far {peak:.0} MB)"),
+        _ => String::new(),
+    }
 }
 
 /// The span to show for a pointer: the node it names, or the nearest existing parent.
@@ -343,6 +455,7 @@ fn apply_exemptions(index: &Index, run: &Run, findings: Vec<Finding>, out: &mut 
         }
     }
 
+    out.findings.reserve(findings.len());
     for f in findings {
         let o = &objects[f.object];
         let reported = run.reports(o.source.file);

@@ -297,6 +297,36 @@ impl Node {
         (n, bytes)
     }
 
+    /// What this subtree holds in memory, in bytes, by where it goes: (the node
+    /// structs of collections' element arrays and of this node, the text of scalars and
+    /// keys too long to be stored inline). A diagnostic for the benchmarks.
+    pub fn memory(&self) -> (usize, usize) {
+        let (mut structs, mut text) = (std::mem::size_of::<Node>(), 0);
+        let heap = |s: &CompactString| {
+            if s.is_heap_allocated() {
+                s.capacity()
+            } else {
+                0
+            }
+        };
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            match &node.data {
+                Data::Scalar(s) => text += heap(&s.text),
+                Data::Seq(items) => {
+                    structs += items.capacity() * std::mem::size_of::<Node>();
+                    stack.extend(items);
+                }
+                Data::Map(entries) => {
+                    structs += entries.capacity() * std::mem::size_of::<Entry>();
+                    text += entries.iter().map(|e| heap(&e.key)).sum::<usize>();
+                    stack.extend(entries.iter().map(|e| &e.value));
+                }
+            }
+        }
+        (structs, text)
+    }
+
     /// The span to point at for this node when it is the value of a mapping key:
     /// scalars point at their value, collections at their key.
     pub fn display_span(&self, key_span: Option<Span>) -> Span {

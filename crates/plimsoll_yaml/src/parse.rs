@@ -573,10 +573,15 @@ impl<'a> Builder<'a> {
                     } else {
                         span
                     };
+                    // the scanner's string grows as it reads: the tree keeps only the
+                    // bytes of the text (a long scalar's spare capacity summed to more
+                    // than the input on rendered charts)
+                    let mut text = CompactString::from(text);
+                    text.shrink_to_fit();
                     let node = Node {
                         span,
                         data: Data::Scalar(Scalar {
-                            text: CompactString::from(text),
+                            text,
                             style: match style {
                                 ScalarStyle::Plain => Style::Plain,
                                 ScalarStyle::SingleQuoted => Style::SingleQuoted,

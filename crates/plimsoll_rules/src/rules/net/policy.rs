@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use plimsoll_model::{Index, LabelSelector, Node, PodTemplate};
+use plimsoll_model::{Index, LabelSelector, Node, PodTemplate, SelectorOp};
 
 /// The label the API server sets on every namespace to its name.
 pub const NS_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -546,29 +546,16 @@ pub fn ns_matches(sel: &LabelSelector, ns: &str, info: Option<&NsLabels>) -> M {
     let known = info.is_some_and(|i| i.known);
     let mut out = M::Yes;
     for r in &sel.requirements {
-        let single = LabelSelector {
-            requirements: vec![r.clone()],
-        };
         let m = if r.key == NS_NAME_LABEL {
-            if single.matches_pairs(&[(NS_NAME_LABEL, ns)]) {
-                M::Yes
-            } else {
-                M::No
-            }
+            if r.matches(Some(ns)) { M::Yes } else { M::No }
         } else if known {
-            let pairs: Vec<(&str, &str)> = info
-                .map(|i| {
-                    i.labels
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if single.matches_pairs(&pairs) {
-                M::Yes
-            } else {
-                M::No
-            }
+            let value = info.and_then(|i| {
+                i.labels
+                    .iter()
+                    .find(|(k, _)| *k == r.key)
+                    .map(|(_, v)| v.as_str())
+            });
+            if r.matches(value) { M::Yes } else { M::No }
         } else {
             // the other labels of a namespace without its object are unknown
             M::Unknown
@@ -620,7 +607,18 @@ impl NetModel {
             }
             let ns = p.ns.clone();
             for r in p.ingress.iter_mut().chain(p.egress.iter_mut()) {
-                let key = format!("{ns}\u{0}{:?}", r.peers);
+                // the policy's namespace matters only to peers without a namespace
+                // selector: the same peers of policies in many namespaces are matched once
+                let own = r.peers.as_ref().is_some_and(|peers| {
+                    peers
+                        .iter()
+                        .any(|p| matches!(p, Peer::Pods { ns: NsSel::Own, .. }))
+                });
+                let key = if own {
+                    format!("{ns}\u{0}{:?}", r.peers)
+                } else {
+                    format!("\u{0}{:?}", r.peers)
+                };
                 if let Some((matched, unknown)) = memo.get(&key) {
                     r.matched = matched.clone();
                     r.unknown = unknown.clone();
@@ -1450,7 +1448,23 @@ fn m_fill(
                 match nsel {
                     NsSel::Own => nss.push((policy_ns, M::Yes)),
                     NsSel::Sel(s) => {
-                        for ns in by_ns.keys() {
+                        // a selector on the namespace's name picks its namespaces
+                        // without looking at the others
+                        let named: Option<Vec<&String>> = s
+                            .requirements
+                            .iter()
+                            .find(|r| r.key == NS_NAME_LABEL && r.op == SelectorOp::In)
+                            .map(|r| {
+                                r.values
+                                    .iter()
+                                    .filter_map(|v| by_ns.get_key_value(v.as_str()).map(|(k, _)| k))
+                                    .collect()
+                            });
+                        let candidates: Box<dyn Iterator<Item = &String>> = match named {
+                            Some(list) => Box::new(list.into_iter()),
+                            None => Box::new(by_ns.keys()),
+                        };
+                        for ns in candidates {
                             let m = ns_matches(s, ns, ns_labels.get(ns.as_str()));
                             if m != M::No {
                                 nss.push((ns.as_str(), m));

@@ -270,36 +270,84 @@ impl<'a> Rbac<'a> {
             .values()
             .filter_map(|&id| aggregation_selectors(index.object(id)).map(|s| (id, s)))
             .collect();
-        // direct aggregation edges: aggregating role -> sources (sorted by name)
+        // direct aggregation edges: aggregating role -> sources (sorted by name). The
+        // labels of each ClusterRole are read once, and a selector with an `In`
+        // requirement (every `matchLabels` entry is one) looks at the roles that carry
+        // one of its values only: thousands of aggregating roles over tens of thousands
+        // of roles stay far from quadratic.
+        let roles: Vec<usize> = cluster_roles.values().copied().collect();
+        let labels: Vec<Vec<(&str, &str)>> = roles
+            .iter()
+            .map(|&id| index.object(id).labels().collect())
+            .collect();
+        let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (rank, pairs) in labels.iter().enumerate() {
+            for &pair in pairs {
+                by_label.entry(pair).or_default().push(rank);
+            }
+        }
         let mut sources: HashMap<usize, Vec<usize>> = HashMap::new();
         for (&agg, sels) in &selectors {
-            let list: Vec<usize> = cluster_roles
-                .values()
-                .copied()
+            let mut ranks: Vec<usize> = Vec::new();
+            for sel in sels {
+                let narrow = sel
+                    .requirements
+                    .iter()
+                    .find(|r| r.op == plimsoll_model::SelectorOp::In);
+                let candidates: Box<dyn Iterator<Item = usize>> = match narrow {
+                    Some(r) => Box::new(r.values.iter().flat_map(|v| {
+                        by_label
+                            .get(&(r.key.as_str(), v.as_str()))
+                            .map(Vec::as_slice)
+                            .unwrap_or_default()
+                            .iter()
+                            .copied()
+                    })),
+                    None => Box::new(0..roles.len()),
+                };
+                ranks.extend(candidates.filter(|&rank| sel.matches_pairs(&labels[rank])));
+            }
+            ranks.sort_unstable();
+            ranks.dedup();
+            let list: Vec<usize> = ranks
+                .into_iter()
+                .map(|rank| roles[rank])
                 .filter(|&id| id != agg)
-                .filter(|&id| {
-                    let labels: Vec<(&str, &str)> = index.object(id).labels().collect();
-                    sels.iter().any(|s| s.matches_pairs(&labels))
-                })
                 .collect();
             sources.insert(agg, list);
         }
+        // literal rules first, parsed once each: an aggregating role reads them from here
+        let mut aggregating = Vec::new();
         for (id, _) in index.of_kind("Role").chain(index.of_kind("ClusterRole")) {
             let o = index.object(id);
             if o.group() != RBAC_GROUP {
                 continue;
             }
-            let rules = if sources.contains_key(&id) {
+            if sources.contains_key(&id) {
+                aggregating.push(id);
+            } else {
+                rbac.effective.insert(id, literal_rules(o, id));
+            }
+        }
+        let aggregated: Vec<(usize, Vec<EffectiveRule>)> = aggregating
+            .into_iter()
+            .map(|id| {
                 let mut seen = HashSet::new();
                 let mut out = Vec::new();
                 let mut visiting = HashSet::from([id]);
-                Self::collect(index, &sources, id, &mut visiting, &mut seen, &mut out);
-                out
-            } else {
-                literal_rules(o, id)
-            };
-            rbac.effective.insert(id, rules);
-        }
+                Self::collect(
+                    index,
+                    &rbac.effective,
+                    &sources,
+                    id,
+                    &mut visiting,
+                    &mut seen,
+                    &mut out,
+                );
+                (id, out)
+            })
+            .collect();
+        rbac.effective.extend(aggregated);
         for &agg in sources.keys() {
             let mut stack = vec![agg];
             let mut seen = HashSet::from([agg]);
@@ -333,6 +381,7 @@ impl<'a> Rbac<'a> {
     /// dropped.
     fn collect(
         index: &Index,
+        literal: &HashMap<usize, Vec<EffectiveRule>>,
         sources: &HashMap<usize, Vec<usize>>,
         role: usize,
         visiting: &mut HashSet<usize>,
@@ -342,12 +391,21 @@ impl<'a> Rbac<'a> {
         for &src in sources.get(&role).map(Vec::as_slice).unwrap_or_default() {
             if sources.contains_key(&src) {
                 if visiting.insert(src) {
-                    Self::collect(index, sources, src, visiting, seen, out);
+                    Self::collect(index, literal, sources, src, visiting, seen, out);
                 }
             } else {
-                for r in literal_rules(index.object(src), src) {
-                    if seen.insert(r.rule.clone()) {
-                        out.push(r);
+                let parsed;
+                let rules = match literal.get(&src) {
+                    Some(rules) => rules,
+                    None => {
+                        parsed = literal_rules(index.object(src), src);
+                        &parsed
+                    }
+                };
+                for r in rules {
+                    if !seen.contains(&r.rule) {
+                        seen.insert(r.rule.clone());
+                        out.push(r.clone());
                     }
                 }
             }

@@ -1,7 +1,7 @@
 use plimsoll_model::{Object, Pointer};
 use plimsoll_yaml::Resolved;
 
-use super::util::{field_name, plain, string_field_paths, walk_scalars};
+use super::util::{any_plain, field_name, plain, string_field_paths, walk_scalars};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -66,6 +66,11 @@ impl Rule for OctalNumber {
     }
 
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        if !any_plain(&obj.root, |s| {
+            is_leading_zero_int(&s.text) && matches!(s.resolve(), Resolved::Int(_))
+        }) {
+            return;
+        }
         let skip = string_field_paths(obj);
         let mut found = Vec::new();
         walk_scalars(&obj.root, &Pointer::root(), &skip, &mut |path, node, _| {

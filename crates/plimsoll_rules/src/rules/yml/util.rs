@@ -138,6 +138,25 @@ pub fn plain(node: &Node) -> Option<&Scalar> {
         .filter(|s| s.style == Style::Plain && s.tag.is_none())
 }
 
+/// Whether any plain, untagged scalar value of the tree satisfies `pred`: a walk that
+/// builds no pointers, for rules whose findings are rare to find out cheaply that an
+/// object has none.
+pub fn any_plain(node: &Node, pred: impl Fn(&Scalar) -> bool) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match &n.data {
+            Data::Scalar(_) => {
+                if plain(n).is_some_and(&pred) {
+                    return true;
+                }
+            }
+            Data::Seq(items) => stack.extend(items),
+            Data::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+        }
+    }
+    false
+}
+
 /// Calls `f` with every scalar of the tree outside `skip`, with its pointer.
 pub fn walk_scalars<'a>(
     node: &'a Node,

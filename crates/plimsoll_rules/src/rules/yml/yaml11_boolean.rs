@@ -1,7 +1,7 @@
 use plimsoll_model::{Object, Pointer};
 use plimsoll_yaml::Resolved;
 
-use super::util::{field_name, plain, string_field_paths, walk_scalars};
+use super::util::{any_plain, field_name, plain, string_field_paths, walk_scalars};
 use crate::declare_rule;
 use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
@@ -59,6 +59,15 @@ impl Rule for Yaml11Boolean {
     }
 
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
+        // YAML 1.1 booleans other than true and false: y, n, yes, no, on, off
+        if !any_plain(&obj.root, |s| {
+            s.text.len() <= 5
+                && !s.text.eq_ignore_ascii_case("true")
+                && !s.text.eq_ignore_ascii_case("false")
+                && matches!(s.resolve(), Resolved::Bool(_))
+        }) {
+            return;
+        }
         let skip = string_field_paths(obj);
         let mut found = Vec::new();
         walk_scalars(&obj.root, &Pointer::root(), &skip, &mut |path, node, _| {
