@@ -1,0 +1,114 @@
+//! The fixes of the PSS rules, built from one violation of one upstream check. Every
+//! fix edits the field the violation points at (a container's own security context
+//! when the check reports a container), so that the baseline and restricted rules
+//! that read the same field give the same fix, and none returns a fix the API server
+//! would reject or that another check would then report.
+
+use plimsoll_model::{Container, Node, PodTemplate, Pointer};
+use serde_json::json;
+
+use super::eval::Violation;
+use crate::rule::{Applicability, Fix};
+
+/// Builds the fix of one violation, if it has a mechanical one.
+pub type Fixer = fn(&PodTemplate, &Violation) -> Option<Fix>;
+
+fn present(n: Option<&Node>) -> Option<&Node> {
+    n.filter(|n| !n.is_null())
+}
+
+/// The container a violation is about (by its path).
+fn container_of<'a>(t: &PodTemplate<'a>, v: &Violation) -> Option<Container<'a>> {
+    t.containers().find(|c| v.path.starts_with(&c.pointer()))
+}
+
+fn own_sc<'a>(c: &Container<'a>, key: &str) -> Option<&'a Node> {
+    present(present(c.get("securityContext")).and_then(|s| s.get(key)))
+}
+
+/// The last key of a pointer.
+fn last_key(p: &Pointer) -> Option<&str> {
+    match p.segments().last() {
+        Some(plimsoll_yaml::Segment::Key(k)) => Some(k),
+        _ => None,
+    }
+}
+
+fn unsafe_fix(title: impl Into<String>) -> Fix {
+    Fix::new(Applicability::Unsafe, title)
+}
+
+/// `securityContext.privileged: true` or `CAP_SYS_ADMIN` added: the API server
+/// rejects `allowPrivilegeEscalation: false` beside either.
+fn escalates_anyway(c: &Container) -> bool {
+    let privileged = own_sc(c, "privileged").and_then(Node::as_bool) == Some(true);
+    let sys_admin = own_sc(c, "capabilities")
+        .and_then(|caps| present(caps.get("add")))
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .any(|cap| matches!(cap.as_text(), Some("SYS_ADMIN" | "CAP_SYS_ADMIN")));
+    privileged || sys_admin
+}
+
+/// `allowPrivilegeEscalation` unset: set it to `false`. An explicit `true` is a
+/// decision and gets no fix, nor does a container that is privileged or adds
+/// `CAP_SYS_ADMIN` (the API server rejects `false` there).
+pub fn allow_privilege_escalation(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let c = container_of(t, v)?;
+    if own_sc(&c, "allowPrivilegeEscalation").is_some() || escalates_anyway(&c) {
+        return None;
+    }
+    Some(
+        Fix::new(
+            Applicability::Safe,
+            format!(
+                "set securityContext.allowPrivilegeEscalation: false on container `{}`",
+                c.name
+            ),
+        )
+        .set(&t.object.root, &v.path, json!(false)),
+    )
+}
+
+/// `privileged: true`: set it to `false`.
+pub fn privileged(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let c = container_of(t, v)?;
+    Some(
+        unsafe_fix(format!(
+            "set securityContext.privileged: false on container `{}`",
+            c.name
+        ))
+        .replace(&v.path, json!(false)),
+    )
+}
+
+/// `hostNetwork`, `hostPID` or `hostIPC: true`: remove the field. Not for a Windows
+/// HostProcess pod, which the API server accepts only on the host network.
+pub fn host_namespaces(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let field = last_key(&v.path)?;
+    let host_process = |sc: Option<&Node>| {
+        present(sc)
+            .and_then(|sc| sc.at(&["windowsOptions", "hostProcess"]))
+            .and_then(Node::as_bool)
+            == Some(true)
+    };
+    if field == "hostNetwork"
+        && (host_process(t.spec.get("securityContext"))
+            || t.containers()
+                .any(|c| host_process(c.get("securityContext"))))
+    {
+        return None;
+    }
+    Some(unsafe_fix(format!("remove {field}: true")).remove(&v.path))
+}
+
+/// A non-zero `hostPort`: remove it. Not on the host network, where the API server
+/// defaults `hostPort` to the container port again.
+pub fn host_ports(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let c = container_of(t, v)?;
+    if t.spec.get("hostNetwork").and_then(Node::as_bool) == Some(true) {
+        return None;
+    }
+    Some(unsafe_fix(format!("remove the hostPort of container `{}`", c.name)).remove(&v.path))
+}
