@@ -34,6 +34,12 @@ fn last_key(p: &Pointer) -> Option<&str> {
     }
 }
 
+/// Whether a violation points at an annotation of the template metadata (the
+/// pre-1.19 seccomp and the AppArmor annotations).
+fn is_annotation(t: &PodTemplate, v: &Violation) -> bool {
+    v.path.parent() == Some(t.meta_pointer(&["annotations"]))
+}
+
 fn unsafe_fix(title: impl Into<String>) -> Fix {
     Fix::new(Applicability::Unsafe, title)
 }
@@ -111,4 +117,86 @@ pub fn host_ports(t: &PodTemplate, v: &Violation) -> Option<Fix> {
         return None;
     }
     Some(unsafe_fix(format!("remove the hostPort of container `{}`", c.name)).remove(&v.path))
+}
+
+/// A capability in `capabilities.add` that the level forbids: remove it (the whole
+/// `add` when it is the only one); the
+/// restricted `capabilities.drop` without `ALL`: add `ALL` to it.
+pub fn capabilities(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let c = container_of(t, v)?;
+    if last_key(&v.path) == Some("drop") {
+        let drop = own_sc(&c, "capabilities").and_then(|caps| present(caps.get("drop")));
+        let fix = unsafe_fix(format!("drop ALL capabilities of container `{}`", c.name));
+        return Some(match drop {
+            Some(d) if d.is_seq() => fix.add(&v.path.key("-"), json!("ALL")),
+            Some(_) => fix.replace(&v.path, json!(["ALL"])),
+            None => fix.set(&t.object.root, &v.path, json!(["ALL"])),
+        });
+    }
+    let cap = t.object.root.pointer(&v.path)?.as_text().unwrap_or("");
+    let list = v.path.parent()?;
+    let only = t.object.root.pointer(&list).map(|l| l.items().len()) == Some(1);
+    Some(
+        unsafe_fix(format!(
+            "remove capability `{cap}` from container `{}`",
+            c.name
+        ))
+        .remove(if only { &list } else { &v.path }),
+    )
+}
+
+/// A seccomp or AppArmor profile whose type is not `RuntimeDefault` or `Localhost`
+/// (or missing, for the restricted seccomp check): set `type: RuntimeDefault` where
+/// the violation points (dropping a `localhostProfile`, which only `Localhost` may
+/// carry); an annotation: `runtime/default`.
+fn runtime_default(t: &PodTemplate, v: &Violation, what: &str) -> Option<Fix> {
+    if is_annotation(t, v) {
+        let key = last_key(&v.path)?;
+        return Some(
+            unsafe_fix(format!("set annotation {key} to runtime/default"))
+                .replace(&v.path, json!("runtime/default")),
+        );
+    }
+    let profile = v.path.parent()?;
+    let own = present(t.object.root.pointer(&profile)).is_some();
+    if !own
+        && present(
+            t.object
+                .root
+                .pointer(&t.spec_pointer(&["securityContext", "seccompProfile"])),
+        )
+        .is_some()
+    {
+        // a container without its own profile under a forbidden pod-level one: the
+        // pod's finding carries the fix
+        return None;
+    }
+    let whom = match container_of(t, v) {
+        Some(c) => format!("container `{}`", c.name),
+        None => "the pod".to_string(),
+    };
+    let mut fix = unsafe_fix(format!(
+        "set the {what} profile of {whom} to RuntimeDefault"
+    ))
+    .set(&t.object.root, &v.path, json!("RuntimeDefault"));
+    if present(t.object.root.pointer(&profile.key("localhostProfile"))).is_some() {
+        fix = fix.remove(&profile.key("localhostProfile"));
+    }
+    Some(fix)
+}
+
+pub fn seccomp(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    runtime_default(t, v, "seccomp")
+}
+
+/// `procMount` other than `Default`: remove it.
+pub fn proc_mount(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let c = container_of(t, v)?;
+    Some(
+        unsafe_fix(format!(
+            "remove securityContext.procMount of container `{}`",
+            c.name
+        ))
+        .remove(&v.path),
+    )
 }
