@@ -200,3 +200,66 @@ pub fn proc_mount(t: &PodTemplate, v: &Violation) -> Option<Fix> {
         .remove(&v.path),
     )
 }
+
+pub fn app_armor(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    runtime_default(t, v, "AppArmor")
+}
+
+/// A forbidden SELinux `type`, `user` or `role`: remove it (the runtime's default
+/// applies).
+pub fn se_linux_options(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let field = last_key(&v.path)?;
+    let whom = match container_of(t, v) {
+        Some(c) => format!("container `{}`", c.name),
+        None => "the pod".to_string(),
+    };
+    Some(unsafe_fix(format!("remove seLinuxOptions.{field} of {whom}")).remove(&v.path))
+}
+
+/// A forbidden sysctl: remove its entry.
+pub fn sysctls(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let entry = v.path.parent()?;
+    let name = t.object.root.pointer(&v.path)?.as_text().unwrap_or("");
+    Some(unsafe_fix(format!("remove sysctl `{name}`")).remove(&entry))
+}
+
+/// A probe or lifecycle handler with a `host`: remove it (the pod's IP is used).
+pub fn host_probes_and_host_lifecycle(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let c = container_of(t, v)?;
+    Some(
+        unsafe_fix(format!(
+            "remove the host of a probe or lifecycle handler of container `{}`",
+            c.name
+        ))
+        .remove(&v.path),
+    )
+}
+
+/// `runAsNonRoot` false or unset: set it to `true` where the violation points. Not
+/// when a container it governs runs as UID 0 (`runAsUser: 0`): the kubelet would
+/// refuse to start it.
+pub fn run_as_non_root(t: &PodTemplate, v: &Violation) -> Option<Fix> {
+    let uid0 =
+        |c: &Container| c.security_field("runAsUser").and_then(|f| f.node.as_i64()) == Some(0);
+    let whom = match container_of(t, v) {
+        Some(c) => {
+            if uid0(&c) {
+                return None;
+            }
+            format!("container `{}`", c.name)
+        }
+        None => {
+            if t.containers().any(|c| uid0(&c)) {
+                return None;
+            }
+            "the pod".to_string()
+        }
+    };
+    Some(
+        unsafe_fix(format!("set securityContext.runAsNonRoot: true on {whom}")).set(
+            &t.object.root,
+            &v.path,
+            json!(true),
+        ),
+    )
+}
