@@ -45,7 +45,8 @@ declare_rule! {
     /// neither privileged nor adds `CAP_SYS_ADMIN` is not expected to rely on. An
     /// explicit `allowPrivilegeEscalation: true` is a decision and gets no fix, nor does
     /// a container that is privileged or adds `CAP_SYS_ADMIN`, where the API server
-    /// rejects `false`.
+    /// rejects `false`, nor a Windows pod (judged before policy version 1.25), where it
+    /// forbids the field.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>

@@ -7,7 +7,7 @@
 use plimsoll_model::{Container, Node, PodTemplate, Pointer};
 use serde_json::json;
 
-use super::eval::Violation;
+use super::eval::{Violation, is_windows};
 use crate::rule::{Applicability, Fix};
 
 /// Builds the fix of one violation, if it has a mechanical one.
@@ -59,10 +59,11 @@ fn escalates_anyway(c: &Container) -> bool {
 
 /// `allowPrivilegeEscalation` unset: set it to `false`. An explicit `true` is a
 /// decision and gets no fix, nor does a container that is privileged or adds
-/// `CAP_SYS_ADMIN` (the API server rejects `false` there).
+/// `CAP_SYS_ADMIN` (the API server rejects `false` there), nor a Windows pod (judged
+/// at policy versions before 1.25), where the API server forbids the field.
 pub fn allow_privilege_escalation(t: &PodTemplate, v: &Violation) -> Option<Fix> {
     let c = container_of(t, v)?;
-    if own_sc(&c, "allowPrivilegeEscalation").is_some() || escalates_anyway(&c) {
+    if own_sc(&c, "allowPrivilegeEscalation").is_some() || escalates_anyway(&c) || is_windows(t) {
         return None;
     }
     Some(
@@ -125,6 +126,10 @@ pub fn host_ports(t: &PodTemplate, v: &Violation) -> Option<Fix> {
 pub fn capabilities(t: &PodTemplate, v: &Violation) -> Option<Fix> {
     let c = container_of(t, v)?;
     if last_key(&v.path) == Some("drop") {
+        if is_windows(t) {
+            // the API server forbids Linux capabilities in a Windows pod
+            return None;
+        }
         let drop = own_sc(&c, "capabilities").and_then(|caps| present(caps.get("drop")));
         let fix = unsafe_fix(format!("drop ALL capabilities of container `{}`", c.name));
         return Some(match drop {
@@ -159,6 +164,10 @@ fn runtime_default(t: &PodTemplate, v: &Violation, what: &str) -> Option<Fix> {
     }
     let profile = v.path.parent()?;
     let own = present(t.object.root.pointer(&profile)).is_some();
+    if !own && is_windows(t) {
+        // the API server forbids seccomp and AppArmor profiles in a Windows pod
+        return None;
+    }
     if !own
         && present(
             t.object
