@@ -1,5 +1,6 @@
 use plimsoll_model::{KubeVersion, Object, Pointer};
 
+use super::migrate::migration;
 use super::table;
 use super::util::{migration_note, use_instead};
 use crate::declare_rule;
@@ -36,8 +37,20 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a new version may rename fields or change defaults (policy/v1
-    /// PodDisruptionBudget reads an empty selector as every pod of the namespace).
+    /// Unsafe: the fix rewrites `apiVersion` to the replacement where the migration is
+    /// mechanical: the same fields read the same way (batch/v1 CronJob, autoscaling/v2 from
+    /// v2beta2, policy/v1 PodDisruptionBudget unless its selector is empty, RBAC,
+    /// PriorityClass, RuntimeClass, IngressClass, NetworkPolicy, StorageClass, ...), and
+    /// for Ingress it also moves `spec.backend` to `spec.defaultBackend`, rewrites
+    /// `serviceName`/`servicePort` as `service.name` and `service.port.number` (or
+    /// `.name`) and adds `pathType: ImplementationSpecific` where it is missing (how
+    /// v1beta1 read such a path). Every cluster the manifest is applied to must serve the
+    /// new version, and tools that read the old fields must move too. Migrations that
+    /// change defaults or need decisions get no fix: apps/v1 (selector, update strategy
+    /// and history defaults), webhooks, CRDs, autoscaling/v2beta1 metrics, EndpointSlice
+    /// topology, flow control, and a PodDisruptionBudget with an empty selector (no pods
+    /// in v1beta1, every pod in v1).
+    /// No fix either when the target version does not serve the replacement yet.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/reference/using-api/deprecation-guide/>
@@ -47,6 +60,7 @@ declare_rule! {
         name: "api-deprecated",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "The object's apiVersion is deprecated in the target Kubernetes version",
     }
 }
@@ -74,7 +88,8 @@ impl Rule for ApiDeprecated {
             Some(r) => format!(" and is no longer served from 1.{r}"),
             None => " but is still accepted".to_string(),
         };
-        out.report(
+        let fix = migration(obj, api, cx.kube_version);
+        let f = out.report(
             id,
             Pointer::root().key("apiVersion"),
             format!(
@@ -85,5 +100,6 @@ impl Rule for ApiDeprecated {
                 migration_note(api)
             ),
         );
+        f.fix = fix;
     }
 }

@@ -1,5 +1,6 @@
 use plimsoll_model::{KubeVersion, Object, Pointer};
 
+use super::migrate::migration;
 use super::table;
 use super::util::{migration_note, use_instead};
 use crate::declare_rule;
@@ -47,9 +48,19 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the replacement versions often rename or add required fields
-    /// (Ingress `service.name`, `pathType`; webhook `sideEffects`), which `kubectl convert`
-    /// or a human has to handle.
+    /// Unsafe: the fix rewrites `apiVersion` to the replacement where the migration is
+    /// mechanical: the same fields read the same way (batch/v1 CronJob, autoscaling/v2 from
+    /// v2beta2, policy/v1 PodDisruptionBudget unless its selector is empty, RBAC,
+    /// PriorityClass, RuntimeClass, IngressClass, NetworkPolicy, StorageClass, ...), and
+    /// for Ingress it also moves `spec.backend` to `spec.defaultBackend`, rewrites
+    /// `serviceName`/`servicePort` as `service.name` and `service.port.number` (or
+    /// `.name`) and adds `pathType: ImplementationSpecific` where it is missing (how
+    /// v1beta1 read such a path). Every cluster the manifest is applied to must serve the
+    /// new version, and tools that read the old fields must move too. Migrations that
+    /// change defaults or need decisions get no fix: apps/v1 (selector, update strategy
+    /// and history defaults), webhooks, CRDs, autoscaling/v2beta1 metrics, EndpointSlice
+    /// topology, flow control, and a PodDisruptionBudget with an empty selector (no pods
+    /// in v1beta1, every pod in v1).
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/reference/using-api/deprecation-guide/>
@@ -59,6 +70,7 @@ declare_rule! {
         name: "api-removed",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "The object's apiVersion is no longer served by the target Kubernetes version",
     }
 }
@@ -79,7 +91,8 @@ impl Rule for ApiRemoved {
         } else {
             ""
         };
-        out.report(
+        let fix = migration(obj, api, cx.kube_version);
+        let f = out.report(
             id,
             Pointer::root().key("apiVersion"),
             format!(
@@ -90,5 +103,6 @@ impl Rule for ApiRemoved {
                 migration_note(api)
             ),
         );
+        f.fix = fix;
     }
 }

@@ -4,6 +4,7 @@ mod alpha_api;
 mod api_deprecated;
 mod api_removed;
 mod api_version_unknown;
+mod migrate;
 mod service_account_field_deprecated;
 pub mod table;
 mod util;

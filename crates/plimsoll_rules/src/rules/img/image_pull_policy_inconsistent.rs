@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, PodTemplate};
 
 use super::util::ImageRef;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -41,8 +41,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the right cure is a fixed tag or digest, which only the
-    /// author can choose; switching to `Always` would hide the mutable tag.
+    /// Unsafe: the fix removes the written `imagePullPolicy`, so the API server defaults
+    /// it from the image (`Always` for `latest` or no tag, `IfNotPresent` otherwise). Nodes
+    /// then pull from the registry: an image that was only preloaded (an air-gapped node)
+    /// no longer starts, and a mutable tag is pulled on every start. The mutable tag
+    /// itself stays reported by `image-tag-latest`; the lasting cure is a fixed tag or a
+    /// digest, which only the author can choose.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy>
@@ -52,6 +56,7 @@ declare_rule! {
         name: "image-pull-policy-inconsistent",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "An imagePullPolicy does not fit the image",
     }
 }
@@ -72,9 +77,19 @@ impl Rule for ImagePullPolicyInconsistent {
             };
             let path = c.field_pointer(&["imagePullPolicy"]);
             let who = format!("{} `{}`", c.kind.as_str(), c.name);
+            // only a written policy can be removed (a defaulted one never fits badly)
+            let fix = written.map(|p| {
+                Fix::new(
+                    Applicability::Unsafe,
+                    format!(
+                        "remove `imagePullPolicy: {p}` of {who} and let the API server default it"
+                    ),
+                )
+                .remove(&path)
+            });
             match policy {
                 "Never" => {
-                    out.report_container(
+                    let f = out.report_container(
                         id,
                         &c,
                         path,
@@ -82,9 +97,10 @@ impl Rule for ImagePullPolicyInconsistent {
                             "{who} has `imagePullPolicy: Never`, so it starts only on nodes where `{image}` was preloaded"
                         ),
                     );
+                    f.fix = fix;
                 }
                 "IfNotPresent" if r.as_ref().is_some_and(|r| r.valid && r.is_mutable_latest()) => {
-                    out.report_container(
+                    let f = out.report_container(
                         id,
                         &c,
                         path,
@@ -92,6 +108,7 @@ impl Rule for ImagePullPolicyInconsistent {
                             "{who} has `imagePullPolicy: IfNotPresent` with the mutable image `{image}`, so nodes keep whatever version they pulled first"
                         ),
                     );
+                    f.fix = fix;
                 }
                 _ => {}
             }

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -38,8 +39,14 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Safe: the fix sets `allowPrivilegeEscalation: false` in the container's own
+    /// security context when the field is unset. It only stops setuid binaries and file
+    /// capabilities from raising a process's privileges, which a container that is
+    /// neither privileged nor adds `CAP_SYS_ADMIN` is not expected to rely on. An
+    /// explicit `allowPrivilegeEscalation: true` is a decision and gets no fix, nor does
+    /// a container that is privileged or adds `CAP_SYS_ADMIN`, where the API server
+    /// rejects `false`, nor a Windows pod (judged before policy version 1.25), where it
+    /// forbids the field.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -51,12 +58,21 @@ declare_rule! {
         severity: Error,
         default: false,
         profiles: ["pss-restricted"],
+        fix: Safe,
         summary: "A container does not set allowPrivilegeEscalation to false",
     }
 }
 
 impl Rule for AllowPrivilegeEscalation {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "allowPrivilegeEscalation", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "allowPrivilegeEscalation",
+            None,
+            Some(fix::allow_privilege_escalation),
+        );
     }
 }

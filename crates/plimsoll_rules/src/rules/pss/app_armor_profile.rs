@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -48,8 +49,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix sets the forbidden `appArmorProfile.type` to `RuntimeDefault`, and
+    /// an AppArmor annotation to `runtime/default`. The runtime's default profile denies
+    /// mounts and writes to parts of `/proc` and `/sys` that a node agent may need; test
+    /// the workload first.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -61,12 +64,21 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A pod disables or overrides the default AppArmor profile",
     }
 }
 
 impl Rule for AppArmorProfile {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "appArmorProfile", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "appArmorProfile",
+            None,
+            Some(fix::app_armor),
+        );
     }
 }

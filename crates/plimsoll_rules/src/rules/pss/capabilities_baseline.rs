@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -44,8 +45,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix removes the capability from `capabilities.add`, as
+    /// `pss-capabilities-restricted` does. A program that needs it (a network tool
+    /// that opens raw sockets, an agent that configures interfaces) fails with
+    /// `EPERM` once it is gone; test the workload first.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -57,19 +60,21 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A container adds a capability beyond the default set",
     }
 }
 
 impl Rule for CapabilitiesBaseline {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(
+        report_check_fixed(
             cx,
             id,
             obj,
             out,
             "capabilities_baseline",
             Some(("PSS106", "capabilities_restricted")),
+            Some(fix::capabilities),
         );
     }
 }

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -45,8 +46,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix adds `ALL` to `capabilities.drop` (creating the list when it is
+    /// missing) and removes every capability but `NET_BIND_SERVICE` from
+    /// `capabilities.add`, as `pss-capabilities-baseline` does for the ones it forbids.
+    /// The container then runs without the default capabilities (`CHOWN`, `SETUID`,
+    /// `KILL`, ...); an image whose entrypoint changes file ownership or switches user
+    /// fails with `EPERM`, so test it first.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -58,12 +63,21 @@ declare_rule! {
         severity: Error,
         default: false,
         profiles: ["pss-restricted"],
+        fix: Unsafe,
         summary: "A container does not drop ALL capabilities or adds more than NET_BIND_SERVICE",
     }
 }
 
 impl Rule for CapabilitiesRestricted {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "capabilities_restricted", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "capabilities_restricted",
+            None,
+            Some(fix::capabilities),
+        );
     }
 }

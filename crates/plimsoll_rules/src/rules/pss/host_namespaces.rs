@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -39,8 +40,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix removes `hostNetwork`, `hostPID` or `hostIPC: true`. The pod gets
+    /// its own network namespace (its own IP; ports are no longer bound on the node),
+    /// process namespace or IPC namespace, which breaks agents that watch the node's
+    /// traffic or processes. A Windows HostProcess pod gets no fix for `hostNetwork`:
+    /// the API server requires the host network for it.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -51,12 +55,21 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A pod shares the node's network, PID or IPC namespace",
     }
 }
 
 impl Rule for HostNamespaces {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "hostNamespaces", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "hostNamespaces",
+            None,
+            Some(fix::host_namespaces),
+        );
     }
 }

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -40,8 +41,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix removes the `hostPort`, so clients that reach the pod on the
+    /// node's address and that port lose it; they must go through a Service instead. A
+    /// pod on the host network gets no fix: there the API server sets `hostPort` to the
+    /// container port again (remove `hostNetwork` first).
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -52,12 +55,13 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A container binds a host port",
     }
 }
 
 impl Rule for HostPorts {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "hostPorts", None);
+        report_check_fixed(cx, id, obj, out, "hostPorts", None, Some(fix::host_ports));
     }
 }

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -39,8 +40,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix removes the `host`, so the kubelet connects to the pod's own IP.
+    /// A probe or hook that was meant to reach another host (a database, a metadata
+    /// endpoint) now checks the pod instead.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -51,12 +53,21 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A probe or lifecycle hook targets another host",
     }
 }
 
 impl Rule for HostProbesAndHostLifecycle {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "hostProbesAndHostLifecycle", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "hostProbesAndHostLifecycle",
+            None,
+            Some(fix::host_probes_and_host_lifecycle),
+        );
     }
 }

@@ -7,6 +7,7 @@ mod capabilities_restricted;
 mod enforce_label_missing;
 mod enforce_privileged;
 pub mod eval;
+mod fix;
 mod host_namespaces;
 mod host_path_volumes;
 mod host_ports;

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -38,8 +39,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix removes `procMount`, so the container gets the default, masked
+    /// `/proc` (as `pss-proc-mount-restricted` does). A container that runs nested
+    /// containers and needs an unmasked `/proc` stops working.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -50,19 +52,21 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A container unmasks /proc",
     }
 }
 
 impl Rule for ProcMount {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(
+        report_check_fixed(
             cx,
             id,
             obj,
             out,
             "procMount",
             Some(("PSS107", "procMount_restricted")),
+            Some(fix::proc_mount),
         );
     }
 }

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -42,8 +43,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix sets `runAsNonRoot: true` where the finding points (the
+    /// container's own security context when neither it nor the pod sets the field, or
+    /// the `false` in place). The kubelet then refuses to start a container whose image
+    /// runs as root and that sets no non-zero `runAsUser`, so check the image's `USER`
+    /// first. A container that runs as `runAsUser: 0` gets no fix: it would never start
+    /// (`pss-run-as-user` reports the UID).
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -55,12 +60,21 @@ declare_rule! {
         severity: Error,
         default: false,
         profiles: ["pss-restricted"],
+        fix: Unsafe,
         summary: "A pod may run as root",
     }
 }
 
 impl Rule for RunAsNonRoot {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "runAsNonRoot", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "runAsNonRoot",
+            None,
+            Some(fix::run_as_non_root),
+        );
     }
 }

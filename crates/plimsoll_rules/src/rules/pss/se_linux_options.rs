@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -42,8 +43,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix removes the forbidden `type`, `user` or `role`, so the runtime's
+    /// default SELinux context applies (`container_t`). A container that ran as `spc_t`
+    /// loses its access to the host's files and devices.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -55,12 +57,21 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A pod sets a custom SELinux user, role or type",
     }
 }
 
 impl Rule for SeLinuxOptions {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "seLinuxOptions", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "seLinuxOptions",
+            None,
+            Some(fix::se_linux_options),
+        );
     }
 }

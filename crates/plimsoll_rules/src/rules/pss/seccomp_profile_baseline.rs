@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -41,8 +42,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix sets the forbidden `seccompProfile.type` to `RuntimeDefault` (and
+    /// an old seccomp annotation to `runtime/default`), as
+    /// `pss-seccomp-profile-restricted` does. The runtime's default profile blocks
+    /// system calls that debuggers, some JIT runtimes and nested container runtimes use;
+    /// test the workload first.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -54,19 +58,21 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A pod sets the seccomp profile to Unconfined",
     }
 }
 
 impl Rule for SeccompProfileBaseline {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(
+        report_check_fixed(
             cx,
             id,
             obj,
             out,
             "seccompProfile_baseline",
             Some(("PSS105", "seccompProfile_restricted")),
+            Some(fix::seccomp),
         );
     }
 }

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -41,8 +42,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix sets `seccompProfile.type: RuntimeDefault` where the finding
+    /// points: the container's own security context when neither the pod nor the
+    /// container sets a profile, or the forbidden type in place (as
+    /// `pss-seccomp-profile-baseline` does); a container without its own profile under
+    /// a forbidden pod-level one is fixed through the pod's finding. The runtime's
+    /// default profile blocks system calls that debuggers, some JIT runtimes and nested
+    /// container runtimes use; test the workload first.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -54,12 +60,21 @@ declare_rule! {
         severity: Error,
         default: false,
         profiles: ["pss-restricted"],
+        fix: Unsafe,
         summary: "A pod does not set a RuntimeDefault or Localhost seccomp profile",
     }
 }
 
 impl Rule for SeccompProfileRestricted {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "seccompProfile_restricted", None);
+        report_check_fixed(
+            cx,
+            id,
+            obj,
+            out,
+            "seccompProfile_restricted",
+            None,
+            Some(fix::seccomp),
+        );
     }
 }

@@ -1,6 +1,7 @@
 use plimsoll_model::Object;
 
-use super::util::report_check;
+use super::fix;
+use super::util::report_check_fixed;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -43,8 +44,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: changing the security context can break an application that relies
-    /// on the privilege, so the change needs a test.
+    /// Unsafe: the fix removes the forbidden sysctl, so the kernel's default applies
+    /// inside the pod; an application tuned for it (connection backlog, shared memory
+    /// limits) may behave differently under load.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
@@ -56,12 +58,13 @@ declare_rule! {
         severity: Error,
         default: true,
         profiles: ["pss-baseline", "pss-restricted"],
+        fix: Unsafe,
         summary: "A pod sets a sysctl outside the safe set",
     }
 }
 
 impl Rule for Sysctls {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        report_check(cx, id, obj, out, "sysctls", None);
+        report_check_fixed(cx, id, obj, out, "sysctls", None, Some(fix::sysctls));
     }
 }

@@ -5,6 +5,7 @@
 use plimsoll_model::{KubeVersion, Object, PodTemplate};
 
 use super::eval::{self, Level};
+use super::fix::Fixer;
 use crate::rule::{Context, Sink};
 
 /// Reports the violations of one upstream check on an object's pod template at the
@@ -18,6 +19,19 @@ pub fn report_check(
     check_id: &str,
     overridden_by: Option<(&str, &str)>,
 ) {
+    report_check_fixed(cx, id, obj, out, check_id, overridden_by, None);
+}
+
+/// [`report_check`], each violation with the fix `fixer` builds for it (if any).
+pub fn report_check_fixed(
+    cx: &Context,
+    id: usize,
+    obj: &Object,
+    out: &mut Sink,
+    check_id: &str,
+    overridden_by: Option<(&str, &str)>,
+    fixer: Option<Fixer>,
+) {
     let Some(t) = PodTemplate::of(obj) else {
         return;
     };
@@ -28,8 +42,12 @@ pub fn report_check(
         return;
     }
     for v in eval::run_check(&t, check_id, cx.pss_version) {
+        let fix = fixer.and_then(|build| build(&t, &v));
         let f = out.report(id, v.path, v.message);
         f.container = v.container;
+        if let Some(fix) = fix {
+            f.fix(fix);
+        }
     }
 }
 

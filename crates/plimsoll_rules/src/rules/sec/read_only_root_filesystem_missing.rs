@@ -2,7 +2,7 @@ use plimsoll_model::{Object, PodTemplate};
 
 use super::util::is_windows;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -41,9 +41,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: an application that writes to its root filesystem (caches,
-    /// `/tmp`, pid files) crashes once it is read-only; the writable paths need
-    /// volumes first.
+    /// Unsafe: the fix sets `readOnlyRootFilesystem: true` in the container's own
+    /// security context. An application that writes to its root filesystem (caches,
+    /// `/tmp`, pid files) crashes once it is read-only; mount an `emptyDir` at the paths
+    /// it writes before applying it.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/configure-pod-container/security-context/>
@@ -53,6 +54,7 @@ declare_rule! {
         name: "read-only-root-filesystem-missing",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A container's root filesystem is writable",
     }
 }
@@ -77,16 +79,27 @@ impl Rule for ReadOnlyRootFilesystemMissing {
                 }
                 _ => "does not set `securityContext.readOnlyRootFilesystem: true`",
             };
+            let path = c.field_pointer(&["securityContext", "readOnlyRootFilesystem"]);
+            let fix = Fix::new(
+                Applicability::Unsafe,
+                format!(
+                    "set securityContext.readOnlyRootFilesystem: true on {} `{}`",
+                    c.kind.as_str(),
+                    c.name
+                ),
+            )
+            .set(&obj.root, &path, serde_json::json!(true));
             out.report_container(
                 id,
                 &c,
-                c.field_pointer(&["securityContext", "readOnlyRootFilesystem"]),
+                path,
                 format!(
                     "{} `{}` {what}, so its root filesystem is writable",
                     c.kind.as_str(),
                     c.name
                 ),
-            );
+            )
+            .fix(fix);
         }
     }
 }

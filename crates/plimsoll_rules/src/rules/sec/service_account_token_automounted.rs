@@ -4,7 +4,7 @@ use plimsoll_model::{Index, Node, PodTemplate, Pointer};
 
 use super::util::service_account;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -63,9 +63,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a program that does call the API (for discovery, leader
-    /// election through a binding kept elsewhere, or an external identity check) stops
-    /// working without its token.
+    /// Unsafe: the fix sets `automountServiceAccountToken: false` in the pod template. A
+    /// program that does call the API (for discovery, leader election through a binding
+    /// kept elsewhere, or an external identity check) stops working without its token.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting>
@@ -76,6 +76,7 @@ declare_rule! {
         name: "service-account-token-automounted",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A pod mounts an API token that no binding grants anything",
     }
 }
@@ -193,14 +194,21 @@ impl Rule for ServiceAccountTokenAutomounted {
             if grants.grants(ns, sa) {
                 continue;
             }
+            let path = t.spec_pointer(&["automountServiceAccountToken"]);
+            let fix = Fix::new(
+                Applicability::Unsafe,
+                "set automountServiceAccountToken: false in the pod template",
+            )
+            .set(&obj.root, &path, serde_json::json!(false));
             out.report(
                 id,
-                t.spec_pointer(&["automountServiceAccountToken"]),
+                path,
                 format!(
                     "pods mount the API token of ServiceAccount `{sa}`, but no RoleBinding or ClusterRoleBinding in the input grants it anything; set `automountServiceAccountToken: false`"
                 ),
             )
-            .related(sa_id, Pointer::root().keys(&["metadata", "name"]));
+            .related(sa_id, Pointer::root().keys(&["metadata", "name"]))
+            .fix(fix);
         }
     }
 }

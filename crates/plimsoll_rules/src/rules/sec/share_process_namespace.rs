@@ -1,7 +1,7 @@
 use plimsoll_model::{Node, Object, PodTemplate};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -40,8 +40,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a sidecar that signals the application (a config reloader
-    /// sending SIGHUP) stops working without the shared namespace.
+    /// Unsafe: the fix removes `shareProcessNamespace: true`. A sidecar that signals the
+    /// application (a config reloader sending SIGHUP) stops working without the shared
+    /// namespace, and the application runs as PID 1 again, so it must reap its children
+    /// and handle signals itself.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/>
@@ -51,6 +53,7 @@ declare_rule! {
         name: "share-process-namespace",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "The containers of a pod share one process namespace",
     }
 }
@@ -64,11 +67,13 @@ impl Rule for ShareProcessNamespace {
             .and_then(Node::as_bool)
             == Some(true)
         {
+            let path = t.spec_pointer(&["shareProcessNamespace"]);
             out.report(
                 id,
-                t.spec_pointer(&["shareProcessNamespace"]),
+                path.clone(),
                 "`shareProcessNamespace: true` lets every container of the pod see, signal and read the processes of the others",
-            );
+            )
+            .fix(Fix::new(Applicability::Unsafe, "remove shareProcessNamespace: true").remove(&path));
         }
     }
 }
