@@ -3,7 +3,9 @@
 //!
 //! One pass takes, file by file, the fixes whose edits do not overlap those already
 //! taken; the files are then checked again and the next pass takes what is left, until
-//! nothing changes or [`MAX_PASSES`] (ruff's loop). Only files read as they are on disk
+//! nothing changes or [`MAX_PASSES`] (ruff's loop). Fixes that append a document to
+//! a file (`add-document`) never collide with one another: several in one pass are
+//! written one after the other at the end of the file, in the order of the findings. Only files read as they are on disk
 //! are edited: never a rendered chart or overlay, standard input, a file with a
 //! document that did not parse, or a file read for context under a root.
 

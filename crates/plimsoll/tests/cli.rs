@@ -2330,3 +2330,44 @@ fn fix_keeps_json_permissions_and_links() {
         bad
     );
 }
+
+#[test]
+fn fixes_that_append_a_document_follow_one_another() {
+    const APPS: &str = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - {name: web, image: registry.example.com/web:1.0.0}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n      - {name: api, image: registry.example.com/api:1.0.0}";
+    let d = dir_with(&[("apps.yaml", APPS.as_bytes())]);
+    let args = [
+        "check",
+        "apps.yaml",
+        "--select",
+        "AVL002",
+        "--fail-on",
+        "warning",
+        "--fix",
+    ];
+    // unsafe: only with --unsafe-fixes
+    let out = run_in(d.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("apps.yaml")).unwrap(),
+        APPS
+    );
+    let mut unsafe_args = args.to_vec();
+    unsafe_args.push("--unsafe-fixes");
+    let out = run_in(d.path(), &unsafe_args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("applied 2 fixes in 1 file"));
+    let pdb = |name: &str| {
+        format!(
+            "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: {name}\n  unhealthyPodEvictionPolicy: AlwaysAllow\n"
+        )
+    };
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("apps.yaml")).unwrap(),
+        format!("{APPS}\n{}{}", pdb("web"), pdb("api"))
+    );
+}

@@ -325,6 +325,15 @@ impl Fix {
         self
     }
 
+    /// Appends `object` (a whole Kubernetes object) to the file that holds the object
+    /// the finding is on, as a new document (`{"op": "add-document"}`, an extension
+    /// of JSON Patch). Not applied to a JSON file.
+    pub fn add_document(mut self, object: serde_json::Value) -> Fix {
+        self.edits
+            .push(serde_json::json!({"op": "add-document", "value": object}));
+        self
+    }
+
     /// Sets `path` to `value`: `replace` when the object has it, `add` otherwise.
     pub fn set(self, object: &Node, path: &Pointer, value: serde_json::Value) -> Fix {
         if object.pointer(path).is_some() {

@@ -10,7 +10,12 @@
 //!
 //! Operations: `add` (a mapping key, a sequence item or `-` for the end; missing parent
 //! mappings are created, an extension of RFC 6902 that fixes need), `replace`,
-//! `remove`, and `move` (a renamed key in place when it stays in its mapping).
+//! `remove`, `move` (a renamed key in place when it stays in its mapping), and
+//! `add-document` (`{"op": "add-document", "value": {...}}`, no `path`, another
+//! extension): a whole object appended to the file as a new document, `---` then the
+//! object in block style, for fixes that add an object next to the one they are about
+//! (a PodDisruptionBudget for a workload). It is an error in a JSON document. Several
+//! appended documents in one pass follow one another in the order of their fixes.
 
 use serde_json::Value;
 
@@ -22,18 +27,28 @@ pub struct TextEdit {
     pub start: usize,
     pub end: usize,
     pub text: String,
+    /// A whole document appended at the end of the text (`add-document`): several
+    /// such edits at the same place do not collide, they follow one another in the
+    /// order given, after any other edit there.
+    pub append: bool,
 }
 
 /// Applies edits that do not overlap (sorted or not); `None` when two overlap or two
-/// insert at the same place.
+/// insert at the same place. Appended documents ([`TextEdit::append`]) are the
+/// exception: they are written one after the other in the order given, each on a
+/// line of its own.
 pub fn apply_edits(src: &str, edits: &[TextEdit]) -> Option<String> {
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
-    sorted.sort();
+    // stable: appends at the same place keep their order, after the other edits
+    sorted.sort_by_key(|e| (e.start, e.end, e.append));
     for w in sorted.windows(2) {
-        if w[1].start < w[0].end || (w[1].start == w[0].start && w[0].start == w[0].end) {
+        if w[1].start < w[0].end
+            || (w[1].start == w[0].start && w[0].start == w[0].end && !w[1].append)
+        {
             return None;
         }
     }
+    let newline = if src.contains("\r\n") { "\r\n" } else { "\n" };
     let mut out = String::with_capacity(src.len() + 256);
     let mut at = 0;
     for e in sorted {
@@ -41,6 +56,9 @@ pub fn apply_edits(src: &str, edits: &[TextEdit]) -> Option<String> {
             return None;
         }
         out.push_str(&src[at..e.start]);
+        if e.append && !out.is_empty() && !out.ends_with('\n') {
+            out.push_str(newline);
+        }
         out.push_str(&e.text);
         at = e.end;
     }
@@ -106,6 +124,9 @@ impl<'a> Editor<'a> {
 
     fn op(&self, root: &Node, op: &Value) -> Result<Vec<TextEdit>, String> {
         let kind = op["op"].as_str().ok_or("an operation without `op`")?;
+        if kind == "add-document" {
+            return Ok(vec![self.add_document(&op["value"])?]);
+        }
         let path = Pointer::parse(op["path"].as_str().ok_or("an operation without `path`")?);
         match kind {
             "add" => self.add(root, &path, &op["value"]),
@@ -368,6 +389,29 @@ impl<'a> Editor<'a> {
 
     // ------------------------------------------------------------------ operations
 
+    /// A new document at the end of the file: `---`, then the object in block style
+    /// at the file's indentation, sequence style and line endings. Not in a JSON
+    /// document (a JSON file holds one value).
+    fn add_document(&self, value: &Value) -> Result<TextEdit, String> {
+        if self.json {
+            return Err("a document cannot be appended to a JSON file".into());
+        }
+        let m = match value {
+            Value::Object(m) if !m.is_empty() => m,
+            _ => return Err("`add-document` needs a non-empty mapping".into()),
+        };
+        let mut text = format!("---{}", self.newline);
+        for (k, v) in m {
+            text.push_str(&self.block_entry(k, v, 0));
+        }
+        Ok(TextEdit {
+            start: self.src.len(),
+            end: self.src.len(),
+            text,
+            append: true,
+        })
+    }
+
     fn add(&self, root: &Node, path: &Pointer, value: &Value) -> Result<Vec<TextEdit>, String> {
         let segs = path.segments();
         let (last, parent_segs) = segs.split_last().ok_or("cannot add the root")?;
@@ -456,6 +500,7 @@ impl<'a> Editor<'a> {
                 self.last_child_end(map).unwrap_or(close)
             };
             return Ok(TextEdit {
+                append: false,
                 start: at,
                 end: at,
                 text,
@@ -474,6 +519,7 @@ impl<'a> Editor<'a> {
             text.insert_str(0, self.newline);
         }
         Ok(TextEdit {
+            append: false,
             start: at,
             end: at,
             text,
@@ -486,6 +532,7 @@ impl<'a> Editor<'a> {
             let close = self.content_end(seq) - 1;
             if items.is_empty() {
                 return Ok(TextEdit {
+                    append: false,
                     start: close,
                     end: close,
                     text: self.flow(value),
@@ -494,6 +541,7 @@ impl<'a> Editor<'a> {
             if at < items.len() {
                 let s = self.at(items[at].span.start);
                 return Ok(TextEdit {
+                    append: false,
                     start: s,
                     end: s,
                     text: format!("{}, ", self.flow(value)),
@@ -501,6 +549,7 @@ impl<'a> Editor<'a> {
             }
             let e = self.content_end(&items[items.len() - 1]);
             return Ok(TextEdit {
+                append: false,
                 start: e,
                 end: e,
                 text: format!(", {}", self.flow(value)),
@@ -511,6 +560,7 @@ impl<'a> Editor<'a> {
         if at < items.len() {
             let s = self.line_start(self.at(items[at].span.start));
             return Ok(TextEdit {
+                append: false,
                 start: s,
                 end: s,
                 text,
@@ -527,6 +577,7 @@ impl<'a> Editor<'a> {
             text.insert_str(0, self.newline);
         }
         Ok(TextEdit {
+            append: false,
             start: pos,
             end: pos,
             text,
@@ -557,7 +608,12 @@ impl<'a> Editor<'a> {
                 text
             };
             if node.scalar().is_some() || self.is_flow(node) {
-                return Ok(TextEdit { start, end, text });
+                return Ok(TextEdit {
+                    append: false,
+                    start,
+                    end,
+                    text,
+                });
             }
         }
         // a block collection replaced by a collection: the lines of the value, under
@@ -578,6 +634,7 @@ impl<'a> Editor<'a> {
                 let lines = self.block_entry(&key, value, indent);
                 // keep whatever precedes the key on its line (`- ` of an item)
                 Ok(TextEdit {
+                    append: false,
                     start: if self.src[line..key_start].trim().is_empty() {
                         line
                     } else {
@@ -616,6 +673,7 @@ impl<'a> Editor<'a> {
                     if i + 1 < entries.len() {
                         let next = self.at(entries[i + 1].key_span.start);
                         return Ok(vec![TextEdit {
+                            append: false,
                             start: key_start,
                             end: next,
                             text: String::new(),
@@ -627,6 +685,7 @@ impl<'a> Editor<'a> {
                         key_start
                     };
                     return Ok(vec![TextEdit {
+                        append: false,
                         start,
                         end: value_end,
                         text: String::new(),
@@ -644,6 +703,7 @@ impl<'a> Editor<'a> {
                         return self.replace_empty(root, parent_segs);
                     }
                     return Ok(vec![TextEdit {
+                        append: false,
                         start: line,
                         end,
                         text: String::new(),
@@ -652,11 +712,13 @@ impl<'a> Editor<'a> {
                 // the first key of a sequence item (`- key: v`): the next key moves up
                 match entries.get(i + 1) {
                     Some(next) => Ok(vec![TextEdit {
+                        append: false,
                         start: key_start,
                         end: self.at(next.key_span.start),
                         text: String::new(),
                     }]),
                     None => Ok(vec![TextEdit {
+                        append: false,
                         start: key_start,
                         end: end
                             - if self.src[..end].ends_with("\r\n") {
@@ -680,6 +742,7 @@ impl<'a> Editor<'a> {
                     let s = self.at(item.span.start);
                     if i + 1 < items.len() {
                         return Ok(vec![TextEdit {
+                            append: false,
                             start: s,
                             end: self.at(items[i + 1].span.start),
                             text: String::new(),
@@ -691,6 +754,7 @@ impl<'a> Editor<'a> {
                         s
                     };
                     return Ok(vec![TextEdit {
+                        append: false,
                         start,
                         end: self.content_end(item),
                         text: String::new(),
@@ -707,6 +771,7 @@ impl<'a> Editor<'a> {
                     return self.replace_empty_seq(root, parent_segs);
                 }
                 Ok(vec![TextEdit {
+                    append: false,
                     start: s,
                     end: e,
                     text: String::new(),
@@ -765,6 +830,7 @@ impl<'a> Editor<'a> {
             end
         };
         Ok(vec![TextEdit {
+            append: false,
             start: colon,
             end,
             text: format!(" {text}"),
@@ -778,6 +844,7 @@ impl<'a> Editor<'a> {
         if fp == tp && parent.is_map() && parent.entry(&seg_key(tl)).is_none() {
             let e = parent.entry(&seg_key(fl)).ok_or("nothing to move")?;
             return Ok(vec![TextEdit {
+                append: false,
                 start: self.at(e.key_span.start),
                 end: self.at(e.key_span.end),
                 text: self.key(&seg_key(tl)),

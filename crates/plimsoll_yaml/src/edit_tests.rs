@@ -155,3 +155,100 @@ fn a_document_among_others_is_edited_alone() {
     let out = apply_edits(src, &edits).unwrap();
     assert_eq!(out, "a: 1\n---\nb:\n  c: 2\n  e: 4\n---\nd: 3\n");
 }
+
+/// The text after an `add-document` of `value` through the first document's editor.
+fn appended(src: &str, value: Value) -> Result<String, String> {
+    let s = parse_stream(src, Limits::default());
+    let root = s.documents[0].root.as_ref().unwrap();
+    let edits =
+        Editor::new(src, root).edits(root, &[json!({"op": "add-document", "value": value})])?;
+    let out = apply_edits(src, &edits).expect("one edit");
+    let again = parse_stream(&out, Limits::default());
+    assert!(again.errors.is_empty(), "{out}\n{:?}", again.errors);
+    Ok(out)
+}
+
+fn pdb() -> Value {
+    json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+           "metadata": {"name": "web", "namespace": "shop"},
+           "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+           "x": [{"a": 1, "b": "yes"}, "z"], "empty": {}})
+}
+
+#[test]
+fn a_document_is_appended_at_the_end_in_the_file_style() {
+    let pdb_text = "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: web\nx:\n- a: 1\n  b: \"yes\"\n- z\nempty: {}\n";
+    // ending with a newline, and a comment kept before the new document
+    let src = "kind: Deployment\nspec:\n  containers:\n  - name: c\n# the end\n";
+    assert_eq!(appended(src, pdb()).unwrap(), format!("{src}{pdb_text}"));
+    // without a final newline: one is added first
+    let src = "kind: Deployment\nspec:\n  containers:\n  - name: c";
+    assert_eq!(appended(src, pdb()).unwrap(), format!("{src}\n{pdb_text}"));
+    // a document end marker stays where it is
+    let src = "kind: Deployment\nspec:\n  c:\n  - x\n...\n";
+    assert_eq!(appended(src, pdb()).unwrap(), format!("{src}{pdb_text}"));
+    let src = "kind: Deployment\nspec:\n  c:\n  - x\n...";
+    assert_eq!(appended(src, pdb()).unwrap(), format!("{src}\n{pdb_text}"));
+    // CRLF, four-space indentation and indented sequences
+    let src = "kind: Deployment\r\nspec:\r\n    containers:\r\n        - name: c\r\n";
+    let out = appended(
+        src,
+        json!({"kind": "NetworkPolicy", "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        format!(
+            "{src}---\r\nkind: NetworkPolicy\r\nspec:\r\n    podSelector: {{}}\r\n    policyTypes:\r\n        - Ingress\r\n"
+        )
+    );
+}
+
+#[test]
+fn no_document_is_appended_to_json() {
+    let err = appended("{\"kind\": \"Deployment\", \"spec\": {}}\n", pdb()).unwrap_err();
+    assert!(err.contains("JSON"), "{err}");
+    assert!(appended("a: 1\n", json!("x")).is_err());
+}
+
+#[test]
+fn appended_documents_follow_one_another_in_order() {
+    let src = "a:\n  b: 1";
+    let s = parse_stream(src, Limits::default());
+    let root = s.documents[0].root.as_ref().unwrap();
+    let ed = Editor::new(src, root);
+    let mut edits = ed
+        .edits(
+            root,
+            &[json!({"op": "add-document", "value": {"kind": "Second"}})],
+        )
+        .unwrap();
+    // an ordinary edit at the same place goes first, whatever the order given
+    edits.extend(
+        ed.edits(root, &[json!({"op": "add", "path": "/a/c", "value": 2})])
+            .unwrap(),
+    );
+    edits.extend(
+        ed.edits(
+            root,
+            &[json!({"op": "add-document", "value": {"kind": "Third"}})],
+        )
+        .unwrap(),
+    );
+    let out = apply_edits(src, &edits).unwrap();
+    assert_eq!(
+        out,
+        "a:\n  b: 1\n  c: 2\n---\nkind: Second\n---\nkind: Third\n"
+    );
+    // two ordinary inserts at one place still collide
+    let two = ed
+        .edits(
+            root,
+            &[
+                json!({"op": "add", "path": "/a/c", "value": 2}),
+                json!({"op": "add", "path": "/a/d", "value": 3}),
+            ],
+        )
+        .unwrap();
+    assert!(apply_edits(src, &two).is_none());
+}

@@ -1,7 +1,7 @@
 use plimsoll_model::{Node, Object, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -46,7 +46,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: how many pods the application may lose at once is a decision.
+    /// The fix sets `maxUnavailable: 1` and is unsafe: evictions, refused until now,
+    /// are allowed one pod at a time, and how many pods the application may lose at once
+    /// is a decision.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget>
@@ -57,6 +59,7 @@ declare_rule! {
         name: "pdb-budget-missing",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A PodDisruptionBudget sets neither minAvailable nor maxUnavailable",
     }
 }
@@ -74,15 +77,22 @@ impl Rule for PdbBudgetMissing {
         if set("minAvailable") || set("maxUnavailable") {
             return;
         }
+        let path = Pointer::root().keys(&["spec", "maxUnavailable"]);
+        let fix = Fix::new(Applicability::Unsafe, "set maxUnavailable: 1").set(
+            &obj.root,
+            &path,
+            serde_json::json!(1),
+        );
         out.report(
             id,
-            Pointer::root().keys(&["spec", "maxUnavailable"]),
+            path,
             format!(
                 "PodDisruptionBudget `{}` sets neither minAvailable nor maxUnavailable: the \
                  disruption controller then allows 0 disruptions, so every eviction of the \
                  pods it selects is refused and node drains hang",
                 obj.name
             ),
-        );
+        )
+        .fix(fix);
     }
 }

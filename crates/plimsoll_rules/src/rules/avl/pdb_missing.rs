@@ -1,8 +1,9 @@
-use plimsoll_model::{Object, Pointer};
+use plimsoll_model::{KubeVersion, LabelSelector, Object, PodTemplate, Pointer};
+use serde_json::{Value, json};
 
 use super::util::{hpa_of, multi_replica};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 use crate::rules::coverage::{covers, not_covered};
 
 declare_rule! {
@@ -52,8 +53,14 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a PDB is a new object, and its budget depends on how much
-    /// capacity the application can lose.
+    /// The fix appends a `policy/v1` PodDisruptionBudget named after the workload to
+    /// the file that holds it: same namespace, the workload's own `spec.selector` (or
+    /// its pod template labels when it has none), `maxUnavailable: 1` and, from
+    /// Kubernetes 1.27, `unhealthyPodEvictionPolicy: AlwaysAllow`. It is unsafe: the
+    /// budget slows node drains and upgrades to one pod at a time, and the right budget
+    /// depends on how much capacity the application can lose. No fix is offered when a
+    /// PodDisruptionBudget of that name exists, another workload of the namespace has
+    /// the same name, or the selector would also select another workload's pods.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/pods/disruptions/>
@@ -63,6 +70,7 @@ declare_rule! {
         name: "pdb-missing",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A multi-replica workload has no PodDisruptionBudget",
     }
 }
@@ -94,7 +102,7 @@ impl Rule for PdbMissing {
             Some((_, Some(max))) => format!("scales from {replicas} to {max} replicas"),
             _ => format!("runs {replicas} replicas"),
         };
-        out.report(
+        let f = out.report(
             id,
             Pointer::root().keys(&["metadata", "name"]),
             format!(
@@ -102,5 +110,72 @@ impl Rule for PdbMissing {
                 obj.kind, obj.name
             ),
         );
+        if let Some(fix) = budget_fix(cx, id, obj, ns) {
+            f.fix(fix);
+        }
     }
+}
+
+/// A PodDisruptionBudget for the workload, appended to its file, when its name and
+/// selector are its own.
+fn budget_fix(cx: &Context, id: usize, obj: &Object, ns: &str) -> Option<Fix> {
+    let name = obj.name.as_str();
+    if name.is_empty()
+        || cx
+            .index
+            .all_named("PodDisruptionBudget", Some(ns), name)
+            .iter()
+            .any(|&p| cx.index.object(p).group() == "policy")
+        || cx
+            .index
+            .workloads_in(ns)
+            .iter()
+            .any(|&w| w != id && cx.index.object(w).name == name)
+    {
+        return None;
+    }
+    let spec_selector = obj.spec().and_then(|s| s.get("selector"));
+    let (selector, json_selector) = match spec_selector {
+        // a LabelSelector (Deployment, StatefulSet, ReplicaSet, Rollout)
+        Some(sel) if sel.get("matchLabels").is_some() || sel.get("matchExpressions").is_some() => {
+            (LabelSelector::from_label_selector(sel)?, sel.to_json())
+        }
+        // a plain map (ReplicationController, DeploymentConfig)
+        Some(sel) if sel.is_map() && !sel.entries().is_empty() => (
+            LabelSelector::from_map(sel),
+            json!({"matchLabels": sel.to_json()}),
+        ),
+        Some(_) => return None,
+        None => {
+            let t = PodTemplate::of(obj)?;
+            let labels: serde_json::Map<String, Value> = t
+                .labels()
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect();
+            let m = obj
+                .root
+                .at(&["spec", "template", "metadata", "labels"])
+                .filter(|n| n.is_map())?;
+            (LabelSelector::from_map(m), json!({"matchLabels": labels}))
+        }
+    };
+    if selector.is_empty() || cx.index.workloads_matching(ns, &selector) != [id] {
+        return None;
+    }
+    let mut spec = json!({"maxUnavailable": 1, "selector": json_selector});
+    if cx.kube_version >= KubeVersion::new(1, 27) {
+        spec["unhealthyPodEvictionPolicy"] = json!("AlwaysAllow");
+    }
+    Some(
+        Fix::new(
+            Applicability::Unsafe,
+            format!("add PodDisruptionBudget `{name}` with maxUnavailable: 1"),
+        )
+        .add_document(json!({
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": spec,
+        })),
+    )
 }

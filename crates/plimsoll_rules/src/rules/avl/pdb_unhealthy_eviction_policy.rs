@@ -1,7 +1,7 @@
 use plimsoll_model::{KubeVersion, Node, Object, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -38,8 +38,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: an application that must not lose even unready pods (a quorum
-    /// system recovering from a partition) may need `IfHealthyBudget` on purpose.
+    /// The fix sets `unhealthyPodEvictionPolicy: AlwaysAllow` and is unsafe: an
+    /// application that must not lose even unready pods (a quorum system recovering from
+    /// a partition) may need `IfHealthyBudget` on purpose.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/run-application/configure-pdb/#unhealthy-pod-eviction-policy>
@@ -49,6 +50,7 @@ declare_rule! {
         name: "pdb-unhealthy-eviction-policy",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A PodDisruptionBudget lets unhealthy pods block drains",
     }
 }
@@ -68,9 +70,15 @@ impl Rule for PdbUnhealthyEvictionPolicy {
         if policy == Some("AlwaysAllow") {
             return;
         }
+        let path = Pointer::root().keys(&["spec", "unhealthyPodEvictionPolicy"]);
+        let fix = Fix::new(
+            Applicability::Unsafe,
+            "set unhealthyPodEvictionPolicy: AlwaysAllow",
+        )
+        .set(&obj.root, &path, serde_json::json!("AlwaysAllow"));
         out.report(
             id,
-            Pointer::root().keys(&["spec", "unhealthyPodEvictionPolicy"]),
+            path,
             match policy {
                 Some(p) => format!(
                     "PodDisruptionBudget `{}` sets unhealthyPodEvictionPolicy {p}, so crash-looping pods can block node drains",
@@ -81,6 +89,7 @@ impl Rule for PdbUnhealthyEvictionPolicy {
                     obj.name
                 ),
             },
-        );
+        )
+        .fix(fix);
     }
 }

@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::cronjob_spec;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -36,9 +36,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: `Forbid` skips runs while one is active and `Replace` kills
-    /// the running one; which is right depends on the work. Write `Allow` explicitly
-    /// and exempt the object when overlapping runs are intended.
+    /// The fix sets `concurrencyPolicy: Forbid` and is unsafe: a run due while the
+    /// previous one is still active is skipped. `Replace` (kill the running one) may be
+    /// what the work needs instead; write `Allow` explicitly and exempt the object when
+    /// overlapping runs are intended.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#concurrency-policy>
@@ -47,6 +48,7 @@ declare_rule! {
         name: "cronjob-concurrency-allow",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A CronJob allows overlapping runs",
     }
 }
@@ -60,9 +62,15 @@ impl Rule for CronjobConcurrencyAllow {
         if policy.is_some_and(|p| p != "Allow") {
             return;
         }
+        let path = Pointer::root().keys(&["spec", "concurrencyPolicy"]);
+        let fix = Fix::new(Applicability::Unsafe, "set concurrencyPolicy: Forbid").set(
+            &obj.root,
+            &path,
+            serde_json::json!("Forbid"),
+        );
         out.report(
             id,
-            Pointer::root().keys(&["spec", "concurrencyPolicy"]),
+            path,
             if policy.is_some() {
                 format!(
                     "CronJob `{}` sets concurrencyPolicy Allow, so a slow run overlaps the next ones",
@@ -74,6 +82,7 @@ impl Rule for CronjobConcurrencyAllow {
                     obj.name
                 )
             },
-        );
+        )
+        .fix(fix);
     }
 }

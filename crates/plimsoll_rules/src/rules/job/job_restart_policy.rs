@@ -1,7 +1,7 @@
 use plimsoll_model::{Node, Object, PodTemplate};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -47,8 +47,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix is offered, although setting `Never` is usually right: it
-    /// changes how retries behave.
+    /// The fix sets `restartPolicy: Never` in the pod template and is unsafe: it
+    /// changes how retries behave (a new pod for every attempt instead of a restart in
+    /// place), although `Never` is usually right and the only value a `podFailurePolicy`
+    /// accepts.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-template>
@@ -59,6 +61,7 @@ declare_rule! {
         name: "job-restart-policy",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A Job pod template has a restartPolicy the API server rejects",
     }
 }
@@ -76,6 +79,11 @@ impl Rule for JobRestartPolicy {
         };
         let path = t.spec_pointer(&["restartPolicy"]);
         let written = t.spec.get("restartPolicy").and_then(Node::as_text);
+        let fix = Fix::new(Applicability::Unsafe, "set restartPolicy: Never").set(
+            &obj.root,
+            &path,
+            serde_json::json!("Never"),
+        );
         match written {
             None => {
                 out.report(
@@ -85,7 +93,8 @@ impl Rule for JobRestartPolicy {
                         "{} `{}` has no restartPolicy in its pod template; the pod default Always is rejected for Jobs (use Never or OnFailure)",
                         obj.kind, obj.name
                     ),
-                );
+                )
+                .fix(fix);
             }
             Some("Never") => {}
             Some("OnFailure") => {
@@ -105,7 +114,8 @@ impl Rule for JobRestartPolicy {
                             "{} `{}` has restartPolicy OnFailure with a podFailurePolicy, which requires Never",
                             obj.kind, obj.name
                         ),
-                    );
+                    )
+                    .fix(fix);
                 }
             }
             Some(other) => {
@@ -116,7 +126,8 @@ impl Rule for JobRestartPolicy {
                         "{} `{}` has restartPolicy {other} in its pod template, which the API server rejects for Jobs (use Never or OnFailure)",
                         obj.kind, obj.name
                     ),
-                );
+                )
+                .fix(fix);
             }
         }
     }

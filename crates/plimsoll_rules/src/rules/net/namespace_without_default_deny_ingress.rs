@@ -1,7 +1,8 @@
 use plimsoll_model::Pointer;
+use serde_json::json;
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 use crate::rules::coverage::not_held;
 
 declare_rule! {
@@ -53,8 +54,13 @@ declare_rule! {
     /// and one allow policy per legitimate flow.
     ///
     /// ## Fix safety
-    /// No automatic fix: a default deny blocks every flow not allowed elsewhere, so
-    /// the allow policies must exist first (`plimsoll netpol matrix` shows the result).
+    /// The fix appends a NetworkPolicy `default-deny-ingress` of the namespace, with
+    /// `podSelector: {}` and `policyTypes: [Ingress]`, to the file that holds the
+    /// finding's object (the Namespace, or the namespace's first workload). It is
+    /// unsafe: the default deny blocks every flow not allowed elsewhere, so the allow
+    /// policies must exist first (`plimsoll netpol matrix` shows the result). No fix is
+    /// offered when a NetworkPolicy of that name exists or the namespace has an Ingress,
+    /// whose controller the policy would cut off.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic>
@@ -64,6 +70,7 @@ declare_rule! {
         name: "namespace-without-default-deny-ingress",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A namespace has no default-deny ingress NetworkPolicy",
     }
 }
@@ -123,14 +130,46 @@ pub(super) fn namespaces_without_default_deny(cx: &Context, out: &mut Sink, egre
         let msg = format!(
             "namespace `{ns}` has {n} workload{plural} but no NetworkPolicy with `podSelector: {{}}` and {ty} in its policyTypes, so its pods {effect}"
         );
-        match cx.index.namespace_object(ns) {
-            Some((id, _)) => {
-                out.report(id, Pointer::root().keys(&["metadata", "name"]), msg)
-                    .related(first, Pointer::root());
-            }
-            None => {
-                out.report(first, Pointer::root().keys(&["metadata", "namespace"]), msg);
-            }
+        let f = match cx.index.namespace_object(ns) {
+            Some((id, _)) => out
+                .report(id, Pointer::root().keys(&["metadata", "name"]), msg)
+                .related(first, Pointer::root()),
+            None => out.report(first, Pointer::root().keys(&["metadata", "namespace"]), msg),
+        };
+        if !egress && let Some(fix) = default_deny_ingress_fix(cx, ns) {
+            f.fix(fix);
         }
     }
+}
+
+/// The name of the policy the NET001 fix adds.
+const DEFAULT_DENY_INGRESS: &str = "default-deny-ingress";
+
+/// A default-deny ingress NetworkPolicy for `ns`, when its name is free and no Ingress
+/// of the namespace would be cut off from its controller.
+fn default_deny_ingress_fix(cx: &Context, ns: &str) -> Option<Fix> {
+    let taken = cx
+        .index
+        .all_named("NetworkPolicy", Some(ns), DEFAULT_DENY_INGRESS)
+        .iter()
+        .any(|&p| cx.index.object(p).group() == "networking.k8s.io");
+    let ingress = cx.index.in_namespace(ns).iter().any(|&i| {
+        let o = cx.index.object(i);
+        o.kind == "Ingress" && matches!(o.group(), "networking.k8s.io" | "extensions")
+    });
+    if taken || ingress {
+        return None;
+    }
+    Some(
+        Fix::new(
+            Applicability::Unsafe,
+            format!("add NetworkPolicy `{DEFAULT_DENY_INGRESS}` denying all ingress in `{ns}`"),
+        )
+        .add_document(json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": DEFAULT_DENY_INGRESS, "namespace": ns},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+        })),
+    )
 }

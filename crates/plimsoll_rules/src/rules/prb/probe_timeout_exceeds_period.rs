@@ -2,7 +2,7 @@ use plimsoll_model::{Object, PodTemplate};
 
 use super::util::{PROBES, Probe, probed};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -39,7 +39,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: which of the two values is wrong is the author's call.
+    /// When the period is 2 seconds or more, the fix sets `timeoutSeconds` to one second
+    /// less than `periodSeconds`. It is unsafe: a check that needed the longer timeout now
+    /// fails, which takes the container out of its Service (readiness) or restarts it
+    /// (liveness); raising `periodSeconds` instead may be what the author meant.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes>
@@ -49,6 +52,7 @@ declare_rule! {
         name: "probe-timeout-exceeds-period",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A probe's timeout is not shorter than its period",
     }
 }
@@ -89,7 +93,7 @@ impl Rule for ProbeTimeoutExceedsPeriod {
                 } else {
                     "periodSeconds"
                 };
-                out.report_container(
+                let f = out.report_container(
                     id,
                     &c,
                     c.field_pointer(&[field, key]),
@@ -99,6 +103,17 @@ impl Rule for ProbeTimeoutExceedsPeriod {
                         c.name
                     ),
                 );
+                // a timeout of at least 1 second below the period
+                if period >= 2 {
+                    let to = period - 1;
+                    f.fix(
+                        Fix::new(Applicability::Unsafe, format!("set timeoutSeconds: {to}")).set(
+                            &obj.root,
+                            &c.field_pointer(&[field, "timeoutSeconds"]),
+                            serde_json::json!(to),
+                        ),
+                    );
+                }
             }
         }
     }

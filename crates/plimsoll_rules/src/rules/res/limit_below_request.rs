@@ -1,7 +1,7 @@
 use plimsoll_model::{Node, Object, PodTemplate, Pointer, Resources};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -37,7 +37,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: either value may be the wrong one.
+    /// The fix raises the limit to the request and is display-only: either value may be
+    /// the wrong one, and lowering the request may be what was meant.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
@@ -47,6 +48,7 @@ declare_rule! {
         name: "limit-below-request",
         severity: Error,
         default: true,
+        fix: DisplayOnly,
         summary: "A resource limit is below its request",
     }
 }
@@ -76,19 +78,30 @@ fn below(node: Option<&Node>) -> Vec<(String, String, String)> {
     out
 }
 
+/// Raising the limit to the request: shown, never applied.
+fn raise(path: &Pointer, res: &str, req: &str) -> Fix {
+    Fix::new(
+        Applicability::DisplayOnly,
+        format!("raise the {res} limit to the request ({req}), or lower the request"),
+    )
+    .replace(path, serde_json::json!(req))
+}
+
 impl Rule for LimitBelowRequest {
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };
         for (res, req, lim) in below(t.spec.get("resources")) {
+            let path = t.spec_pointer(&["resources", "limits"]).key(&res);
             out.report(
                 id,
-                t.spec_pointer(&["resources", "limits"]).key(&res),
+                path.clone(),
                 format!(
                     "the pod-level {res} limit ({lim}) is below the pod-level {res} request ({req}); the API server rejects the pod"
                 ),
-            );
+            )
+            .fix(raise(&path, &res, &req));
         }
         for c in t.containers().filter(|c| c.kind.counts_for_resources()) {
             for (res, req, lim) in below(c.get("resources")) {
@@ -96,13 +109,14 @@ impl Rule for LimitBelowRequest {
                 out.report_container(
                     id,
                     &c,
-                    path,
+                    path.clone(),
                     format!(
                         "the {res} limit ({lim}) of {} `{}` is below its request ({req}); the API server rejects the pod",
                         c.kind.as_str(),
                         c.name
                     ),
-                );
+                )
+                .fix(raise(&path, &res, &req));
             }
         }
     }

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use plimsoll_model::{Node, Object, PodTemplate};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -47,7 +47,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: only the author knows which of the two values is meant.
+    /// The fix removes the earlier entry and is safe: the container already gets only the
+    /// later value, so what it sees does not change. It is not offered when an entry in
+    /// between reads the variable (`$(NAME)`), or when the earlier entry is a `valueFrom`
+    /// (a missing non-optional source keeps the pod from starting, which removing it
+    /// would change). Which of the two values was meant is still worth a look.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/>
@@ -58,6 +62,7 @@ declare_rule! {
         name: "duplicate-env-var",
         severity: Warning,
         default: true,
+        fix: Safe,
         summary: "A container's env sets the same variable twice",
     }
 }
@@ -68,6 +73,7 @@ impl Rule for DuplicateEnvVar {
             return;
         };
         for c in t.containers() {
+            let env = c.env();
             let mut first: HashMap<&str, (usize, &Node)> = HashMap::new();
             for (i, e) in c.env().iter().enumerate() {
                 let Some(name_node) = e.get("name") else {
@@ -92,7 +98,17 @@ impl Rule for DuplicateEnvVar {
                     0 => format!("`env[{j}]`"),
                     line => format!("`env[{j}]`, line {line}"),
                 };
-                out.report_container(
+                // the earlier entry can go when nothing between the two reads it and it
+                // has no valueFrom (whose missing source would keep the pod from
+                // starting)
+                let reads = |n: &Node| {
+                    n.get("value")
+                        .and_then(Node::as_text)
+                        .is_some_and(|v| v.contains(&reference))
+                };
+                let removable =
+                    env[j].get("valueFrom").is_none() && !env[j + 1..=i].iter().any(reads);
+                let f = out.report_container(
                     id,
                     &c,
                     c.field_pointer(&["env"]).index(i).key("name"),
@@ -102,6 +118,17 @@ impl Rule for DuplicateEnvVar {
                         c.name
                     ),
                 );
+                if removable {
+                    f.fix(
+                        Fix::new(
+                            Applicability::Safe,
+                            format!(
+                                "remove the earlier `{name}` (env[{j}]), whose value is overridden"
+                            ),
+                        )
+                        .remove(&c.field_pointer(&["env"]).index(j)),
+                    );
+                }
             }
         }
     }

@@ -3,7 +3,7 @@ use plimsoll_yaml::Resolved;
 
 use super::util::{any_plain, field_name, plain, string_field_paths, walk_scalars};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -38,8 +38,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: whether the decimal value (for a mode) or a quoted string (for
-    /// an id) is meant depends on the field.
+    /// For a file mode (`defaultMode`, `mode`) the fix writes the decimal number
+    /// Kubernetes already reads (`0644` becomes `420`), which is safe: the value Kubernetes
+    /// sees does not change, and YAML 1.2 tools now read the same. Other fields get no fix:
+    /// whether a quoted string (an id) or a number is meant depends on the field.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/storage/volumes/#configmap>
@@ -50,6 +52,7 @@ declare_rule! {
         name: "octal-number",
         severity: Warning,
         default: true,
+        fix: Safe,
         summary: "An unquoted number with a leading zero is octal to Kubernetes and decimal to YAML 1.2 tools",
     }
 }
@@ -94,7 +97,16 @@ impl Rule for OctalNumber {
                     "`{name}: {text}` is read by Kubernetes as the octal number {v}, not {decimal}; it was probably meant as a string: quote it"
                 )
             };
-            out.report(id, path, msg);
+            let f = out.report(id, path.clone(), msg);
+            if matches!(name.as_str(), "defaultMode" | "mode") {
+                f.fix(
+                    Fix::new(
+                        Applicability::Safe,
+                        format!("write the mode as decimal {v}"),
+                    )
+                    .replace(&path, serde_json::json!(v)),
+                );
+            }
         }
     }
 }
