@@ -12,6 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = plimsoll_rules::input::decode(0, data) else {
         return;
     };
+    // as every front-end reads a file: a lone CR is a line break, written as `\n`
+    let text: &str = &plimsoll_rules::input::normalize_line_breaks(text);
     let loaded = plimsoll_rules::input::load_text(0, text, "default");
     let config = Config::default();
     let index = Index::new(loaded.objects);

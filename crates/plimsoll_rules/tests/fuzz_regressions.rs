@@ -34,6 +34,8 @@ fn yaml_target(data: &[u8]) {
     let Ok(text) = decode(0, data) else {
         return;
     };
+    // as every front-end reads a file: a lone CR is a line break, written as `\n`
+    let text: &str = &plimsoll_rules::input::normalize_line_breaks(text);
     let whole = plimsoll_yaml::parse_stream(text, plimsoll_yaml::Limits::default());
     let parts = parse_text_in_parts(text, 16);
     if whole.errors.is_empty() {
@@ -53,6 +55,8 @@ fn check_target(data: &[u8]) {
     let Ok(text) = decode(0, data) else {
         return;
     };
+    // as every front-end reads a file: a lone CR is a line break, written as `\n`
+    let text: &str = &plimsoll_rules::input::normalize_line_breaks(text);
     let loaded = load_text(0, text, "default");
     let config = Config::default();
     let index = Index::new(loaded.objects);

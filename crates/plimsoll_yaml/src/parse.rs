@@ -414,6 +414,20 @@ pub fn lines_inclusive(src: &str) -> impl Iterator<Item = &str> {
 
 /// Byte offsets of every line start (as the parser counts lines), plus the end of the
 /// text.
+/// The first line (1-based, from `from`) that is neither blank, a comment, a directive
+/// nor a document end marker: where an implicit document begins.
+fn first_content_line(src: &str, from: u32) -> Option<u32> {
+    (1u32..)
+        .zip(lines_inclusive(src))
+        .skip(from.saturating_sub(1) as usize)
+        .find(|(_, l)| {
+            let t = l.trim_start_matches([' ', '\t']);
+            let t = t.trim_end_matches(['\r', '\n']);
+            !(t.is_empty() || t.starts_with('#') || l.starts_with('%') || is_document_end_marker(l))
+        })
+        .map(|(n, _)| n)
+}
+
 fn line_starts(src: &str) -> Vec<usize> {
     let mut v = vec![0];
     if src.contains('\r') {
@@ -528,9 +542,17 @@ impl<'a> Builder<'a> {
             let is_empty_block = matches!(&ev, Event::Scalar(t, ScalarStyle::Literal | ScalarStyle::Folded, ..) if t.bytes().all(|b| b == b'\n'));
             match ev {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-                Event::DocumentStart(_) => {
+                Event::DocumentStart(explicit) => {
                     self.in_doc = true;
-                    self.doc_start = span.start.line;
+                    self.doc_start = if explicit {
+                        span.start.line
+                    } else {
+                        // an implicit document starts at its first line of content; the
+                        // parser places the event at its first token, which for an
+                        // empty block scalar is where the scan stopped, past it
+                        first_content_line(src, self.last_end.line - self.line_offset)
+                            .map_or(span.start.line, |l| l + self.line_offset)
+                    };
                     self.anchors.clear();
                     self.alias_nodes = 0;
                     self.alias_bytes = 0;

@@ -443,3 +443,29 @@ fn sizes_read_as_people_write_them() {
     assert_eq!(format_size(1536), "1.5 KiB");
     assert_eq!(format_size(1 << 30), "1 GiB");
 }
+
+#[test]
+fn an_implicit_document_starts_at_its_first_line_of_content() {
+    // the parser places an implicit document at its first token, which for an empty
+    // block scalar is past it: the line is read from the text, alike in parts
+    for (src, want) in [
+        ("#0123456789\n\n\n>\n---", vec![4, 5]),
+        ("# c\n\na: 1\n", vec![3]),
+        ("a: 1\n...\n# c\n%YAML 1.2\n---\nb: 1\n", vec![1, 5]),
+        ("a: 1\n...\n\n>\n", vec![1, 4]),
+    ] {
+        let s = parse(src);
+        let lines: Vec<u32> = s.documents.iter().map(|d| d.start_line).collect();
+        assert_eq!(lines, want, "{src:?}");
+        for part in [4, 8, 16] {
+            let cuts = crate::split_documents(src, part);
+            let mut docs = Vec::new();
+            for (i, &(start, line)) in cuts.iter().enumerate() {
+                let end = cuts.get(i + 1).map_or(src.len(), |c| c.0);
+                let st = crate::parse_stream_at(&src[start..end], Limits::default(), line);
+                docs.extend(st.documents.iter().map(|d| d.start_line));
+            }
+            assert_eq!(docs, want, "{src:?} in parts of {part}");
+        }
+    }
+}
