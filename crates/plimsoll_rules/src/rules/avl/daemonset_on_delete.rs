@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::IntOrPct;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -37,8 +37,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: `OnDelete` is sometimes chosen deliberately for agents whose
-    /// restart disrupts the node (a CNI plugin), with a separate node-by-node procedure.
+    /// For `maxUnavailable: 100%` the fix writes `maxUnavailable: 1`, the DaemonSet
+    /// default, so an update replaces one node's pod at a time. It is unsafe: a rollout
+    /// over many nodes then takes much longer. `OnDelete` has no fix: it is sometimes
+    /// chosen deliberately for agents whose restart disrupts the node (a CNI plugin),
+    /// with a separate node-by-node procedure.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/>
@@ -48,6 +51,7 @@ declare_rule! {
         name: "daemonset-on-delete",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A DaemonSet update does not roll out, or replaces every pod at once",
     }
 }
@@ -81,13 +85,23 @@ impl Rule for DaemonsetOnDelete {
             .and_then(IntOrPct::of)
             && p >= 100
         {
+            let path = Pointer::root().keys(&[
+                "spec",
+                "updateStrategy",
+                "rollingUpdate",
+                "maxUnavailable",
+            ]);
             out.report(
                 id,
-                Pointer::root().keys(&["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]),
+                path.clone(),
                 format!(
                     "DaemonSet `{}` has maxUnavailable {v}, so an update replaces the pod on every node at once",
                     obj.name
                 ),
+            )
+            .fix(
+                Fix::new(Applicability::Unsafe, "set maxUnavailable: 1")
+                    .replace(&path, serde_json::json!(1)),
             );
         }
     }

@@ -2,7 +2,7 @@ use plimsoll_model::{LabelSelector, Object, Pointer};
 
 use super::util::IntOrPct;
 use crate::declare_rule;
-use crate::rule::{Context, MAX_RELATED, Rule, Sink, list_capped};
+use crate::rule::{Applicability, Context, Fix, MAX_RELATED, Rule, Sink, list_capped};
 
 declare_rule! {
     /// ## What it does
@@ -42,8 +42,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the right budget depends on how many pods the application can
-    /// lose; raising replicas is often the better fix.
+    /// The fix replaces the budget with `maxUnavailable: 1` (`minAvailable` removed),
+    /// which lets one pod at a time be evicted whatever the replica count. It is
+    /// display-only: the right budget depends on how many pods the application can lose,
+    /// with a single pod it allows an outage during a drain, and raising replicas is
+    /// often the better fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/run-application/configure-pdb/>
@@ -54,6 +57,7 @@ declare_rule! {
         name: "pdb-blocks-eviction",
         severity: Error,
         default: true,
+        fix: DisplayOnly,
         summary: "A PodDisruptionBudget allows no voluntary evictions",
     }
 }
@@ -67,13 +71,18 @@ impl Rule for PdbBlocksEviction {
         if let Some(v) = spec.get("maxUnavailable").and_then(IntOrPct::of)
             && v.is_zero()
         {
+            let path = Pointer::root().keys(&["spec", "maxUnavailable"]);
             out.report(
                 id,
-                Pointer::root().keys(&["spec", "maxUnavailable"]),
+                path.clone(),
                 format!(
                     "PodDisruptionBudget `{}` has maxUnavailable {v}, which allows no voluntary eviction",
                     obj.name
                 ),
+            )
+            .fix(
+                Fix::new(Applicability::DisplayOnly, "set maxUnavailable: 1")
+                    .replace(&path, serde_json::json!(1)),
             );
             return;
         }
@@ -86,12 +95,13 @@ impl Rule for PdbBlocksEviction {
         {
             out.report(
                 id,
-                path,
+                path.clone(),
                 format!(
                     "PodDisruptionBudget `{}` has minAvailable {min}, which allows no voluntary eviction",
                     obj.name
                 ),
-            );
+            )
+            .fix(one_unavailable(&path));
             return;
         }
         let targets = cx.index.pdb_targets(id);
@@ -131,6 +141,7 @@ impl Rule for PdbBlocksEviction {
             MAX_RELATED,
         );
         let hpa = cx.index.pdb_class_autoscaled(class);
+        let fix = one_unavailable(&path);
         let f = out.report(
             id,
             path,
@@ -144,6 +155,7 @@ impl Rule for PdbBlocksEviction {
                 if hpa { " at the HPA's minReplicas" } else { "" },
             ),
         );
+        f.fix(fix);
         f.related_all(targets, |w| {
             if cx.index.object(w).kind == "Pod" {
                 Pointer::root().keys(&["metadata", "name"])
@@ -152,4 +164,17 @@ impl Rule for PdbBlocksEviction {
             }
         });
     }
+}
+
+/// `minAvailable` replaced by `maxUnavailable: 1`.
+fn one_unavailable(min_available: &Pointer) -> Fix {
+    Fix::new(
+        Applicability::DisplayOnly,
+        "replace minAvailable with maxUnavailable: 1",
+    )
+    .remove(min_available)
+    .add(
+        &Pointer::root().keys(&["spec", "maxUnavailable"]),
+        serde_json::json!(1),
+    )
 }

@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::{IntOrPct, multi_replica};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -42,8 +42,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: `Recreate` is sometimes required (a ReadWriteOnce volume, a
-    /// schema that old and new versions cannot share), so the change needs a decision.
+    /// When `maxUnavailable` covers every replica and there are at least 2, the fix
+    /// writes `maxUnavailable: 1` (as above, and the StatefulSet default), so a rollout
+    /// replaces one pod at a time. It is unsafe: rollouts take longer. `Recreate` and a
+    /// single replica have no fix: `Recreate` is sometimes required (a ReadWriteOnce
+    /// volume, a schema that old and new versions cannot share), and one replica needs
+    /// a surge or more replicas, which is a decision.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy>
@@ -53,6 +57,7 @@ declare_rule! {
         name: "rolling-update-drops-capacity",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A rollout takes all replicas down at once",
     }
 }
@@ -104,9 +109,11 @@ impl Rule for RollingUpdateDropsCapacity {
         };
         let n = v.scaled(replicas, round_up);
         if n >= replicas {
-            out.report(
+            let path =
+                Pointer::root().keys(&["spec", strategy_key, "rollingUpdate", "maxUnavailable"]);
+            let f = out.report(
                 id,
-                Pointer::root().keys(&["spec", strategy_key, "rollingUpdate", "maxUnavailable"]),
+                path.clone(),
                 format!(
                     "{} `{}` has maxUnavailable {v}, which lets a rollout take all {replicas} {} down at once",
                     obj.kind,
@@ -114,6 +121,12 @@ impl Rule for RollingUpdateDropsCapacity {
                     if replicas == 1 { "replica" } else { "replicas" }
                 ),
             );
+            if replicas >= 2 {
+                f.fix(
+                    Fix::new(Applicability::Unsafe, "set maxUnavailable: 1")
+                        .replace(&path, serde_json::json!(1)),
+                );
+            }
         }
     }
 }

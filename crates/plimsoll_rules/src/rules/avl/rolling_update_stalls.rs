@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::IntOrPct;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -45,8 +45,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: whether to surge (needs spare capacity) or to take pods down
-    /// (loses capacity) is the user's choice.
+    /// The fix sets `maxSurge: 1` on a Deployment, Rollout or DaemonSet (so a rollout
+    /// adds one new pod before removing an old one, and never drops below the desired
+    /// count), and `maxUnavailable: 1`, the API server's default, on a StatefulSet. It
+    /// is unsafe: the object was rejected, so any value changes what runs; a surge pod
+    /// needs spare capacity and quota (on a DaemonSet, a second pod on the node, which
+    /// a `hostPort` prevents), and a StatefulSet then takes one pod down at a time.
+    /// Allowing unavailability instead of a surge may be what the author meant.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment>
@@ -57,6 +62,7 @@ declare_rule! {
         name: "rolling-update-stalls",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A rolling update allows neither surge nor unavailability",
     }
 }
@@ -107,13 +113,23 @@ impl Rule for RollingUpdateStalls {
                     .and_then(IntOrPct::of)
                     && v.is_zero()
                 {
+                    let path = Pointer::root().keys(&[
+                        "spec",
+                        "updateStrategy",
+                        "rollingUpdate",
+                        "maxUnavailable",
+                    ]);
                     out.report(
                             id,
-                            Pointer::root().keys(&["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]),
+                            path.clone(),
                             format!(
                                 "StatefulSet `{}` sets updateStrategy.rollingUpdate.maxUnavailable to {v}, which the API server rejects (it may not be 0)",
                                 obj.name
                             ),
+                        )
+                        .fix(
+                            Fix::new(Applicability::Unsafe, "set maxUnavailable: 1")
+                                .replace(&path, serde_json::json!(1)),
                         );
                 }
                 return;
@@ -151,6 +167,7 @@ impl Rule for RollingUpdateStalls {
             "maxSurge"
         };
         let defaulted = |k: &str| if written(k) { "" } else { " (default)" };
+        let surge_path = Pointer::root().keys(&["spec", strategy_key, ru_key, "maxSurge"]);
         out.report(
             id,
             Pointer::root().keys(&["spec", strategy_key, ru_key, key]),
@@ -160,6 +177,13 @@ impl Rule for RollingUpdateStalls {
                 obj.name,
                 defaulted("maxSurge"),
                 defaulted("maxUnavailable"),
+            ),
+        )
+        .fix(
+            Fix::new(Applicability::Unsafe, "set maxSurge: 1").set(
+                &obj.root,
+                &surge_path,
+                serde_json::json!(1),
             ),
         );
     }

@@ -1,7 +1,7 @@
 use plimsoll_model::{Node, Object, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -45,8 +45,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the right soak time depends on how fast the application
-    /// fails, and it lengthens every rollout by that much per batch.
+    /// The fix sets `minReadySeconds: 15`, the soak time of the example above. It is
+    /// display-only: the right soak time depends on how fast the application fails, and
+    /// it lengthens every rollout by that much per batch.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#min-ready-seconds>
@@ -56,6 +57,7 @@ declare_rule! {
         name: "rollout-deadlines-missing",
         severity: Info,
         default: true,
+        fix: DisplayOnly,
         summary: "A Deployment has no minReadySeconds",
     }
 }
@@ -78,9 +80,10 @@ impl Rule for RolloutDeadlinesMissing {
         if value > 0 {
             return;
         }
+        let path = Pointer::root().keys(&["spec", "minReadySeconds"]);
         out.report(
             id,
-            Pointer::root().keys(&["spec", "minReadySeconds"]),
+            path.clone(),
             if min_ready.is_some() {
                 format!(
                     "Deployment `{}` sets minReadySeconds 0, so a new pod counts as available the moment it first becomes Ready",
@@ -92,6 +95,13 @@ impl Rule for RolloutDeadlinesMissing {
                     obj.name
                 )
             },
+        )
+        .fix(
+            Fix::new(Applicability::DisplayOnly, "set minReadySeconds: 15").set(
+                &obj.root,
+                &path,
+                serde_json::json!(15),
+            ),
         );
     }
 }

@@ -1,7 +1,7 @@
 use plimsoll_model::{KubeVersion, Node, Object, PodTemplate, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Severity, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Severity, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -64,8 +64,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: which skew and which domains the application needs is a
-    /// decision.
+    /// The fix rewrites what has one accepted reading: a `whenUnsatisfiable`,
+    /// `nodeAffinityPolicy` or `nodeTaintsPolicy` written in the wrong case gets the
+    /// accepted spelling (`honor` becomes `Honor`), and a `maxSkew` or `minDomains`
+    /// written as a quoted whole number of at least 1 becomes that number. It is safe:
+    /// the API server rejected the entry, and the rewritten one says what the author
+    /// wrote. Everything else has no fix: which skew, which domains, which selector and
+    /// whether to schedule anyway is a decision.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/>
@@ -75,6 +80,7 @@ declare_rule! {
         name: "spread-constraint-invalid",
         severity: Error,
         default: true,
+        fix: Safe,
         summary: "A topology spread constraint is rejected by the API server or spreads nothing",
     }
 }
@@ -291,6 +297,37 @@ fn issues(
     out
 }
 
+/// The rewrites of an entry's fields that have one accepted reading: an enum in the
+/// wrong case, a whole number written as a string.
+fn repairs(entry: &Node) -> Vec<(&'static str, serde_json::Value)> {
+    let mut out = Vec::new();
+    for key in ["maxSkew", "minDomains"] {
+        if let Some(v) = field(entry, key)
+            .and_then(Node::as_str)
+            .and_then(|t| t.parse::<i64>().ok())
+            .filter(|v| *v >= 1)
+        {
+            out.push((key, serde_json::json!(v)));
+        }
+    }
+    for (key, accepted) in [
+        ("whenUnsatisfiable", &["DoNotSchedule", "ScheduleAnyway"]),
+        ("nodeAffinityPolicy", &["Honor", "Ignore"]),
+        ("nodeTaintsPolicy", &["Honor", "Ignore"]),
+    ] {
+        let Some(text) = field(entry, key).and_then(Node::as_text) else {
+            continue;
+        };
+        if let Some(a) = accepted
+            .iter()
+            .find(|a| **a != text && a.eq_ignore_ascii_case(text))
+        {
+            out.push((key, serde_json::json!(a)));
+        }
+    }
+    out
+}
+
 impl Rule for SpreadConstraintInvalid {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let Some(t) = PodTemplate::of(obj) else {
@@ -335,6 +372,21 @@ impl Rule for SpreadConstraintInvalid {
             );
             if !rejected {
                 f.severity = Severity::Warning;
+            }
+            let edits = repairs(&entries[i]);
+            if !edits.is_empty() {
+                let shown: Vec<String> = edits
+                    .iter()
+                    .map(|(key, v)| match v.as_str() {
+                        Some(t) => format!("{key}: {t}"),
+                        None => format!("{key}: {v}"),
+                    })
+                    .collect();
+                let mut fix = Fix::new(Applicability::Safe, format!("write {}", shown.join(", ")));
+                for (key, value) in edits {
+                    fix = fix.replace(&base.index(i).key(key), value);
+                }
+                f.fix(fix);
             }
         }
     }

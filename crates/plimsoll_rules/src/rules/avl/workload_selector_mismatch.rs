@@ -1,7 +1,7 @@
-use plimsoll_model::{ControllerSelector, Object, PodTemplate};
+use plimsoll_model::{ControllerSelector, Node, Object, PodTemplate};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -54,8 +54,16 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: either the selector or the labels may be the side that is wrong,
-    /// and Services, PodDisruptionBudgets and NetworkPolicies select the same labels.
+    /// The fix acts only where one side is missing rather than different: when the
+    /// selector's `matchLabels` name keys the pod template does not carry at all, and
+    /// adding them makes the selector match, it adds those labels to
+    /// `spec.template.metadata.labels`; when an `apps/v1` workload has no selector, it
+    /// writes `matchLabels` with the template's labels (what `extensions/v1beta1` and
+    /// `apps/v1beta1` defaulted). It is unsafe: Services, PodDisruptionBudgets and
+    /// NetworkPolicies that select the added labels start selecting these pods, and a
+    /// selector cannot be changed after creation, so a template label in it that later
+    /// changes (a version) blocks updates. A label with a differing value has no fix:
+    /// either side may be the wrong one.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#selector>
@@ -66,6 +74,7 @@ declare_rule! {
         name: "workload-selector-mismatch",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A workload's selector does not select its own pod template",
     }
 }
@@ -97,7 +106,20 @@ impl Rule for WorkloadSelectorMismatch {
                 } else {
                     format!("has no spec.selector, which {} requires", obj.api_version)
                 };
-                out.report(id, pointer.clone(), format!("{what} {why}: {outcome}"));
+                let f = out.report(id, pointer.clone(), format!("{what} {why}: {outcome}"));
+                let labels: serde_json::Map<String, serde_json::Value> = t
+                    .labels()
+                    .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+                    .collect();
+                if obj.api_version == "apps/v1" && !labels.is_empty() {
+                    f.fix(
+                        Fix::new(
+                            Applicability::Unsafe,
+                            "select the pod template's labels (spec.selector.matchLabels)",
+                        )
+                        .add(pointer, serde_json::json!({ "matchLabels": labels })),
+                    );
+                }
             }
             ControllerSelector::Written {
                 pointer,
@@ -138,11 +160,38 @@ impl Rule for WorkloadSelectorMismatch {
                 } else {
                     ""
                 };
-                out.report(
+                // the matchLabels keys the template lacks altogether
+                let missing: Vec<(&str, &str)> = obj
+                    .root
+                    .at(&["spec", "selector", "matchLabels"])
+                    .map(Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|e| Some((e.key.as_str(), e.value.as_text()?)))
+                    .filter(|(k, _)| !labels.iter().any(|(l, _)| l == k))
+                    .collect();
+                let mut with = labels.clone();
+                with.extend(missing.iter().copied());
+                let fix = (!missing.is_empty() && s.first_unmatched(&with).is_none()).then(|| {
+                    let shown: Vec<String> =
+                        missing.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                    let mut fix = Fix::new(
+                        Applicability::Unsafe,
+                        format!("label the pod template {}", shown.join(", ")),
+                    );
+                    for (k, v) in &missing {
+                        fix = fix.add(&t.meta_pointer(&["labels", k]), serde_json::json!(v));
+                    }
+                    fix
+                });
+                let f = out.report(
                     id,
                     path,
                     format!("the selector term `{term}` of {what}{manual} {template}: {outcome}"),
                 );
+                if let Some(fix) = fix {
+                    f.fix(fix);
+                }
             }
             ControllerSelector::Written { selector: None, .. } => {}
         }

@@ -6,7 +6,7 @@ use plimsoll_model::{
 };
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Severity, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Severity, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -58,8 +58,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a renamed port must be renamed where Services, probes and
-    /// NetworkPolicies name it too.
+    /// The fix writes a `protocol` given in the wrong case in capitals (`udp` becomes
+    /// `UDP`), and removes a port entry that repeats an earlier entry of the same
+    /// container field for field. Both are safe: the API server rejected the object, the
+    /// protocol has only that one accepted spelling, and the removed entry declared
+    /// nothing the earlier one does not. Other problems have no fix: a renamed port must
+    /// be renamed where Services, probes and NetworkPolicies name it too, and a new port
+    /// number or host port is the author's choice.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports>
@@ -70,6 +75,7 @@ declare_rule! {
         name: "container-port-invalid",
         severity: Error,
         default: true,
+        fix: Safe,
         summary: "A container port that the API server rejects (number, name, protocol, duplicate)",
     }
 }
@@ -145,7 +151,11 @@ impl Rule for ContainerPortInvalid {
                             ),
                         );
                     } else if let Some(first) = names.get(name) {
-                        out.report_container(
+                        let same = ports
+                            .iter()
+                            .find(|o| o.index == *first)
+                            .is_some_and(|o| o.node.to_json() == p.node.to_json());
+                        let f = out.report_container(
                             id,
                             &c,
                             at("name"),
@@ -154,6 +164,9 @@ impl Rule for ContainerPortInvalid {
                                  of the same container: {rejects}"
                             ),
                         );
+                        if same {
+                            f.fix(remove_entry(&c, p.index));
+                        }
                     } else {
                         names.insert(name, p.index);
                     }
@@ -252,7 +265,8 @@ impl Rule for ContainerPortInvalid {
                     }
                 }
                 if !PORT_PROTOCOLS.contains(&p.protocol) {
-                    out.report_container(
+                    let upper = p.protocol.to_ascii_uppercase();
+                    let f = out.report_container(
                         id,
                         &c,
                         at("protocol"),
@@ -262,6 +276,12 @@ impl Rule for ContainerPortInvalid {
                             p.protocol
                         ),
                     );
+                    if PORT_PROTOCOLS.contains(&upper.as_str()) {
+                        f.fix(
+                            Fix::new(Applicability::Safe, format!("write protocol: {upper}"))
+                                .replace(&at("protocol"), serde_json::json!(upper)),
+                        );
+                    }
                     continue;
                 }
                 if let (Some(number), false) = (container_port, host_error) {
@@ -331,5 +351,18 @@ fn duplicates(id: usize, seen: &[Seen], out: &mut Sink) {
             ),
         );
         f.severity = Severity::Warning;
+        let same_container = o.container.name == c.name && o.container.kind == c.kind;
+        if same_container && o.port.node.to_json() == s.port.node.to_json() {
+            f.fix(remove_entry(c, s.port.index));
+        }
     }
+}
+
+/// Removes a port entry that repeats an earlier one of its container field for field.
+fn remove_entry(c: &Container, index: usize) -> Fix {
+    Fix::new(
+        Applicability::Safe,
+        format!("remove ports[{index}], a copy of an earlier entry"),
+    )
+    .remove(&c.field_pointer(&["ports"]).index(index))
 }

@@ -5,7 +5,7 @@ use super::svc_util::{
     namespace_has_services, service_has_port,
 };
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -52,7 +52,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the intended Service or port cannot be inferred safely.
+    /// The fix rewrites a backend in the networking.k8s.io/v1beta1 form
+    /// (`serviceName` and `servicePort`) to `service: {name, port: {number}}` (or
+    /// `{name}` for a named port), and points a backend whose port the Service does not
+    /// define at the Service's only port, by number, when it defines exactly one. It is
+    /// unsafe: the Ingress starts routing to that Service port, and the Service may be
+    /// the side that is wrong. A missing Service, or one with several ports, has no fix:
+    /// the intended one cannot be inferred.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/ingress/#the-ingress-resource>
@@ -62,6 +68,7 @@ declare_rule! {
         name: "ingress-backend-missing",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "An Ingress backend names a Service or port that does not exist",
     }
 }
@@ -97,7 +104,11 @@ impl Rule for IngressBackendMissing {
                     .to_string(),
                 _ => continue,
             };
-            out.report(id, path, message);
+            let fix = node.and_then(|n| v1beta1_migration(n, &path));
+            let f = out.report(id, path, message);
+            if let Some(fix) = fix {
+                f.fix(fix);
+            }
         }
         let backends = ingress_backends(obj);
         if backends.is_empty() {
@@ -129,7 +140,25 @@ impl Rule for IngressBackendMissing {
                         continue;
                     };
                     if !service_has_port(svc, port) {
-                        out.report(
+                        let only: Vec<i64> = svc
+                            .root
+                            .at(&["spec", "ports"])
+                            .map(Node::items)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|p| p.get("port").and_then(Node::as_i64))
+                            .collect();
+                        let fix = match (only.as_slice(), path.parent()) {
+                            ([n], Some(port_path)) => Some(
+                                Fix::new(
+                                    Applicability::Unsafe,
+                                    format!("use the Service's only port, {n}"),
+                                )
+                                .replace(&port_path, serde_json::json!({ "number": n })),
+                            ),
+                            _ => None,
+                        };
+                        let f = out.report(
                             id,
                             path,
                             format!(
@@ -137,11 +166,40 @@ impl Rule for IngressBackendMissing {
                                  defines {})",
                                 describe_service_ports(svc)
                             ),
-                        )
-                        .related(svc_id, Pointer::root().keys(&["spec", "ports"]));
+                        );
+                        f.related(svc_id, Pointer::root().keys(&["spec", "ports"]));
+                        if let Some(fix) = fix {
+                            f.fix(fix);
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// A v1beta1 backend (`serviceName`, `servicePort`) rewritten in the v1 form.
+fn v1beta1_migration(backend: &Node, path: &Pointer) -> Option<Fix> {
+    let name = backend.get("serviceName").and_then(Node::as_text)?;
+    let port = backend.get("servicePort")?;
+    let port = match port.as_i64() {
+        Some(n) => serde_json::json!({ "number": n }),
+        None => serde_json::json!({ "name": port.as_text()? }),
+    };
+    // the backend whole, its other fields kept
+    let mut rewritten = backend.to_json();
+    let map = rewritten.as_object_mut()?;
+    map.remove("serviceName");
+    map.remove("servicePort");
+    map.insert(
+        "service".to_string(),
+        serde_json::json!({ "name": name, "port": port }),
+    );
+    Some(
+        Fix::new(
+            Applicability::Unsafe,
+            format!("write the backend as `service: {{name: {name}, port: ...}}`"),
+        )
+        .replace(path, rewritten),
+    )
 }

@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::svc_util::is_ingress;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 const CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 const DEFAULT_CLASS_ANNOTATION: &str = "ingressclass.kubernetes.io/is-default-class";
@@ -43,8 +43,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: moving the annotation to the field is safe only when an
-    /// IngressClass of that name exists in the cluster.
+    /// When only the annotation names the class, the fix moves it to the field: it
+    /// removes the annotation and writes `spec.ingressClassName` with its value. It is
+    /// unsafe: the field names an IngressClass object, so it keeps the Ingress with its
+    /// controller only when an IngressClass of that name exists in the cluster (a
+    /// controller may match the annotation by a name of its own). The other cases have
+    /// no fix: which of two differing classes is meant, or which controller should
+    /// serve an Ingress with none, is the author's choice.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/ingress/#ingress-class>
@@ -55,6 +60,7 @@ declare_rule! {
         name: "ingress-class-missing",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "An Ingress has no spec.ingressClassName",
     }
 }
@@ -92,6 +98,15 @@ impl Rule for IngressClassMissing {
             }
             (Some(_), _) => {}
             (None, Some(a)) => {
+                let fix = Fix::new(
+                    Applicability::Unsafe,
+                    format!("move the class to spec.ingressClassName: {a}"),
+                )
+                .remove(&annotation_path)
+                .add(
+                    &Pointer::root().keys(&["spec", "ingressClassName"]),
+                    serde_json::json!(a),
+                );
                 out.report(
                     id,
                     annotation_path,
@@ -99,7 +114,8 @@ impl Rule for IngressClassMissing {
                         "the class is set only by the deprecated annotation `{CLASS_ANNOTATION}: \
                          {a}`; set spec.ingressClassName: {a}"
                     ),
-                );
+                )
+                .fix(fix);
             }
             (None, None) => {
                 let default_class = cx.index.of_kind("IngressClass").any(|(_, c)| {

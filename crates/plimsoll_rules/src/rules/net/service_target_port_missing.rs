@@ -1,10 +1,10 @@
 use std::collections::HashMap;
 
-use plimsoll_model::{Index, Node, Object, PodTemplate, Pointer};
+use plimsoll_model::{Index, Node, Object, PodTemplate, Pointer, closest};
 
 use super::svc_util::{is_service, selected_workloads, service_selector, serving_ports};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Severity, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Severity, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -55,7 +55,14 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: either side may be the one that is wrong.
+    /// When no selected pod template declares the target, the fix rewrites the
+    /// Service's `targetPort` to a port name that every selected template declares for
+    /// the port's protocol: for a named `targetPort`, the one such name close enough to
+    /// be a slip of it (one edit for names up to 3 characters, two up to 8, three
+    /// beyond; no fix when two names are that close); for a numeric one (or one
+    /// defaulting to the port), the name of the Service port itself when the containers
+    /// declare a port of that name. It is unsafe: the Service starts sending traffic to
+    /// that container port, and the container side may be the one that is wrong.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports>
@@ -66,6 +73,7 @@ declare_rule! {
         name: "service-target-port-missing",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A Service's targetPort is exposed by no container of the pods it selects",
     }
 }
@@ -232,6 +240,55 @@ fn name_of(index: &Index, w: usize) -> String {
     format!("{} `{}`", o.kind, o.name)
 }
 
+fn path_of(i: usize) -> Pointer {
+    Pointer::root()
+        .keys(&["spec", "ports"])
+        .index(i)
+        .key("targetPort")
+}
+
+/// The port name a Service port's `targetPort` is rewritten to when no selected
+/// template declares its target: among the names every template declares for the
+/// protocol, the only one close to a named target, or, for a numeric target, the
+/// Service port's own name.
+fn renamed_target(
+    sel: &Selection,
+    sigs: &[Vec<Port>],
+    protocol: &str,
+    number: Option<i64>,
+    name: Option<&str>,
+    port: &Node,
+) -> Option<String> {
+    let mut groups = sel.groups.iter().map(|g| &sigs[g.sig]);
+    let first = groups.next()?;
+    let declares = |ports: &[Port], n: &str| {
+        ports
+            .iter()
+            .any(|d| d.0.as_deref() == Some(n) && d.2 == protocol)
+    };
+    let rest: Vec<&Vec<Port>> = groups.collect();
+    let mut common: Vec<&str> = first
+        .iter()
+        .filter(|d| d.2 == protocol)
+        .filter_map(|d| d.0.as_deref())
+        .filter(|n| rest.iter().all(|ports| declares(ports, n)))
+        .collect();
+    common.sort_unstable();
+    common.dedup();
+    match (number, name) {
+        (None, Some(name)) => {
+            let best = closest(name, common.iter().copied())?;
+            let second = closest(name, common.iter().copied().filter(|c| *c != best));
+            second.is_none().then(|| best.to_string())
+        }
+        (Some(_), _) => {
+            let own = port.get("name").and_then(Node::as_text)?;
+            common.contains(&own).then(|| own.to_string())
+        }
+        (None, None) => None,
+    }
+}
+
 /// Judges every port of one Service against the signatures of its selection;
 /// returns how many (port, signature) pairs it judged.
 fn check_service(
@@ -258,10 +315,7 @@ fn check_service(
             Some(n) => format!("port `{n}` ({port})"),
             None => format!("port {port}"),
         };
-        let path = Pointer::root()
-            .keys(&["spec", "ports"])
-            .index(i)
-            .key("targetPort");
+        let path = path_of(i);
         let target = p.get("targetPort").filter(|t| !t.is_null());
         let number = match target {
             None => Some(port),
@@ -296,7 +350,8 @@ fn check_service(
         // every declared port of the selection, in selection order
         let all = sel.groups.iter().flat_map(|g| sigs[g.sig].iter());
         let finding = if count == sel.templates {
-            match (number, name) {
+            let rename = renamed_target(sel, sigs, protocol, number, name, p);
+            let finding = match (number, name) {
                 (Some(n), _) => {
                     let mut numbers: Vec<i64> = all.filter_map(|d| d.1).collect();
                     numbers.sort_unstable();
@@ -336,7 +391,17 @@ fn check_service(
                     )
                 }
                 (None, None) => continue,
+            };
+            if let Some(to) = rename {
+                finding.fix(
+                    Fix::new(Applicability::Unsafe, format!("set targetPort: {to}")).set(
+                        &obj.root,
+                        &path_of(i),
+                        serde_json::json!(to),
+                    ),
+                );
             }
+            finding
         } else {
             let names: Vec<String> = first.iter().map(|&(_, w)| name_of(index, w)).collect();
             let (they, have) = if count == 1 {

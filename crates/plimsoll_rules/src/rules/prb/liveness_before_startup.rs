@@ -2,7 +2,7 @@ use plimsoll_model::{Object, PodTemplate};
 
 use super::util::{Probe, probed};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 /// The least time a container gets to start before its liveness probe can kill it,
 /// when no startupProbe holds the liveness probe off. Kubernetes' own defaults
@@ -48,7 +48,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the start-up budget depends on the application.
+    /// The fix raises the liveness probe's `initialDelaySeconds` to
+    /// `30 − failureThreshold × periodSeconds`, the least delay that gives the
+    /// container the 30 seconds of Kubernetes' defaults before the probe can kill it.
+    /// It is unsafe: a container that hangs while starting is restarted that much later,
+    /// and an application that needs longer still needs a `startupProbe`.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/#startup-probe>
@@ -58,6 +62,7 @@ declare_rule! {
         name: "liveness-before-startup",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "A liveness probe can kill the container before it has started, with no startup probe",
     }
 }
@@ -82,6 +87,7 @@ impl Rule for LivenessBeforeStartup {
             );
             let kill = delay + threshold * period;
             if kill < MIN_STARTUP_SECONDS {
+                let to = MIN_STARTUP_SECONDS - threshold * period;
                 out.report_container(
                     id,
                     &c,
@@ -90,6 +96,17 @@ impl Rule for LivenessBeforeStartup {
                         "the livenessProbe of {} `{}` can restart it {kill}s after start (initialDelaySeconds {delay} + failureThreshold {threshold} × periodSeconds {period}) and no startupProbe holds it off",
                         c.kind.as_str(),
                         c.name
+                    ),
+                )
+                .fix(
+                    Fix::new(
+                        Applicability::Unsafe,
+                        format!("set livenessProbe.initialDelaySeconds: {to}"),
+                    )
+                    .set(
+                        &obj.root,
+                        &c.field_pointer(&["livenessProbe", "initialDelaySeconds"]),
+                        serde_json::json!(to),
                     ),
                 );
             }

@@ -2,7 +2,7 @@ use plimsoll_model::{Object, PodTemplate};
 
 use super::util::{Probe, probed};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -39,7 +39,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a dedicated liveness endpoint is usually the better answer.
+    /// The fix sets the liveness probe's `failureThreshold` to the least value that
+    /// makes its failure window (at its own `periodSeconds`) at least three times the
+    /// readiness window, as in the example above. It is display-only: a dedicated
+    /// liveness endpoint is usually the better answer, and a longer threshold leaves a
+    /// hung container running longer before it is restarted.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/>
@@ -49,6 +53,7 @@ declare_rule! {
         name: "liveness-same-as-readiness",
         severity: Warning,
         default: true,
+        fix: DisplayOnly,
         summary: "Liveness and readiness probes run the same check with the same patience",
     }
 }
@@ -73,6 +78,10 @@ impl Rule for LivenessSameAsReadiness {
             }
             let (lw, rw) = (live.failure_window(), ready.failure_window());
             if lw <= rw {
+                // three times the readiness window, at the liveness period
+                let period = live.period().max(1);
+                let threshold = (3 * rw + period - 1) / period;
+                let path = c.field_pointer(&["livenessProbe", "failureThreshold"]);
                 out.report_container(
                     id,
                     &c,
@@ -82,6 +91,13 @@ impl Rule for LivenessSameAsReadiness {
                         c.kind.as_str(),
                         c.name
                     ),
+                )
+                .fix(
+                    Fix::new(
+                        Applicability::DisplayOnly,
+                        format!("set livenessProbe.failureThreshold: {threshold}"),
+                    )
+                    .set(&obj.root, &path, serde_json::json!(threshold)),
                 );
             }
         }

@@ -2,7 +2,7 @@ use plimsoll_model::{ContainerKind, Object, PodTemplate};
 
 use super::util::PROBES;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -34,8 +34,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the probe may be a sign that the container was meant to be a
-    /// sidecar (`restartPolicy: Always`), which only its author knows.
+    /// The fix removes the probe, as above. It is unsafe: the probe may be a sign that
+    /// the container was meant to be a sidecar (`restartPolicy: Always`), which only its
+    /// author knows; a sidecar turned into a plain init container that never exits
+    /// holds the pod in its init phase. No pod was created before the fix either.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/pods/init-containers/>
@@ -45,6 +47,7 @@ declare_rule! {
         name: "probe-on-init-container",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "An init container that is not a sidecar has a probe",
     }
 }
@@ -67,6 +70,10 @@ impl Rule for ProbeOnInitContainer {
                         "init container `{}` has a {field}; the API server rejects probes on init containers without restartPolicy: Always",
                         c.name
                     ),
+                )
+                .fix(
+                    Fix::new(Applicability::Unsafe, format!("remove the {field}"))
+                        .remove(&c.field_pointer(&[field])),
                 );
             }
         }

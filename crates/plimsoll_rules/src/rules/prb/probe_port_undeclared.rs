@@ -1,8 +1,8 @@
-use plimsoll_model::{Node, Object, PodTemplate};
+use plimsoll_model::{Node, Object, PodTemplate, closest};
 
 use super::util::{PROBES, Probe, probed};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Severity, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Severity, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -57,8 +57,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: either the probe or the port declaration may be the side that is
-    /// wrong.
+    /// For a named port the container does not declare, the fix rewrites the probe's
+    /// port: to the one port name of the container close enough to be a slip of it
+    /// (one edit for names up to 3 characters, two up to 8, three beyond; no fix when
+    /// two are that close), or else, when exactly one other container of the pod
+    /// declares a port of that name, to that port's number (the containers share the
+    /// network namespace). It is unsafe: the probe then checks that port, and the
+    /// port declaration may be the side that is wrong. Numeric ports have no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#use-a-named-port>
@@ -69,6 +74,7 @@ declare_rule! {
         name: "probe-port-undeclared",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A probe targets a port its container does not declare",
     }
 }
@@ -174,16 +180,47 @@ impl Rule for ProbePortUndeclared {
                             } else {
                                 format!("declares only `{}`", names.join("`, `"))
                             };
-                            out.report_container(
+                            // a slip of one of its own names, or the number of the one
+                            // other container's port of that name
+                            let close = closest(name, names.iter().copied()).filter(|best| {
+                                closest(name, names.iter().copied().filter(|n| n != best)).is_none()
+                            });
+                            let elsewhere: Vec<i64> = t
+                                .containers()
+                                .filter(|o| o.kind.counts_for_resources() && o.name != c.name)
+                                .flat_map(|o| {
+                                    o.ports()
+                                        .filter(|(pn, _)| *pn == Some(name))
+                                        .filter_map(|(_, n)| n)
+                                        .collect::<Vec<_>>()
+                                })
+                                .collect();
+                            let to = match (close, elsewhere.as_slice()) {
+                                (Some(n), _) => Some(serde_json::json!(n)),
+                                (None, [n]) => Some(serde_json::json!(n)),
+                                _ => None,
+                            };
+                            let f = out.report_container(
                                 id,
                                 &c,
-                                path,
+                                path.clone(),
                                 format!(
                                     "{who} probes the named port `{name}`, but the container {known}: \
                                      the kubelet cannot resolve it and discards every result; {}",
                                     unresolved_effect(field)
                                 ),
                             );
+                            if let Some(to) = to {
+                                let shown =
+                                    to.as_str().map_or_else(|| to.to_string(), str::to_string);
+                                f.fix(
+                                    Fix::new(
+                                        Applicability::Unsafe,
+                                        format!("set {handler}.port: {shown}"),
+                                    )
+                                    .replace(&path, to),
+                                );
+                            }
                         }
                         (None, None) => {}
                     }

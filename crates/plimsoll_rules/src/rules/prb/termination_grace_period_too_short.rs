@@ -1,8 +1,8 @@
-use plimsoll_model::{Node, Object, PodTemplate};
+use plimsoll_model::{Container, Node, Object, PodTemplate, Pointer};
 
 use super::util::is_serving;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 /// Kubernetes' default `terminationGracePeriodSeconds`.
 const DEFAULT_GRACE: i64 = 30;
@@ -47,7 +47,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: how long shutdown takes depends on the application.
+    /// The fix sets `terminationGracePeriodSeconds` to the least value both checks
+    /// accept with the minimum to spare: the minimum itself for a grace period below it,
+    /// and for a `preStop` wait the longest such wait plus the minimum, so the container
+    /// still has the minimum to shut down once the hook returns; every finding on one
+    /// pod template carries the same value. It is unsafe: a pod that does not exit on
+    /// SIGTERM now takes that long to terminate, which slows rollouts and node drains,
+    /// and the application may need more.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination>
@@ -57,6 +63,7 @@ declare_rule! {
         name: "termination-grace-period-too-short",
         severity: Warning,
         default: true,
+        fix: Unsafe,
         summary: "The termination grace period is too short for a clean shutdown",
     }
 }
@@ -92,55 +99,85 @@ impl Rule for TerminationGracePeriodTooShort {
             .spec_field("terminationGracePeriodSeconds")
             .and_then(Node::as_i64);
         let min = cx.settings.min_termination_grace_period_seconds;
+        let grace = written.unwrap_or(DEFAULT_GRACE);
+        // the preStop waits not shorter than the grace period
+        let waits: Vec<(Container, i64, Pointer, &str)> = t
+            .containers()
+            .filter(|c| c.kind.is_long_running())
+            .filter_map(|c| {
+                let pre = c.node.at(&["lifecycle", "preStop"])?;
+                let (wait, path, what) =
+                    if let Some(s) = pre.at(&["sleep", "seconds"]).and_then(Node::as_i64) {
+                        (
+                            s,
+                            c.field_pointer(&["lifecycle", "preStop", "sleep", "seconds"]),
+                            "sleeps",
+                        )
+                    } else if let Some(s) = pre.get("exec").and_then(exec_sleep) {
+                        (
+                            s,
+                            c.field_pointer(&["lifecycle", "preStop", "exec", "command"]),
+                            "runs `sleep`",
+                        )
+                    } else {
+                        return None;
+                    };
+                (wait >= grace).then_some((c, wait, path, what))
+            })
+            .collect();
+        let below = written.is_some_and(|g| g < min) && is_serving(cx, id);
+        // one value for every finding of the template: the minimum, and the minimum
+        // after the longest preStop wait
+        let to = waits
+            .iter()
+            .map(|w| w.1.saturating_add(min))
+            .chain(below.then_some(min))
+            .max();
+        let fix = || {
+            to.map(|v| {
+                Fix::new(
+                    Applicability::Unsafe,
+                    format!("set terminationGracePeriodSeconds: {v}"),
+                )
+                .set(
+                    &obj.root,
+                    &t.spec_pointer(&["terminationGracePeriodSeconds"]),
+                    serde_json::json!(v),
+                )
+            })
+        };
         if let Some(g) = written
-            && g < min
-            && is_serving(cx, id)
+            && below
         {
-            out.report(
+            let f = out.report(
                 id,
                 t.spec_pointer(&["terminationGracePeriodSeconds"]),
                 format!(
                     "terminationGracePeriodSeconds ({g}) of a serving workload is below the minimum of {min}s; in-flight requests are cut off on every rollout"
                 ),
             );
+            if let Some(fix) = fix() {
+                f.fix(fix);
+            }
         }
-        let grace = written.unwrap_or(DEFAULT_GRACE);
         let how = if written.is_some() {
             "terminationGracePeriodSeconds"
         } else {
             "the default terminationGracePeriodSeconds"
         };
-        for c in t.containers().filter(|c| c.kind.is_long_running()) {
-            let Some(pre) = c.node.at(&["lifecycle", "preStop"]) else {
-                continue;
-            };
-            let (wait, path, what) =
-                if let Some(s) = pre.at(&["sleep", "seconds"]).and_then(Node::as_i64) {
-                    (
-                        s,
-                        c.field_pointer(&["lifecycle", "preStop", "sleep", "seconds"]),
-                        "sleeps",
-                    )
-                } else if let Some(s) = pre.get("exec").and_then(exec_sleep) {
-                    (
-                        s,
-                        c.field_pointer(&["lifecycle", "preStop", "exec", "command"]),
-                        "runs `sleep`",
-                    )
-                } else {
-                    continue;
-                };
-            if wait >= grace {
-                out.report_container(
-                    id,
-                    &c,
-                    path,
-                    format!(
-                        "the preStop hook of {} `{}` {what} {wait}s, not less than {how} ({grace}s), so the container is killed before it can shut down",
-                        c.kind.as_str(),
-                        c.name
-                    ),
-                );
+        for (c, wait, path, what) in waits {
+            let f = out.report_container(
+                id,
+                &c,
+                path,
+                format!(
+                    "the preStop hook of {} `{}` {what} {wait}s, not less than {how} ({grace}s), so the container is killed before it can shut down",
+                    c.kind.as_str(),
+                    c.name
+                ),
+            );
+            if let Some(fix) = fix() {
+                f.fix(fix);
             }
         }
     }
