@@ -1,7 +1,7 @@
 use plimsoll_model::{Node, Object, PodTemplate, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -49,9 +49,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: which team owns the workload is not in the manifest (when the
-    /// workload's own labels name it, copying it into the template is safe but rolls
-    /// the pods).
+    /// When the workload's own `metadata.labels` carry a label of the group, the fix
+    /// copies it (the first one of the group the workload has, with its value) into
+    /// the pod template's labels. It is unsafe: changing the template rolls the pods,
+    /// and Services, NetworkPolicies or other selectors on that label start to match
+    /// them. Otherwise which team owns the workload is not in the manifest and there is
+    /// no fix; a Namespace gets none either.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/>
@@ -62,6 +65,7 @@ declare_rule! {
         name: "cost-labels-missing",
         severity: Info,
         default: true,
+        fix: Unsafe,
         summary: "A workload or Namespace has no cost-allocation label",
     }
 }
@@ -149,7 +153,27 @@ impl Rule for CostLabelsMissing {
                     alternatives_text(alts)
                 )
             };
-            out.report(id, path, msg);
+            let fix = (!t.is_pod())
+                .then(|| {
+                    alts.iter().find_map(|k| {
+                        let v = own?.get(k)?.as_str()?;
+                        Some(
+                            Fix::new(
+                                Applicability::Unsafe,
+                                format!(
+                                    "copy the {} label `{k}: {v}` to the pod template",
+                                    obj.kind
+                                ),
+                            )
+                            .add(&t.meta_pointer(&["labels", k]), serde_json::json!(v)),
+                        )
+                    })
+                })
+                .flatten();
+            let found = out.report(id, path, msg);
+            if let Some(fix) = fix {
+                found.fix(fix);
+            }
         }
     }
 }

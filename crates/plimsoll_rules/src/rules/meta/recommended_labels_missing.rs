@@ -1,7 +1,7 @@
 use plimsoll_model::{Object, PodTemplate, Pointer};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -40,8 +40,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the values (which application, which instance) are the
-    /// author's to choose.
+    /// When the workload's pod template carries a missing label (or, for a Service,
+    /// its selector does), the fix copies that label with its value into the object's
+    /// `metadata.labels`. It is display-only: the values (which application, which
+    /// instance) are the author's to choose, and tooling that selects objects by these
+    /// labels starts to see the object. Labels found nowhere in the object get no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/>
@@ -51,6 +54,7 @@ declare_rule! {
         name: "recommended-labels-missing",
         severity: Info,
         default: true,
+        fix: DisplayOnly,
         summary: "A workload or Service lacks the recommended labels",
     }
 }
@@ -86,7 +90,28 @@ impl Rule for RecommendedLabelsMissing {
         } else {
             ("labels", Pointer::root().keys(&["metadata", "labels"]))
         };
-        out.report(
+        // the values the object itself gives: its pod template's labels, or a
+        // Service's selector
+        let source: Vec<(&str, &str)> = if service {
+            obj.root
+                .at(&["spec", "selector"])
+                .map(|s| {
+                    s.entries()
+                        .iter()
+                        .filter_map(|e| Some((e.key.as_str(), e.value.as_str()?)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            PodTemplate::of(obj)
+                .map(|t| t.labels().collect())
+                .unwrap_or_default()
+        };
+        let copied: Vec<(&str, &str)> = missing
+            .iter()
+            .filter_map(|k| source.iter().find(|(sk, _)| sk == k).copied())
+            .collect();
+        let found = out.report(
             id,
             path,
             format!(
@@ -94,5 +119,35 @@ impl Rule for RecommendedLabelsMissing {
                 obj.kind, obj.name
             ),
         );
+        if !copied.is_empty() {
+            let from = if service { "selector" } else { "pod template" };
+            let names = copied
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut fix = Fix::new(
+                Applicability::DisplayOnly,
+                format!("copy from the {from}: {names}"),
+            );
+            if labels.is_some_and(|l| l.is_map()) {
+                for (k, v) in &copied {
+                    fix = fix.add(
+                        &Pointer::root().keys(&["metadata", "labels", k]),
+                        serde_json::json!(v),
+                    );
+                }
+            } else {
+                let map: serde_json::Map<String, serde_json::Value> = copied
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+                    .collect();
+                fix = fix.add(
+                    &Pointer::root().keys(&["metadata", "labels"]),
+                    serde_json::Value::Object(map),
+                );
+            }
+            found.fix(fix);
+        }
     }
 }

@@ -2,7 +2,7 @@ use plimsoll_model::Pointer;
 
 use super::model::is_bootstrap;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -41,7 +41,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the callers have to authenticate first.
+    /// The fix removes the subject from the binding's `subjects` (the rest of the
+    /// binding stays). It is unsafe: whatever calls the API server without
+    /// credentials (a health check, a public discovery endpoint, a misconfigured
+    /// client) loses the access and has to authenticate first.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests>
@@ -51,6 +54,7 @@ declare_rule! {
         name: "anonymous-binding",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A binding grants a role to anonymous or unauthenticated users",
     }
 }
@@ -78,13 +82,21 @@ impl Rule for AnonymousBinding {
                     None => "cluster-wide".to_string(),
                     Some(ns) => format!("in namespace `{ns}`"),
                 };
+                let path = Pointer::root().key("subjects").index(*i);
                 out.report(
                     b.id,
-                    Pointer::root().key("subjects").index(*i),
+                    path.clone(),
                     format!(
                         "grants {} `{}` {scope} to {} `{}`: anyone who can reach the API server gets it",
                         b.role_kind, b.role_name, s.kind, s.name
                     ),
+                )
+                .fix(
+                    Fix::new(
+                        Applicability::Unsafe,
+                        format!("remove the subject {} `{}`", s.kind, s.name),
+                    )
+                    .remove(&path),
                 );
             }
         }

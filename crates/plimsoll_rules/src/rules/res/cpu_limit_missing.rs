@@ -1,6 +1,6 @@
 use plimsoll_model::{Object, PodTemplate};
 
-use super::util::is_invalid;
+use super::util::{copied_fix, is_invalid};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -46,7 +46,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a limit too close to real usage throttles the application.
+    /// When the container has a cpu request, the fix writes a cpu limit equal to it
+    /// (`resources.limits.cpu`, the request's text as written). It is display-only: a
+    /// limit at the request throttles a container that used to burst above it, and
+    /// the right ceiling depends on real usage. Without a request no value follows
+    /// from the manifest and there is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#how-pods-with-resource-limits-are-run>
@@ -56,6 +60,7 @@ declare_rule! {
         name: "cpu-limit-missing",
         severity: Warning,
         default: false,
+        fix: DisplayOnly,
         summary: "A container has no cpu limit",
     }
 }
@@ -74,12 +79,23 @@ impl Rule for CpuLimitMissing {
             let r = c.resources();
             if r.limits.cpu.is_none() && !is_invalid(&r, "cpu") {
                 let path = c.field_pointer(&["resources", "limits", "cpu"]);
-                out.report_container(
+                let fix = copied_fix(
+                    c.get("resources"),
+                    &path,
+                    "requests",
+                    "limits",
+                    "cpu",
+                    |q| format!("set the cpu limit to the cpu request ({q})"),
+                );
+                let f = out.report_container(
                     id,
                     &c,
                     path,
                     format!("{} `{}` has no cpu limit", c.kind.as_str(), c.name),
                 );
+                if let Some(fix) = fix {
+                    f.fix(fix);
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 use plimsoll_model::{Object, PodTemplate};
 
-use super::util::is_invalid;
+use super::util::{copied_fix, is_invalid};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -42,9 +42,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the right request depends on the application's usage
-    /// (read it from real usage: the container's peak in your metrics, or a VPA
-    /// recommendation).
+    /// When the container writes a zero cpu request beside a non-zero cpu limit, the
+    /// fix sets the request to the limit (the limit's text as written). It is
+    /// display-only: the right request depends on the application's usage (read it
+    /// from real usage: the container's peak in your metrics, or a VPA
+    /// recommendation), and a request at the limit reserves the whole limit on the
+    /// node. Without a limit no value follows from the manifest and there is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
@@ -54,6 +57,7 @@ declare_rule! {
         name: "cpu-request-missing",
         severity: Warning,
         default: true,
+        fix: DisplayOnly,
         summary: "A container has no cpu request",
     }
 }
@@ -83,15 +87,17 @@ pub(super) fn request_missing(cx: &Context, id: usize, obj: &Object, out: &mut S
             continue;
         }
         let path = c.field_pointer(&["resources", "requests", res]);
-        match r.effective_request(res) {
-            None => {
-                out.report_container(
-                    id,
-                    &c,
-                    path,
-                    format!("{} `{}` has no {res} request", c.kind.as_str(), c.name),
-                );
-            }
+        // a zero request beside a non-zero limit: the request may be the limit
+        let fix = copied_fix(c.get("resources"), &path, "limits", "requests", res, |q| {
+            format!("set the {res} request to the {res} limit ({q})")
+        });
+        let f = match r.effective_request(res) {
+            None => out.report_container(
+                id,
+                &c,
+                path,
+                format!("{} `{}` has no {res} request", c.kind.as_str(), c.name),
+            ),
             Some(q) if q.is_zero() => {
                 let path = if r.requests.get(res).is_some() {
                     path
@@ -103,9 +109,12 @@ pub(super) fn request_missing(cx: &Context, id: usize, obj: &Object, out: &mut S
                     &c,
                     path,
                     format!("{} `{}` has a zero {res} request", c.kind.as_str(), c.name),
-                );
+                )
             }
-            Some(_) => {}
+            Some(_) => continue,
+        };
+        if let Some(fix) = fix {
+            f.fix(fix);
         }
     }
 }

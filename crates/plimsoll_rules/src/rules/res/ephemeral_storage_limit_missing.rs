@@ -1,6 +1,6 @@
 use plimsoll_model::{Object, PodTemplate};
 
-use super::util::is_invalid;
+use super::util::{copied_fix, is_invalid};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -49,8 +49,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: a limit below what the application writes gets its pod
-    /// evicted.
+    /// When the container has an ephemeral-storage request, the fix writes a limit
+    /// equal to it (`resources.limits.ephemeral-storage`, the request's text as
+    /// written). It is display-only: a limit below what the application writes gets
+    /// its pod evicted, and a request is often sized for the usual, not the peak.
+    /// Without a request no value follows from the manifest and there is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage>
@@ -60,6 +63,7 @@ declare_rule! {
         name: "ephemeral-storage-limit-missing",
         severity: Warning,
         default: false,
+        fix: DisplayOnly,
         summary: "A container has no ephemeral-storage limit",
     }
 }
@@ -76,16 +80,23 @@ impl Rule for EphemeralStorageLimitMissing {
             if r.limits.get(RES).is_some() || is_invalid(&r, RES) {
                 continue;
             }
-            out.report_container(
+            let path = c.field_pointer(&["resources", "limits", RES]);
+            let fix = copied_fix(c.get("resources"), &path, "requests", "limits", RES, |q| {
+                format!("set the ephemeral-storage limit to the request ({q})")
+            });
+            let f = out.report_container(
                 id,
                 &c,
-                c.field_pointer(&["resources", "limits", RES]),
+                path,
                 format!(
                     "{} `{}` has no ephemeral-storage limit: if it fills the node's disk, the node comes under disk pressure and the kubelet evicts pods of other workloads too, not this pod alone",
                     c.kind.as_str(),
                     c.name
                 ),
             );
+            if let Some(fix) = fix {
+                f.fix(fix);
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 use plimsoll_model::{Object, PodTemplate};
 
-use super::util::is_invalid;
+use super::util::{copied_fix, is_invalid};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -50,8 +50,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the right request depends on how much the application writes
-    /// to its filesystem and logs.
+    /// When the container writes a zero ephemeral-storage request beside a non-zero
+    /// limit, the fix sets the request to the limit (the limit's text as written). It
+    /// is display-only: the right request depends on how much the application writes
+    /// to its filesystem and logs, and a request at the limit reserves the whole limit
+    /// on the node's disk. Without a limit no value follows from the manifest and there
+    /// is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage>
@@ -61,6 +65,7 @@ declare_rule! {
         name: "ephemeral-storage-request-missing",
         severity: Warning,
         default: false,
+        fix: DisplayOnly,
         summary: "A container has no ephemeral-storage request",
     }
 }
@@ -77,22 +82,25 @@ impl Rule for EphemeralStorageRequestMissing {
             if is_invalid(&r, RES) {
                 continue;
             }
-            match r.effective_request(RES) {
-                None => {
-                    out.report_container(
-                        id,
-                        &c,
-                        c.field_pointer(&["resources", "requests", RES]),
+            let path = c.field_pointer(&["resources", "requests", RES]);
+            // a zero request beside a non-zero limit: the request may be the limit
+            let fix = copied_fix(c.get("resources"), &path, "limits", "requests", RES, |q| {
+                format!("set the ephemeral-storage request to the limit ({q})")
+            });
+            let f = match r.effective_request(RES) {
+                None => out.report_container(
+                    id,
+                    &c,
+                    path,
                         format!(
                             "{} `{}` has no ephemeral-storage request: the scheduler places it as if it wrote nothing to the node's disk, and under disk pressure its pod is among the first evicted",
                             c.kind.as_str(),
-                            c.name
-                        ),
-                    );
-                }
+                        c.name
+                    ),
+                ),
                 Some(q) if q.is_zero() => {
                     let path = if r.requests.get(RES).is_some() {
-                        c.field_pointer(&["resources", "requests", RES])
+                        path
                     } else {
                         c.field_pointer(&["resources", "limits", RES])
                     };
@@ -105,9 +113,12 @@ impl Rule for EphemeralStorageRequestMissing {
                             c.kind.as_str(),
                             c.name
                         ),
-                    );
+                    )
                 }
-                Some(_) => {}
+                Some(_) => continue,
+            };
+            if let Some(fix) = fix {
+                f.fix(fix);
             }
         }
     }

@@ -1,7 +1,7 @@
 use plimsoll_model::{Node, Object, PodTemplate, Pointer, Quantity, QuantityError};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 /// Above this many cores a cpu value was almost certainly meant in millicores.
 const MAX_PLAUSIBLE_CORES: i64 = 64;
@@ -38,7 +38,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: which unit was meant is a guess, even when it is a likely one.
+    /// For the valid-but-wrong values the fix writes the unit the message names:
+    /// `512m` of memory becomes `512Mi`, a memory value below 1Mi without a suffix
+    /// (`512`) becomes `512Mi`, and a whole number of cpu cores above 64 (`500`)
+    /// becomes `500m`. It is display-only: which unit was meant is a guess, even when
+    /// it is a likely one. Values the API server rejects get no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/>
@@ -48,6 +52,7 @@ declare_rule! {
         name: "invalid-quantity",
         severity: Error,
         default: true,
+        fix: DisplayOnly,
         summary: "A resource quantity is invalid or not what its author meant",
     }
 }
@@ -58,8 +63,13 @@ impl Rule for InvalidQuantity {
             return;
         };
         if let Some(r) = t.spec.get("resources") {
-            for (path, msg) in judge(r, t.spec_pointer(&["resources"]), "the pod-level resources") {
-                out.report(id, path, msg);
+            for (path, msg, fix) in
+                judge(r, t.spec_pointer(&["resources"]), "the pod-level resources")
+            {
+                let f = out.report(id, path, msg);
+                if let Some(fix) = fix {
+                    f.fix(fix);
+                }
             }
         }
         for c in t.containers().filter(|c| c.kind.counts_for_resources()) {
@@ -67,14 +77,26 @@ impl Rule for InvalidQuantity {
                 continue;
             };
             let who = format!("{} `{}`", c.kind.as_str(), c.name);
-            for (path, msg) in judge(r, c.field_pointer(&["resources"]), &who) {
-                out.report_container(id, &c, path, msg);
+            for (path, msg, fix) in judge(r, c.field_pointer(&["resources"]), &who) {
+                let f = out.report_container(id, &c, path, msg);
+                if let Some(fix) = fix {
+                    f.fix(fix);
+                }
             }
         }
     }
 }
 
-fn judge(resources: &Node, base: Pointer, who: &str) -> Vec<(Pointer, String)> {
+/// The value rewritten with the unit that was most likely meant: shown, never applied.
+fn unit_fix(path: &Pointer, res: &str, text: &str, written: String) -> Fix {
+    Fix::new(
+        Applicability::DisplayOnly,
+        format!("write the {res} value `{text}` as `{written}`"),
+    )
+    .replace(path, serde_json::json!(written))
+}
+
+fn judge(resources: &Node, base: Pointer, who: &str) -> Vec<(Pointer, String, Option<Fix>)> {
     let mut found = Vec::new();
     for list in ["requests", "limits"] {
         let what = &list[..list.len() - 1];
@@ -84,6 +106,7 @@ fn judge(resources: &Node, base: Pointer, who: &str) -> Vec<(Pointer, String)> {
             };
             let res = e.key.as_str();
             let path = base.clone().key(list).key(res);
+            let mut fix = None;
             let msg = match Quantity::parse(text) {
                 Err(QuantityError::Suffix(s)) => format!(
                     "the {res} {what} `{text}` of {who} has the unknown suffix `{s}`; the API server rejects it (decimal suffixes are k, M, G, T, P, E and binary ones Ki, Mi, Gi, Ti, Pi, Ei)"
@@ -98,6 +121,8 @@ fn judge(resources: &Node, base: Pointer, who: &str) -> Vec<(Pointer, String)> {
                     "the {res} {what} `{text}` of {who} is negative; the API server rejects it"
                 ),
                 Ok(q) if res == "memory" && text.trim_end().ends_with('m') && !q.is_zero() => {
+                    let n = text.trim().trim_end_matches('m');
+                    fix = Some(unit_fix(&path, res, text, format!("{n}Mi")));
                     format!(
                         "the memory {what} `{text}` of {who} is read as {} millibytes (rounded up to {} byte{}); `m` means milli, write `{}Mi` for mebibytes",
                         text.trim_end().trim_end_matches('m'),
@@ -112,19 +137,25 @@ fn judge(resources: &Node, base: Pointer, who: &str) -> Vec<(Pointer, String)> {
                         && q < (1 << 20)
                         && text.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.') =>
                 {
+                    fix = Some(unit_fix(&path, res, text, format!("{}Mi", text.trim())));
                     format!(
                         "the memory {what} `{text}` of {who} is read as {} bytes, too little for any container; add a unit such as Mi",
                         q.memory_string()
                     )
                 }
-                Ok(q) if res == "cpu" && q > MAX_PLAUSIBLE_CORES => format!(
-                    "the cpu {what} `{text}` of {who} is read as {} cores; write `{}m` for millicores",
-                    q.cpu_string(),
-                    text.trim()
-                ),
+                Ok(q) if res == "cpu" && q > MAX_PLAUSIBLE_CORES => {
+                    if text.trim().bytes().all(|b| b.is_ascii_digit()) {
+                        fix = Some(unit_fix(&path, res, text, format!("{}m", text.trim())));
+                    }
+                    format!(
+                        "the cpu {what} `{text}` of {who} is read as {} cores; write `{}m` for millicores",
+                        q.cpu_string(),
+                        text.trim()
+                    )
+                }
                 Ok(_) => continue,
             };
-            found.push((path, msg));
+            found.push((path, msg, fix));
         }
     }
     found

@@ -1,7 +1,7 @@
-use plimsoll_model::{Object, PodTemplate};
+use plimsoll_model::{Object, PodTemplate, Quantity};
 
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -33,8 +33,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: raising the request or lowering the limit are both valid,
-    /// and which one is right depends on real usage.
+    /// The fix lowers the limit to the allowed ratio times the request (rounded down to
+    /// a millicore or a byte, written as `cpu` or memory quantities are: `400m`,
+    /// `256Mi`). It is display-only: raising the request or lowering the limit are both
+    /// valid, which one is right depends on real usage, and a lower limit throttles or
+    /// OOM-kills a container that used to burst above it.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
@@ -44,6 +47,7 @@ declare_rule! {
         name: "limit-request-ratio",
         severity: Warning,
         default: true,
+        fix: DisplayOnly,
         summary: "A resource limit is far above its request",
     }
 }
@@ -71,10 +75,20 @@ impl Rule for LimitRequestRatio {
                     } else {
                         (lim.memory_string(), req.memory_string())
                     };
-                    out.report_container(
+                    let path = c.field_pointer(&["resources", "limits", res]);
+                    // the largest limit the ratio allows, in whole millicores or bytes
+                    let most = req.nanos() as f64 * max;
+                    let lowered = if res == "cpu" {
+                        let m = (most / 1e6).floor() as i64;
+                        (m > 0).then(|| Quantity::from_milli(m).cpu_string())
+                    } else {
+                        let b = (most / 1e9).floor() as i64;
+                        (b > 0).then(|| Quantity::from_units(b).memory_string())
+                    };
+                    let f = out.report_container(
                         id,
                         &c,
-                        c.field_pointer(&["resources", "limits", res]),
+                        path.clone(),
                         format!(
                             "{} `{}` has a {res} limit ({l}) {} times its request ({q}), above the allowed {max}",
                             c.kind.as_str(),
@@ -82,6 +96,18 @@ impl Rule for LimitRequestRatio {
                             fmt_ratio(ratio)
                         ),
                     );
+                    if let Some(v) = lowered {
+                        f.fix(
+                            Fix::new(
+                                Applicability::DisplayOnly,
+                                format!(
+                                    "lower the {res} limit to {} times the request ({v}), or raise the request",
+                                    fmt_ratio(max)
+                                ),
+                            )
+                            .replace(&path, serde_json::json!(v)),
+                        );
+                    }
                 }
             }
         }

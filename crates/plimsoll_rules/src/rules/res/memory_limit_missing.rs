@@ -1,5 +1,6 @@
 use plimsoll_model::{Object, PodTemplate};
 
+use super::util::copied_fix;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -36,9 +37,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the right limit depends on the application's peak usage
-    /// (read it from real usage: the container's peak in your metrics, or a VPA
-    /// recommendation).
+    /// When the container has a memory request, the fix writes a memory limit equal to
+    /// it (`resources.limits.memory`, the request's text as written). It is
+    /// display-only: the right limit depends on the application's peak usage (read it
+    /// from real usage: the container's peak in your metrics, or a VPA
+    /// recommendation), and a limit at the request gets a container that bursts above
+    /// its request OOM-killed. Without a request no value follows from the manifest and
+    /// there is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
@@ -48,6 +53,7 @@ declare_rule! {
         name: "memory-limit-missing",
         severity: Error,
         default: true,
+        fix: DisplayOnly,
         summary: "A container has no memory limit",
     }
 }
@@ -65,12 +71,23 @@ impl Rule for MemoryLimitMissing {
         for c in t.containers().filter(|c| c.kind.counts_for_resources()) {
             if c.resources().limits.memory.is_none() {
                 let path = c.field_pointer(&["resources", "limits", "memory"]);
-                out.report_container(
+                let fix = copied_fix(
+                    c.get("resources"),
+                    &path,
+                    "requests",
+                    "limits",
+                    "memory",
+                    |q| format!("set the memory limit to the memory request ({q})"),
+                );
+                let f = out.report_container(
                     id,
                     &c,
                     path,
                     format!("{} `{}` has no memory limit", c.kind.as_str(), c.name),
                 );
+                if let Some(fix) = fix {
+                    f.fix(fix);
+                }
             }
         }
     }

@@ -41,9 +41,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the right request depends on the application's usage
-    /// (read it from real usage: the container's peak in your metrics, or a VPA
-    /// recommendation).
+    /// When the container writes a zero memory request beside a non-zero memory
+    /// limit, the fix sets the request to the limit (the limit's text as written). It
+    /// is display-only: the right request depends on the application's usage (read it
+    /// from real usage: the container's peak in your metrics, or a VPA
+    /// recommendation), and a request at the limit reserves the whole limit on the
+    /// node. Without a limit no value follows from the manifest and there is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
@@ -53,6 +56,7 @@ declare_rule! {
         name: "memory-request-missing",
         severity: Error,
         default: true,
+        fix: DisplayOnly,
         summary: "A container has no memory request",
     }
 }

@@ -1,8 +1,8 @@
-use plimsoll_model::{Object, PodTemplate, QosClass};
+use plimsoll_model::{Node, Object, PodTemplate, Pointer, QosClass, Resources};
 
 use super::util::{burstable_reason, template_has_invalid};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -39,8 +39,14 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: making requests equal to limits changes how much the
-    /// scheduler reserves.
+    /// When the reported resources (the container's, or the pod-level ones) request a
+    /// non-zero amount of both cpu and memory, the fix sets each limit that is missing
+    /// or differs to its request (the request's text as written), which makes those
+    /// resources Guaranteed. It is display-only: a limit at the request throttles or
+    /// OOM-kills a container that used to burst above it, and raising the requests
+    /// instead changes how much the scheduler reserves; which is right depends on real
+    /// usage. When cpu or memory is not requested at all no value follows from the
+    /// manifest and there is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/>
@@ -50,6 +56,7 @@ declare_rule! {
         name: "qos-burstable",
         severity: Info,
         default: false,
+        fix: DisplayOnly,
         summary: "Pods would get the Burstable QoS class",
     }
 }
@@ -75,11 +82,12 @@ impl Rule for QosBurstable {
                 || pod.limits.memory.is_some())
         {
             let why = burstable_reason(&pod).unwrap_or_else(|| "is not Guaranteed".into());
-            out.report(
-                id,
-                t.spec_pointer(&["resources"]),
-                format!("{head}: the pod-level resources {why}"),
-            );
+            let base = t.spec_pointer(&["resources"]);
+            let fix = limits_to_requests(t.spec.get("resources"), &base);
+            let f = out.report(id, base, format!("{head}: the pod-level resources {why}"));
+            if let Some(fix) = fix {
+                f.fix(fix);
+            }
             return;
         }
         let containers: Vec<_> = t
@@ -88,12 +96,17 @@ impl Rule for QosBurstable {
             .collect();
         for c in &containers {
             if let Some(why) = burstable_reason(&c.resources()) {
-                out.report_container(
+                let base = c.field_pointer(&["resources"]);
+                let fix = limits_to_requests(c.get("resources"), &base);
+                let f = out.report_container(
                     id,
                     c,
-                    c.field_pointer(&["resources"]),
+                    base,
                     format!("{head}: {} `{}` {why}", c.kind.as_str(), c.name),
                 );
+                if let Some(fix) = fix {
+                    f.fix(fix);
+                }
                 return;
             }
         }
@@ -115,4 +128,38 @@ impl Rule for QosBurstable {
             );
         }
     }
+}
+
+/// Sets the cpu and memory limits of `resources` (at `base`) to their requests, when
+/// both are requested (a limit alone stands for an equal request): shown, never
+/// applied. `None` when a resource is not requested or nothing would change.
+fn limits_to_requests(resources: Option<&Node>, base: &Pointer) -> Option<Fix> {
+    let node = resources?;
+    let r = Resources::from_node(Some(node));
+    let mut fix = Fix::new(
+        Applicability::DisplayOnly,
+        "set the cpu and memory limits to the requests (QoS class Guaranteed)",
+    );
+    let mut changed = false;
+    for res in ["cpu", "memory"] {
+        let lim = r.limits.get(res);
+        match r.requests.get(res) {
+            Some(q) if !q.is_zero() => {
+                if lim == Some(q) {
+                    continue;
+                }
+                let value = node.at(&["requests", res])?.to_json();
+                let path = base.clone().key("limits").key(res);
+                fix = if lim.is_some() {
+                    fix.replace(&path, value)
+                } else {
+                    fix.add(&path, value)
+                };
+                changed = true;
+            }
+            None if lim.is_some_and(|l| !l.is_zero()) => {}
+            _ => return None,
+        }
+    }
+    changed.then_some(fix)
 }

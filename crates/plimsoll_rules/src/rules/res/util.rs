@@ -1,6 +1,8 @@
 //! Helpers shared by the RES rules.
 
-use plimsoll_model::{PodTemplate, Resources};
+use plimsoll_model::{Node, PodTemplate, Pointer, Resources};
+
+use crate::rule::{Applicability, Fix};
 
 /// Whether the written value of `resource` in the requests or limits of `r` is not a
 /// valid quantity (RES011 reports those; other rules do not guess around them).
@@ -61,4 +63,37 @@ pub fn burstable_reason(r: &Resources) -> Option<String> {
         ));
     }
     None
+}
+
+/// A display-only fix writing `to` (`limits` or `requests`) of `res` at `path` as the
+/// value written for `res` in `from` of the same `resources` mapping, when that value
+/// is a valid non-zero quantity; `None` when nothing follows from the manifest.
+pub fn copied_fix(
+    resources: Option<&Node>,
+    path: &Pointer,
+    from: &str,
+    to: &str,
+    res: &str,
+    title: impl FnOnce(&str) -> String,
+) -> Option<Fix> {
+    let r = Resources::from_node(resources);
+    if is_invalid(&r, res) {
+        return None;
+    }
+    let list = if from == "limits" {
+        &r.limits
+    } else {
+        &r.requests
+    };
+    if list.get(res)?.is_zero() {
+        return None;
+    }
+    let node = resources?.at(&[from, res])?;
+    let text = node.as_text()?;
+    let fix = Fix::new(Applicability::DisplayOnly, title(text));
+    Some(if resources?.at(&[to, res]).is_some() {
+        fix.replace(path, node.to_json())
+    } else {
+        fix.add(path, node.to_json())
+    })
 }

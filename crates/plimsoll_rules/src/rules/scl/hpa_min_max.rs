@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::{has_object_or_external_metric, is_hpa};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Severity, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Severity, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -40,7 +40,11 @@ declare_rule! {
     /// If the workload should not scale, delete the HPA and set `spec.replicas` on it.
     ///
     /// ## Fix safety
-    /// No automatic fix: the right bounds depend on capacity and cost.
+    /// When minReplicas is greater than maxReplicas the fix swaps them, and when it is
+    /// negative, or 0 without an Object or External metric, it sets minReplicas to 1
+    /// (the default). It is display-only: the right bounds depend on capacity and
+    /// cost. A missing or non-positive maxReplicas, and equal bounds, get no fix: no
+    /// value follows from the manifest.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/>
@@ -50,6 +54,7 @@ declare_rule! {
         name: "hpa-min-max",
         severity: Error,
         default: true,
+        fix: DisplayOnly,
         summary: "An HPA's minReplicas and maxReplicas are inconsistent or leave it nothing to scale",
     }
 }
@@ -90,27 +95,37 @@ impl Rule for HpaMinMax {
         if min < 0 {
             out.report(
                 id,
-                min_path,
+                min_path.clone(),
                 format!("minReplicas ({min}) is negative: the API server rejects it"),
-            );
+            )
+            .fix(min_one(&min_path));
             return;
         }
         if min == 0 && !has_object_or_external_metric(obj) {
             out.report(
                 id,
-                min_path,
+                min_path.clone(),
                 "minReplicas 0 needs at least one Object or External metric (and the \
                  HPAScaleToZero feature gate): the API server rejects it",
-            );
+            )
+            .fix(min_one(&min_path));
             return;
         }
         if min > max {
             out.report(
                 id,
-                min_path,
+                min_path.clone(),
                 format!(
                     "{min_text} is greater than maxReplicas ({max}): the API server rejects it"
                 ),
+            )
+            .fix(
+                Fix::new(
+                    Applicability::DisplayOnly,
+                    format!("swap the bounds: minReplicas {max}, maxReplicas {min}"),
+                )
+                .set(&obj.root, &min_path, serde_json::json!(max))
+                .replace(&max_path, serde_json::json!(min)),
             );
         } else if min == max {
             let f = out.report(
@@ -121,4 +136,13 @@ impl Rule for HpaMinMax {
             f.severity = Severity::Warning;
         }
     }
+}
+
+/// minReplicas back to its default of 1: shown, never applied.
+fn min_one(path: &Pointer) -> Fix {
+    Fix::new(
+        Applicability::DisplayOnly,
+        "set minReplicas to 1, the default",
+    )
+    .replace(path, serde_json::json!(1))
 }

@@ -1,8 +1,8 @@
-use plimsoll_model::{Object, Pointer};
+use plimsoll_model::{Node, Object, PodTemplate, Pointer};
 
 use super::util::{is_hpa, is_unscalable_builtin, target_ref};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -46,7 +46,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: which workload was meant is for the author to say.
+    /// When the namespace holds no object of the target's kind and name but exactly
+    /// one scalable workload of that name (another kind with a pod template, such as an
+    /// Argo Rollout that replaced a Deployment), the fix points `scaleTargetRef` at it
+    /// (its `apiVersion` and `kind`). It is display-only: which workload was meant is
+    /// for the author to say, and the HPA starts scaling that one. Otherwise nothing
+    /// in the manifest names the target and there is no fix.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/>
@@ -57,6 +62,7 @@ declare_rule! {
         name: "hpa-target-missing",
         severity: Error,
         default: true,
+        fix: DisplayOnly,
         summary: "An HPA's scaleTargetRef names a workload that is missing or cannot be scaled",
     }
 }
@@ -92,7 +98,38 @@ impl Rule for HpaTargetMissing {
             return;
         }
         if cx.index.knows_namespace_besides(ns, id) {
-            out.report(
+            // a scalable workload of that name and another kind
+            let same_name: Vec<&Object> = cx
+                .index
+                .in_namespace(ns)
+                .iter()
+                .map(|&o| cx.index.object(o))
+                .filter(|o| {
+                    o.name == name
+                        && o.kind != kind
+                        && !is_unscalable_builtin(&o.kind)
+                        && PodTemplate::of(o).is_some()
+                })
+                .collect();
+            let fix = match same_name.as_slice() {
+                [o] => o.root.get("apiVersion").and_then(Node::as_text).map(|api| {
+                    Fix::new(
+                        Applicability::DisplayOnly,
+                        format!("target {} `{name}` ({api})", o.kind),
+                    )
+                    .set(
+                        &obj.root,
+                        &Pointer::root().keys(&["spec", "scaleTargetRef", "apiVersion"]),
+                        serde_json::json!(api),
+                    )
+                    .replace(
+                        &Pointer::root().keys(&["spec", "scaleTargetRef", "kind"]),
+                        serde_json::json!(o.kind.as_str()),
+                    )
+                }),
+                _ => None,
+            };
+            let found = out.report(
                 id,
                 Pointer::root().keys(&["spec", "scaleTargetRef", "name"]),
                 format!(
@@ -100,6 +137,9 @@ impl Rule for HpaTargetMissing {
                      `{ns}`: the HPA scales nothing"
                 ),
             );
+            if let Some(fix) = fix {
+                found.fix(fix);
+            }
         } else {
             out.not_evaluated(
                 id,

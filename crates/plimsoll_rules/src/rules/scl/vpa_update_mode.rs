@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::{is_vpa, target_ref, vpa_update_mode};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Severity, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Severity, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -55,8 +55,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the mode to use (and whether a budget is needed) depends on
-    /// the workload and the VPA version installed in the cluster.
+    /// For the deprecated `updateMode: Auto` the fix writes `Recreate`. It is safe:
+    /// `Auto` has always evicted pods to resize them, and VPA 1.5.0 made it an alias
+    /// of `Recreate`, so the updater does what it did. The other findings get no fix:
+    /// the mode to use (and whether a budget is needed) depends on the workload and
+    /// the VPA version installed in the cluster.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/autoscaling/#scaling-workloads-vertically>
@@ -67,6 +70,7 @@ declare_rule! {
         name: "vpa-update-mode",
         severity: Warning,
         default: true,
+        fix: Safe,
         summary: "A VPA's update mode evicts pods unsafely, is deprecated or is alpha",
     }
 }
@@ -85,6 +89,10 @@ impl Rule for VpaUpdateMode {
                     path.clone(),
                     "updateMode `Auto` is deprecated since VPA 1.5.0 and means `Recreate`: \
                      use an explicit update mode",
+                )
+                .fix(
+                    Fix::new(Applicability::Safe, "write `Recreate`, what `Auto` means")
+                        .replace(&path, serde_json::json!("Recreate")),
                 );
             }
             Some("InPlace") => {

@@ -2,7 +2,7 @@ use plimsoll_model::{LabelSelector, Node, Object, PodTemplate, Pointer};
 
 use super::util::is_statefulset;
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -58,9 +58,14 @@ declare_rule! {
     /// Keep a separate, non-headless Service for clients if they need a virtual IP.
     ///
     /// ## Fix safety
-    /// No automatic fix: `clusterIP` is immutable, so making a Service headless means
-    /// deleting and recreating it (and clients of its virtual IP must move to another
-    /// Service).
+    /// When the named Service does not exist, the fix appends to the file a headless
+    /// Service of that name (in the StatefulSet's namespace when it writes one) with
+    /// `clusterIP: None` and the StatefulSet's `spec.selector.matchLabels` as its
+    /// selector, when the StatefulSet selects by `matchLabels` alone. It is unsafe: it
+    /// adds an object to the cluster, and DNS names start to resolve to the pods.
+    /// A Service that exists gets no fix: `clusterIP` is immutable, so making it
+    /// headless means deleting and recreating it (and clients of its virtual IP must
+    /// move to another Service), and which selector is right is the author's call.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id>
@@ -71,6 +76,7 @@ declare_rule! {
         name: "statefulset-service-missing",
         severity: Error,
         default: true,
+        fix: Unsafe,
         summary: "A StatefulSet's serviceName names a Service that is missing or not headless",
     }
 }
@@ -137,7 +143,8 @@ impl Rule for StatefulsetServiceMissing {
                 }
             }
             _ if cx.index.knows_namespace_besides(ns, id) => {
-                out.report(
+                let fix = headless_service(obj, name);
+                let found = out.report(
                     id,
                     path,
                     format!(
@@ -145,6 +152,9 @@ impl Rule for StatefulsetServiceMissing {
                          `{ns}`: the pods get no stable DNS names"
                     ),
                 );
+                if let Some(fix) = fix {
+                    found.fix(fix);
+                }
             }
             _ => out.not_evaluated(
                 id,
@@ -155,4 +165,38 @@ impl Rule for StatefulsetServiceMissing {
             ),
         }
     }
+}
+
+/// A headless Service `name` selecting what the StatefulSet selects, when it selects
+/// by `matchLabels` alone.
+fn headless_service(obj: &Object, name: &str) -> Option<Fix> {
+    let selector = obj.root.at(&["spec", "selector"])?;
+    if selector.entries().iter().any(|e| e.key != "matchLabels") {
+        return None;
+    }
+    let labels = selector.get("matchLabels").filter(|l| {
+        l.is_map()
+            && !l.entries().is_empty()
+            && l.entries().iter().all(|e| e.value.as_text().is_some())
+    })?;
+    let mut metadata = serde_json::json!({"name": name});
+    if let Some(ns) = obj
+        .root
+        .at(&["metadata", "namespace"])
+        .and_then(Node::as_text)
+    {
+        metadata["namespace"] = serde_json::json!(ns);
+    }
+    Some(
+        Fix::new(
+            Applicability::Unsafe,
+            format!("add a headless Service `{name}` selecting the StatefulSet's pods"),
+        )
+        .add_document(serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": metadata,
+            "spec": {"clusterIP": "None", "selector": labels.to_json()},
+        })),
+    )
 }

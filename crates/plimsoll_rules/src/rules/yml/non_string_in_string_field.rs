@@ -3,7 +3,7 @@ use plimsoll_yaml::{Resolved, Style};
 
 use super::util::{describe, string_fields};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -39,8 +39,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: quoting keeps the written text, but the author may have meant
-    /// what a coercing tool produced (`true` rather than `yes`).
+    /// For an unquoted boolean or number the fix quotes the written text (`yes` becomes
+    /// `"yes"`, `1.10` becomes `"1.10"`), and for an unquoted null (`null`, `~`) it
+    /// writes the empty string Kubernetes stores for it. It is safe: every field this
+    /// rule judges is a string, the API server rejects the value as written, so no
+    /// object that runs can depend on it, and the quoted text is the one the author
+    /// wrote; the null keeps what Kubernetes stores today. A value with an explicit tag
+    /// (`!!int 3`) gets no fix: the tag says the author wanted something else.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set>
@@ -51,6 +56,7 @@ declare_rule! {
         name: "non-string-in-string-field",
         severity: Error,
         default: true,
+        fix: Safe,
         summary: "A string field holds an unquoted value that YAML reads as a boolean, number or null",
     }
 }
@@ -67,6 +73,20 @@ impl Rule for NonStringInStringField {
                 continue;
             }
             let r = s.resolve();
+            let fix = match r {
+                _ if s.tag.is_some() => None,
+                Resolved::Null => Some(
+                    Fix::new(
+                        Applicability::Safe,
+                        "write the empty string Kubernetes stores for null",
+                    )
+                    .replace(&f.path, serde_json::json!("")),
+                ),
+                _ => Some(
+                    Fix::new(Applicability::Safe, format!("quote it: \"{}\"", s.text))
+                        .replace(&f.path, serde_json::json!(s.text.as_str())),
+                ),
+            };
             let msg = match r {
                 Resolved::Str => continue,
                 // an empty value: the author meant the empty string
@@ -82,7 +102,10 @@ impl Rule for NonStringInStringField {
                     describe(r)
                 ),
             };
-            out.report(id, f.path, msg);
+            let found = out.report(id, f.path, msg);
+            if let Some(fix) = fix {
+                found.fix(fix);
+            }
         }
     }
 }
