@@ -2371,3 +2371,27 @@ fn fixes_that_append_a_document_follow_one_another() {
         format!("{APPS}\n{}{}", pdb("web"), pdb("api"))
     );
 }
+
+#[test]
+fn the_readme_counts_the_fixes_the_rules_declare() {
+    let out = run_in(&repo_root(), &["rules", "--format", "json"]);
+    let v = json(&out);
+    let rules = v["rules"].as_array().unwrap();
+    let count = |a: &str| rules.iter().filter(|r| r["fix"] == a).count();
+    let with_fix = rules.iter().filter(|r| !r["fix"].is_null()).count();
+    let want = format!(
+        "{with_fix} of the {} rules carry a fix: {} safe, {} unsafe and {}\ndisplay-only.",
+        rules.len(),
+        count("safe"),
+        count("unsafe"),
+        count("display-only")
+    );
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    assert!(readme.contains(&want), "the README should say: {want}");
+    // the bar: at least 40% of the rules
+    assert!(
+        with_fix * 10 >= rules.len() * 4,
+        "{with_fix} of {}",
+        rules.len()
+    );
+}
