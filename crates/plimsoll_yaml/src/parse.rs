@@ -255,6 +255,8 @@ pub fn plan(src: &str, limits: &Limits, part_bytes: usize) -> Vec<Piece> {
         let here = (pos, line);
         pos += l.len();
         line += 1;
+        // a byte order mark may open any document of a stream (YAML 1.2, 5.2)
+        let l = l.strip_prefix('\u{FEFF}').unwrap_or(l);
         let trimmed = l.trim_start_matches([' ', '\t', '\r', '\n']);
         let blank_or_comment = trimmed.is_empty() || trimmed.starts_with('#');
         let marker = is_document_marker(l);
@@ -421,6 +423,7 @@ fn first_content_line(src: &str, from: u32) -> Option<u32> {
         .zip(lines_inclusive(src))
         .skip(from.saturating_sub(1) as usize)
         .find(|(_, l)| {
+            let l = l.strip_prefix('\u{FEFF}').unwrap_or(l);
             let t = l.trim_start_matches([' ', '\t']);
             let t = t.trim_end_matches(['\r', '\n']);
             !(t.is_empty() || t.starts_with('#') || l.starts_with('%') || is_document_end_marker(l))
