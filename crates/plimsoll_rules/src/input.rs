@@ -183,8 +183,14 @@ pub fn salvage(file: usize, bytes: &[u8]) -> Option<(String, Vec<InputError>)> {
     starts.push(bytes.len());
     let mut text = Vec::with_capacity(bytes.len());
     let mut errors = Vec::new();
+    // lines before the current document, counted as the documents go (counting from the
+    // start of the file for each bad document would be quadratic)
+    let mut lines_before = 0u32;
     for w in starts.windows(2) {
         let doc = &bytes[w[0]..w[1]];
+        let doc_lines = doc.iter().filter(|&&b| b == b'\n').count() as u32;
+        let first_line = lines_before + 1;
+        lines_before += doc_lines;
         let nul = doc.iter().position(|&b| b == 0);
         let utf8 = std::str::from_utf8(doc).err().map(|e| e.valid_up_to());
         let bad = match (nul, utf8) {
@@ -198,7 +204,7 @@ pub fn salvage(file: usize, bytes: &[u8]) -> Option<(String, Vec<InputError>)> {
             continue;
         };
         let upto = &bytes[..w[0] + at];
-        let line = upto.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let line = first_line + doc[..at].iter().filter(|&&b| b == b'\n').count() as u32;
         let column = String::from_utf8_lossy(
             &upto[upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)..],
         )

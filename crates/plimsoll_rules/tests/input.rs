@@ -257,3 +257,25 @@ fn sizes_and_limits_in_the_configuration() {
         assert!(Config::from_yaml(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn each_bad_document_is_an_error_at_its_own_line() {
+    // many documents, every other one with a Latin-1 byte on its third line
+    let mut bytes = Vec::new();
+    for i in 0..2000 {
+        bytes.extend_from_slice(b"---\napiVersion: v1\nkind: ConfigMap\n");
+        if i % 2 == 0 {
+            bytes.extend_from_slice(b"data: {a: caf\xe9}\n");
+        } else {
+            bytes.extend_from_slice(b"data: {a: cafe}\n");
+        }
+    }
+    let (text, errors) = plimsoll_rules::input::salvage(0, &bytes).unwrap();
+    assert_eq!(errors.len(), 1000);
+    for (k, e) in errors.iter().enumerate() {
+        // document 2k starts at line 8k + 1; its bad byte is on its fourth line
+        assert_eq!(e.line, Some(8 * k as u32 + 4), "{e:?}");
+        assert_eq!(e.column, Some(14));
+    }
+    assert_eq!(text.lines().count(), 8000);
+}
