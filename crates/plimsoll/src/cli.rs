@@ -328,7 +328,7 @@ pub struct LimitArgs {
     pub max_file_size: Option<u64>,
 
     /// Largest YAML document read (the text from one `---` to the next). A larger
-    /// document is not parsed; the documents around it are. [default: 64MiB]
+    /// document is not parsed; the documents around it are. [default: 16MiB]
     #[arg(long, value_name = "SIZE", value_parser = size_arg)]
     pub max_document_size: Option<u64>,
 

@@ -40,7 +40,9 @@ impl Default for Limits {
             max_alias_bytes: 32 << 20,
             max_anchored_nodes: 1_000_000,
             max_documents: 100_000,
-            max_document_bytes: 64 << 20,
+            // far above what the API server takes for one object (a few MiB), and low
+            // enough that the densest document stays within 1 GiB once parsed
+            max_document_bytes: 16 << 20,
         }
     }
 }
