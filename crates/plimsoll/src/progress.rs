@@ -6,56 +6,26 @@
 //! that one long step (a large file, the rules over a large input) shows it as well.
 //! `finish` clears it before the report is written and stops the timer.
 
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressStyle;
+use plimsoll_cluster::DelayedBar;
 
 /// How long a check runs before the indicator shows.
 pub const DELAY: Duration = Duration::from_secs(1);
 
 pub struct Progress {
-    bar: Option<ProgressBar>,
+    bar: DelayedBar,
     objects: AtomicUsize,
-    /// Set by `finish`, under the lock the timer takes to show the bar.
-    finished: Arc<Mutex<bool>>,
-    stop: Mutex<Option<mpsc::Sender<()>>>,
 }
 
 impl Progress {
     /// An indicator that shows after `delay` when `enabled` and stderr is a terminal.
     pub fn new(enabled: bool, delay: Duration) -> Progress {
-        let finished = Arc::new(Mutex::new(false));
-        let mut stop = None;
-        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} finding the inputs")
-                    .expect("valid template"),
-            );
-            let (tx, rx) = mpsc::channel::<()>();
-            stop = Some(tx);
-            let (shown, finished) = (bar.clone(), Arc::clone(&finished));
-            std::thread::spawn(move || {
-                if rx.recv_timeout(delay) == Err(RecvTimeoutError::Timeout) {
-                    let finished = finished.lock().expect("progress lock");
-                    if !*finished {
-                        shown.set_draw_target(ProgressDrawTarget::stderr());
-                        shown.enable_steady_tick(Duration::from_millis(120));
-                        shown.tick();
-                    }
-                }
-            });
-            bar
-        });
         Progress {
-            bar,
+            bar: DelayedBar::new(enabled, delay, "{spinner} finding the inputs"),
             objects: AtomicUsize::new(0),
-            finished,
-            stop: Mutex::new(stop),
         }
     }
 
@@ -66,7 +36,7 @@ impl Progress {
 
     /// Reading and parsing `n` files.
     pub fn reading(&self, n: usize) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.bar() {
             bar.set_length(n as u64);
             bar.set_style(
                 ProgressStyle::with_template(
@@ -82,7 +52,7 @@ impl Progress {
     /// A file read, with the objects it held.
     pub fn file_done(&self, objects: usize) {
         let total = self.objects.fetch_add(objects, Ordering::Relaxed) + objects;
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.bar() {
             bar.inc(1);
             bar.set_message(format!("{total} objects"));
         }
@@ -90,7 +60,7 @@ impl Progress {
 
     /// Checking `objects` objects with `rules` rules.
     pub fn checking(&self, objects: usize, rules: usize) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.bar() {
             bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
             bar.set_message(format!("checking {objects} objects with {rules} rules"));
         }
@@ -98,18 +68,6 @@ impl Progress {
 
     /// Clears the indicator (before the report is written) and stops the timer.
     pub fn finish(&self) {
-        let mut finished = self.finished.lock().expect("progress lock");
-        *finished = true;
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-        // wakes the timer, which then ends
-        self.stop.lock().expect("progress lock").take();
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.finish();
+        self.bar.finish();
     }
 }

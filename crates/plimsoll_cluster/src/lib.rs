@@ -17,6 +17,7 @@ mod discovery;
 mod helm;
 mod list;
 mod progress;
+pub use progress::DelayedBar;
 mod slim;
 
 use std::collections::HashSet;

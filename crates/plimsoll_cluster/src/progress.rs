@@ -16,25 +16,24 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// How long an audit runs before the bar shows.
 pub const DELAY: Duration = Duration::from_secs(1);
 
-pub struct Progress {
+/// A progress bar on stderr that shows only when `enabled`, stderr is a terminal and
+/// `delay` has passed (a timer thread shows it then, so that one long step shows it
+/// too); `finish` (or dropping it) clears it and stops the timer. `check` uses it too.
+pub struct DelayedBar {
     bar: Option<ProgressBar>,
-    objects: AtomicUsize,
     /// Set by `finish`, under the lock the timer takes to show the bar.
     finished: Arc<Mutex<bool>>,
     stop: Mutex<Option<mpsc::Sender<()>>>,
 }
 
-impl Progress {
-    /// A bar that shows after `delay` when `enabled` and stderr is a terminal.
-    pub fn new(enabled: bool, delay: Duration) -> Progress {
+impl DelayedBar {
+    /// A bar in the style of `template` until it is given another.
+    pub fn new(enabled: bool, delay: Duration, template: &str) -> DelayedBar {
         let finished = Arc::new(Mutex::new(false));
         let mut stop = None;
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} connecting to the cluster")
-                    .expect("valid template"),
-            );
+            bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
             let (tx, rx) = mpsc::channel::<()>();
             stop = Some(tx);
             let (shown, finished) = (bar.clone(), Arc::clone(&finished));
@@ -50,40 +49,16 @@ impl Progress {
             });
             bar
         });
-        Progress {
+        DelayedBar {
             bar,
-            objects: AtomicUsize::new(0),
             finished,
             stop: Mutex::new(stop),
         }
     }
 
-    /// The number of resources to list, once discovery has named them.
-    pub fn resources(&self, n: usize) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(n as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} reading the cluster [{bar:30}] {pos}/{len} resources, {msg}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
-            );
-            bar.set_message(format!("{} objects", self.objects.load(Ordering::Relaxed)));
-        }
-    }
-
-    pub fn resource_done(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-    }
-
-    pub fn objects(&self, n: usize) {
-        let total = self.objects.fetch_add(n, Ordering::Relaxed) + n;
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("{total} objects"));
-        }
+    /// The bar, when it may show at all.
+    pub fn bar(&self) -> Option<&ProgressBar> {
+        self.bar.as_ref()
     }
 
     pub fn finish(&self) {
@@ -97,8 +72,55 @@ impl Progress {
     }
 }
 
-impl Drop for Progress {
+impl Drop for DelayedBar {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+pub struct Progress {
+    bar: DelayedBar,
+    objects: AtomicUsize,
+}
+
+impl Progress {
+    /// A bar that shows after `delay` when `enabled` and stderr is a terminal.
+    pub fn new(enabled: bool, delay: Duration) -> Progress {
+        Progress {
+            bar: DelayedBar::new(enabled, delay, "{spinner} connecting to the cluster"),
+            objects: AtomicUsize::new(0),
+        }
+    }
+
+    /// The number of resources to list, once discovery has named them.
+    pub fn resources(&self, n: usize) {
+        if let Some(bar) = self.bar.bar() {
+            bar.set_length(n as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} reading the cluster [{bar:30}] {pos}/{len} resources, {msg}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_message(format!("{} objects", self.objects.load(Ordering::Relaxed)));
+        }
+    }
+
+    pub fn resource_done(&self) {
+        if let Some(bar) = self.bar.bar() {
+            bar.inc(1);
+        }
+    }
+
+    pub fn objects(&self, n: usize) {
+        let total = self.objects.fetch_add(n, Ordering::Relaxed) + n;
+        if let Some(bar) = self.bar.bar() {
+            bar.set_message(format!("{total} objects"));
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish();
     }
 }
