@@ -417,14 +417,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
                         && !g.errors.iter().any(|e| e.file == i)
                 })
                 .collect();
-            let file_paths: Vec<String> = if s.config.exemptions.iter().any(|e| e.path.is_some()) {
-                g.sources
-                    .iter()
-                    .map(|sf| relative_to(&sf.path, s.config_dir.as_deref()))
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let file_paths = exemption_paths(&s, &g.sources);
             let outcome = engine::run(
                 &index,
                 &Run {
@@ -548,14 +541,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             ));
         }
     }
-    let file_paths: Vec<String> = if s.config.exemptions.iter().any(|e| e.path.is_some()) {
-        sources
-            .iter()
-            .map(|sf| relative_to(&sf.path, s.config_dir.as_deref()))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let file_paths = exemption_paths(&s, &sources);
     let mut run = Run {
         rules: &rules,
         config: &s.config,
@@ -743,6 +729,19 @@ impl Gathered {
         let whole = &self.whole;
         index.hold_namespaces_of(|o| o.source.file.is_some_and(|f| whole[f]));
         index
+    }
+}
+
+/// The path of each input file relative to the configuration file's directory, for
+/// exemptions scoped by `path` (empty when there are none).
+fn exemption_paths(s: &Settings, sources: &[SourceFile]) -> Vec<String> {
+    if s.config.exemptions.iter().any(|e| e.path.is_some()) {
+        sources
+            .iter()
+            .map(|sf| relative_to(&sf.path, s.config_dir.as_deref()))
+            .collect()
+    } else {
+        Vec::new()
     }
 }
 
