@@ -18,7 +18,7 @@ use crate::cli::AuditArgs;
 /// in a cluster holds its data by design (SCR001 judges Secrets committed to git), and
 /// the YAML rules judge how a file's text reads, which the API server's JSON does not
 /// have.
-fn files_only(code: &str) -> bool {
+pub(crate) fn files_only(code: &str) -> bool {
     code == "SCR001" || code.starts_with("YML")
 }
 

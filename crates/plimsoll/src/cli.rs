@@ -26,6 +26,10 @@ pub enum Command {
     /// cluster shows (OOMKilled containers, crash loops, unschedulable pods, node
     /// pressure, PDBs that block drains, APIs requested through deprecated versions).
     Audit(Box<AuditArgs>),
+    /// Serve the same rules at admission: a validating and mutating webhook
+    /// (AdmissionReview v1 over HTTPS) that warns, or denies in namespaces labelled
+    /// `plimsoll.dev/mode=deny`, and fails open.
+    Serve(Box<ServeArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Print the full documentation of one rule.
@@ -210,8 +214,9 @@ pub enum FailOnArg {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorArg {
+    #[default]
     Auto,
     Always,
     Never,
@@ -412,8 +417,139 @@ pub struct AuditArgs {
     pub run: RunArgs,
 }
 
-/// What `check` and `audit` share: rule selection, versions, outputs, exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Everything is a warning; every request is allowed.
+    Warn,
+    /// Findings at or above --fail-on deny the request.
+    Deny,
+    /// Requests are not judged.
+    Off,
+}
+
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (HTTPS).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
+    pub listen: std::net::SocketAddr,
+
+    /// The serving certificate (PEM, leaf first). Read again when the file changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+
+    /// The certificate's private key (PEM). Read again when the file changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+
+    /// The mode of namespaces without a `plimsoll.dev/mode` label (which wins over it).
+    /// Default: the configuration's `serve.mode`, else warn.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
+
+    /// Run without cluster credentials: only the rules that judge an object on its own
+    /// give findings; cross-object rules (PDB coverage, Services and NetworkPolicies
+    /// that select the pods, the namespace's Pod Security level) are skipped, and
+    /// namespace labels are not known (the default mode applies everywhere).
+    #[arg(long)]
+    pub no_cluster: bool,
+
+    /// Refuse a request that could not be judged (deadline, internal error) instead of
+    /// allowing it with a warning.
+    #[arg(long)]
+    pub fail_closed: bool,
+
+    /// Deadline for judging one request (`2s`, `500ms`); past it the request is allowed
+    /// (or refused with --fail-closed). Keep it below the webhook's `timeoutSeconds`.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration_arg)]
+    pub timeout: std::time::Duration,
+
+    /// kubeconfig file (default: in-cluster configuration, else $KUBECONFIG or
+    /// ~/.kube/config).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_cluster")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_cluster")]
+    pub context: Option<String>,
+
+    /// Rules to run instead of the default set (as `check --select`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
+    pub select: Option<Vec<String>>,
+
+    /// Rules to add to the set.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
+    pub extend_select: Vec<String>,
+
+    /// Rules to leave out.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SELECTOR",
+        help_heading = "Rule selection"
+    )]
+    pub ignore: Vec<String>,
+
+    /// The Kubernetes version to judge against (default: the cluster's, else the newest
+    /// this build knows).
+    #[arg(long, value_name = "VERSION", help_heading = "Kubernetes version")]
+    pub kube_version: Option<String>,
+
+    /// Pod Security Standards policy version (v1.N or latest).
+    #[arg(long, value_name = "VERSION", help_heading = "Kubernetes version")]
+    pub pss_version: Option<String>,
+
+    /// In deny mode, deny when a finding is at or above this severity (default: the
+    /// configuration's `fail-on`, else error); the others are warnings.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOnArg>,
+
+    /// Configuration file (default: `.plimsoll.yaml` in the working directory or above).
+    #[arg(long, value_name = "FILE", help_heading = "Configuration")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config", help_heading = "Configuration")]
+    pub no_config: bool,
+
+    /// Ignore exemptions written as annotations on the objects.
+    #[arg(long, help_heading = "Configuration")]
+    pub strict: bool,
+}
+
+/// A duration: a number with `ms`, `s` or `m` (`2s`, `500ms`, `1.5s`).
+pub fn duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: f64 = n
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (2s, 500ms)"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{text}`: give a unit, ms, s or m (2s, 500ms)")),
+    };
+    if !(seconds > 0.0 && seconds <= 3600.0) {
+        return Err(format!("`{text}`: a duration between 1ms and 1h"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// What `check` and `audit` share: rule selection, versions, outputs, exit codes.
+#[derive(Debug, Default, Args)]
 pub struct RunArgs {
     /// Rules to run instead of the default set: codes (RES003), prefixes (RES),
     /// names (memory-limit-missing) or profiles (default, all, pss-baseline,

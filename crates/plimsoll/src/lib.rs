@@ -13,6 +13,7 @@ pub mod progress;
 pub mod rbac_cmd;
 pub mod render;
 pub mod rules_cmd;
+pub mod serve;
 
 use clap::Parser;
 
@@ -34,6 +35,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     let result = match &cli.command {
         cli::Command::Check(a) => check::run(a),
         cli::Command::Audit(a) => audit::run(a),
+        cli::Command::Serve(a) => serve::run(a),
         cli::Command::Rules(a) => rules_cmd::listing(a).map(|s| {
             print!("{s}");
             0

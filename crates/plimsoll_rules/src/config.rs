@@ -119,6 +119,52 @@ pub struct Config {
     pub exemptions: Vec<ConfigExemption>,
     /// What one input may cost (the `--max-*` flags win over these).
     pub limits: LimitsConfig,
+    /// The admission webhook (`plimsoll serve`).
+    pub serve: ServeConfig,
+}
+
+/// How `plimsoll serve` answers when a namespace does not say (`plimsoll.dev/mode`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServeMode {
+    /// Everything is a warning; every request is allowed.
+    #[default]
+    Warn,
+    /// Findings at or above `--fail-on` deny the request; the rest are warnings.
+    Deny,
+    /// Requests are not judged.
+    Off,
+}
+
+impl ServeMode {
+    pub fn parse(text: &str) -> Option<ServeMode> {
+        match text {
+            "warn" => Some(ServeMode::Warn),
+            "deny" => Some(ServeMode::Deny),
+            "off" => Some(ServeMode::Off),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServeMode::Warn => "warn",
+            ServeMode::Deny => "deny",
+            ServeMode::Off => "off",
+        }
+    }
+}
+
+/// The `serve:` mapping.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// The mode of namespaces without the `plimsoll.dev/mode` label (default `warn`;
+    /// `--mode` wins over it).
+    pub mode: Option<ServeMode>,
+    /// Whether `/mutate` applies the safe fixes (default false: it answers without a
+    /// patch).
+    pub mutate: bool,
 }
 
 /// Largest input file (or standard input) read, by default.

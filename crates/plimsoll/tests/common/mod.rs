@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod kube_env;
+pub mod serve;
 pub mod tools;
 
 /// A tool a test needs is missing. In CI (`CI` set) that is a failure; elsewhere too,
