@@ -12,6 +12,9 @@
 //!   full pod template is judged once, on the controller. Secret values are never kept.
 //! - **Permissions**: a 403 on a resource becomes an [`Unreadable`] entry, which the
 //!   report turns into "not evaluated"; it is never a silent pass.
+//! - **Watches** ([`Watched`]): for the admission webhook, an index of the kinds it
+//!   asks for, kept current by one watch per kind, with the same connection and
+//!   discovery as the audit.
 
 mod discovery;
 mod helm;
@@ -19,6 +22,8 @@ mod list;
 mod progress;
 pub use progress::DelayedBar;
 mod slim;
+mod watch;
+pub use watch::{DeprecatedFn, Keep, KindStatus, WatchOptions, Watched};
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -383,12 +388,20 @@ fn never_listed(r: &Resource) -> Option<&'static str> {
         ("", "events") | ("events.k8s.io", "events") => {
             Some("events: high volume, and no rule reads them")
         }
-        ("", "componentstatuses") => Some("v1 ComponentStatus is deprecated since 1.19"),
-        ("", "endpoints") => {
-            Some("v1 Endpoints is deprecated since 1.33; EndpointSlices are read instead")
-        }
         ("coordination.k8s.io", "leases") => {
             Some("leases: heartbeats (one per node), and no rule reads them")
+        }
+        _ => deprecated_core(r),
+    }
+}
+
+/// Core resources the server itself deprecates at their only version: a request for them
+/// counts as a use of a deprecated API, wherever it comes from (the audit, the watches).
+fn deprecated_core(r: &Resource) -> Option<&'static str> {
+    match (r.group.as_str(), r.resource.as_str()) {
+        ("", "componentstatuses") => Some("v1 ComponentStatus is deprecated since 1.19"),
+        ("", "endpoints") => {
+            Some("v1 Endpoints is deprecated since 1.33; EndpointSlices replace it")
         }
         _ => None,
     }

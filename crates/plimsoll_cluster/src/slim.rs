@@ -205,6 +205,134 @@ pub fn slim(root: Node, kind: &str) -> Node {
     })
 }
 
+/// Only `apiVersion`, `kind` and `metadata`: what an index keeps of objects whose
+/// existence, labels and owners are all that is asked of them.
+pub fn metadata_only(root: Node) -> Node {
+    keep(root, &["apiVersion", "kind", "metadata"])
+}
+
+const WORKLOAD_CONTAINER: &[&str] = &["name", "image", "ports", "resources"];
+
+/// A workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod) as the
+/// admission webhook's cross-object rules read it: the whole metadata; the replicas,
+/// selector and `serviceName` of the spec; the pod template's metadata; in the pod spec
+/// the containers (name, image, ports, resources), the service account and the volumes
+/// that name a PersistentVolumeClaim, ConfigMap or Secret; and the replica counts of the
+/// status. Probes, environment, security contexts and the rest of the spec are what the
+/// webhook judges on the object under review, never on its neighbours.
+pub fn workload(root: Node, kind: &str) -> Node {
+    let is_pod = kind == "Pod";
+    map_entries(root, |e| {
+        let value = match e.key.as_str() {
+            "apiVersion" | "kind" | "metadata" => e.value,
+            "spec" if is_pod => pod_spec(e.value),
+            "spec" => workload_spec(e.value),
+            "status" if !is_pod => map_entries(e.value, |s| {
+                (s.key == "replicas" || s.key.ends_with("Replicas")).then_some(s)
+            }),
+            _ => return None,
+        };
+        Some(Entry { value, ..e })
+    })
+}
+
+/// The spec of a controller: a pod template directly, or a Job template's (CronJob).
+fn workload_spec(spec: Node) -> Node {
+    map_entries(spec, |e| {
+        let value = match e.key.as_str() {
+            "replicas" | "selector" | "serviceName" => e.value,
+            "template" => pod_template(e.value),
+            "jobTemplate" => map_entries(e.value, |j| {
+                let value = match j.key.as_str() {
+                    "metadata" => j.value,
+                    "spec" => map_entries(j.value, |js| {
+                        let value = match js.key.as_str() {
+                            "selector" => js.value,
+                            "template" => pod_template(js.value),
+                            _ => return None,
+                        };
+                        Some(Entry { value, ..js })
+                    }),
+                    _ => return None,
+                };
+                Some(Entry { value, ..j })
+            }),
+            _ => return None,
+        };
+        Some(Entry { value, ..e })
+    })
+}
+
+fn pod_template(template: Node) -> Node {
+    map_entries(template, |e| {
+        let value = match e.key.as_str() {
+            "metadata" => e.value,
+            "spec" => pod_spec(e.value),
+            _ => return None,
+        };
+        Some(Entry { value, ..e })
+    })
+}
+
+fn pod_spec(spec: Node) -> Node {
+    map_entries(spec, |e| {
+        let value = match e.key.as_str() {
+            "serviceAccountName" => e.value,
+            "containers" | "initContainers" => map_items(e.value, |c| keep(c, WORKLOAD_CONTAINER)),
+            "volumes" => with_items(e.value, |vols| {
+                vols.into_iter().filter_map(volume_reference).collect()
+            }),
+            _ => return None,
+        };
+        Some(Entry { value, ..e })
+    })
+}
+
+/// A volume that names an object of the namespace, reduced to that name (and whether
+/// it is optional, which decides whether a missing object stops the pod); `None` for
+/// the other volume types. A projected volume keeps the ConfigMaps and Secrets it names.
+fn volume_reference(volume: Node) -> Option<Node> {
+    let refers = |v: &Node| {
+        ["persistentVolumeClaim", "configMap", "secret", "projected"]
+            .iter()
+            .any(|k| v.get(k).is_some())
+    };
+    if !refers(&volume) {
+        return None;
+    }
+    Some(map_entries(volume, |e| {
+        let value = match e.key.as_str() {
+            "name" => e.value,
+            "persistentVolumeClaim" => keep(e.value, &["claimName"]),
+            "configMap" => keep(e.value, &["name", "optional"]),
+            "secret" => keep(e.value, &["secretName", "optional"]),
+            "projected" => map_entries(e.value, |p| {
+                (p.key == "sources").then(|| Entry {
+                    value: with_items(p.value, |sources| {
+                        sources
+                            .into_iter()
+                            .filter(|s| s.get("configMap").is_some() || s.get("secret").is_some())
+                            .map(|s| {
+                                map_entries(s, |x| {
+                                    matches!(x.key.as_str(), "configMap" | "secret").then(|| {
+                                        Entry {
+                                            value: keep(x.value, &["name", "optional"]),
+                                            ..x
+                                        }
+                                    })
+                                })
+                            })
+                            .collect()
+                    }),
+                    ..p
+                })
+            }),
+            _ => return None,
+        };
+        Some(Entry { value, ..e })
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +380,116 @@ mod tests {
         assert!(s.at(&["status", "podIP"]).is_none());
         let cs = &s.at(&["status", "containerStatuses"]).unwrap().items()[0];
         assert!(cs.get("imageID").is_none() && cs.get("volumeMounts").is_none());
+    }
+
+    #[test]
+    fn workloads_keep_what_cross_object_rules_read() {
+        let d = node_from_json(
+            r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api","namespace":"shop","annotations":{"a":"b"}},
+              "spec":{"replicas":3,"selector":{"matchLabels":{"app":"api"}},"strategy":{"type":"RollingUpdate"},
+                "template":{"metadata":{"labels":{"app":"api"}},"spec":{"serviceAccountName":"api","nodeSelector":{"x":"y"},
+                  "containers":[{"name":"c","image":"i:1","ports":[{"containerPort":80}],"env":[{"name":"E","value":"v"}],
+                    "resources":{"requests":{"cpu":"1"}},"readinessProbe":{"tcpSocket":{"port":80}}}],
+                  "volumes":[{"name":"cfg","configMap":{"name":"api-config","defaultMode":420,"items":[{"key":"k","path":"p"}]}},
+                    {"name":"tmp","emptyDir":{}},{"name":"data","persistentVolumeClaim":{"claimName":"api-data","readOnly":true}},
+                    {"name":"tls","secret":{"secretName":"api-tls","optional":true}},
+                    {"name":"all","projected":{"defaultMode":420,"sources":[{"configMap":{"name":"ca","items":[]}},
+                      {"serviceAccountToken":{"path":"token"}},{"secret":{"name":"s"}}]}}]}}},
+              "status":{"replicas":3,"readyReplicas":2,"conditions":[{"type":"Available"}],"observedGeneration":4}}"#,
+        )
+        .unwrap();
+        let w = workload(d, "Deployment");
+        assert_eq!(
+            w.at(&["metadata", "annotations", "a"]).unwrap().as_text(),
+            Some("b")
+        );
+        assert_eq!(w.at(&["spec", "replicas"]).unwrap().as_i64(), Some(3));
+        assert!(w.at(&["spec", "selector", "matchLabels", "app"]).is_some());
+        assert!(w.at(&["spec", "strategy"]).is_none());
+        let pod = w.at(&["spec", "template", "spec"]).unwrap();
+        assert!(
+            w.at(&["spec", "template", "metadata", "labels", "app"])
+                .is_some()
+        );
+        assert_eq!(
+            pod.get("serviceAccountName").unwrap().as_text(),
+            Some("api")
+        );
+        assert!(pod.get("nodeSelector").is_none());
+        let c = &pod.get("containers").unwrap().items()[0];
+        assert!(c.get("env").is_none() && c.get("readinessProbe").is_none());
+        assert!(c.get("ports").is_some() && c.at(&["resources", "requests", "cpu"]).is_some());
+        let vols = pod.get("volumes").unwrap().items();
+        let names: Vec<&str> = vols
+            .iter()
+            .filter_map(|v| v.get("name")?.as_text())
+            .collect();
+        assert_eq!(names, ["cfg", "data", "tls", "all"]);
+        assert!(vols[0].at(&["configMap", "defaultMode"]).is_none());
+        assert_eq!(
+            vols[0].at(&["configMap", "name"]).unwrap().as_text(),
+            Some("api-config")
+        );
+        assert!(vols[1].at(&["persistentVolumeClaim", "readOnly"]).is_none());
+        assert_eq!(
+            vols[2].at(&["secret", "optional"]).unwrap().as_bool(),
+            Some(true)
+        );
+        let sources = vols[3].at(&["projected", "sources"]).unwrap().items();
+        assert_eq!(sources.len(), 2);
+        assert!(sources[0].at(&["configMap", "items"]).is_none());
+        assert!(vols[3].at(&["projected", "defaultMode"]).is_none());
+        assert_eq!(
+            w.at(&["status", "readyReplicas"]).unwrap().as_i64(),
+            Some(2)
+        );
+        assert!(w.at(&["status", "conditions"]).is_none());
+        assert!(w.at(&["status", "observedGeneration"]).is_none());
+    }
+
+    #[test]
+    fn cronjobs_and_pods_keep_their_pod_spec() {
+        let cj = node_from_json(
+            r#"{"kind":"CronJob","spec":{"schedule":"* * * * *","jobTemplate":{"metadata":{"labels":{"a":"b"}},
+              "spec":{"backoffLimit":2,"template":{"spec":{"serviceAccountName":"batch","restartPolicy":"Never",
+                "containers":[{"name":"c","image":"i","command":["x"]}]}}}}}}"#,
+        )
+        .unwrap();
+        let w = workload(cj, "CronJob");
+        assert!(w.at(&["spec", "schedule"]).is_none());
+        assert!(
+            w.at(&["spec", "jobTemplate", "metadata", "labels"])
+                .is_some()
+        );
+        assert!(
+            w.at(&["spec", "jobTemplate", "spec", "backoffLimit"])
+                .is_none()
+        );
+        let pod = w
+            .at(&["spec", "jobTemplate", "spec", "template", "spec"])
+            .unwrap();
+        assert_eq!(
+            pod.get("serviceAccountName").unwrap().as_text(),
+            Some("batch")
+        );
+        assert!(pod.get("restartPolicy").is_none());
+        assert!(
+            pod.get("containers").unwrap().items()[0]
+                .get("command")
+                .is_none()
+        );
+
+        let p = node_from_json(
+            r#"{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n","containers":[{"name":"c","image":"i"}]},
+              "status":{"phase":"Running"}}"#,
+        )
+        .unwrap();
+        let w = workload(p, "Pod");
+        assert!(w.at(&["spec", "nodeName"]).is_none());
+        assert_eq!(w.at(&["spec", "containers"]).unwrap().items().len(), 1);
+        assert!(w.get("status").is_none());
+        let m = metadata_only(node_from_json(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"k":"v"}}"#).unwrap());
+        assert!(m.get("data").is_none() && m.at(&["metadata", "name"]).is_some());
     }
 
     #[test]
