@@ -25,7 +25,7 @@ pub(crate) fn files_only(code: &str) -> bool {
 /// Whether listing (group, version, kind) would use a deprecated API: those are never
 /// requested (the preferred version of a group is normally not deprecated; when it is,
 /// the resource is skipped and said so).
-fn deprecated(group: &str, version: &str, kind: &str) -> Option<String> {
+pub(crate) fn deprecated(group: &str, version: &str, kind: &str) -> Option<String> {
     let api_version = if group.is_empty() {
         version.to_string()
     } else {

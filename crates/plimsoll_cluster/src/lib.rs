@@ -23,7 +23,7 @@ mod progress;
 pub use progress::DelayedBar;
 mod slim;
 mod watch;
-pub use watch::{DeprecatedFn, Keep, KindStatus, WatchOptions, Watched};
+pub use watch::{DeprecatedFn, Keep, KindStatus, WatchOptions, Watched, trim};
 
 use std::collections::HashSet;
 use std::path::PathBuf;

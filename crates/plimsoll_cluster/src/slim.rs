@@ -1,6 +1,6 @@
 //! Trimming objects to what is read of them.
 
-use plimsoll_yaml::{Data, Entry, Node, Scalar};
+use plimsoll_yaml::{CompactString, Data, Entry, Node, Scalar, Style};
 
 /// Removes an annotation and returns its text.
 pub fn take_annotation(root: &mut Node, key: &str) -> Option<String> {
@@ -211,15 +211,67 @@ pub fn metadata_only(root: Node) -> Node {
     keep(root, &["apiVersion", "kind", "metadata"])
 }
 
-const WORKLOAD_CONTAINER: &[&str] = &["name", "image", "ports", "resources"];
+/// Metadata and the keys of `data` and `binaryData` with empty values: what the rules
+/// that check references to a ConfigMap's keys read of it.
+pub fn keys_only(root: Node) -> Node {
+    map_entries(root, |e| {
+        let value = match e.key.as_str() {
+            "apiVersion" | "kind" | "metadata" => e.value,
+            "data" | "binaryData" => map_entries(e.value, |k| {
+                Some(Entry {
+                    value: Node {
+                        span: k.value.span,
+                        data: Data::Scalar(Scalar {
+                            text: CompactString::default(),
+                            style: Style::DoubleQuoted,
+                            tag: None,
+                        }),
+                    },
+                    ..k
+                })
+            }),
+            _ => return None,
+        };
+        Some(Entry { value, ..e })
+    })
+}
+
+/// A CustomResourceDefinition without the OpenAPI schema of each version and without
+/// its status: group, names, scope, versions (served, storage, subresources, printer
+/// columns) and conversion stay.
+pub fn definition(root: Node) -> Node {
+    map_entries(root, |e| {
+        let value = match e.key.as_str() {
+            "status" => return None,
+            "spec" => map_entries(e.value, |s| {
+                let value = match s.key.as_str() {
+                    "versions" => map_items(s.value, |v| {
+                        map_entries(v, |f| (f.key != "schema").then_some(f))
+                    }),
+                    "validation" => return None,
+                    _ => s.value,
+                };
+                Some(Entry { value, ..s })
+            }),
+            _ => e.value,
+        };
+        Some(Entry { value, ..e })
+    })
+}
+
+/// A container's `restartPolicy` makes an init container a sidecar that runs beside
+/// the others (its ports serve, its resources count).
+const WORKLOAD_CONTAINER: &[&str] = &["name", "image", "ports", "resources", "restartPolicy"];
 
 /// A workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod) as the
 /// admission webhook's cross-object rules read it: the whole metadata; the replicas,
-/// selector and `serviceName` of the spec; the pod template's metadata; in the pod spec
-/// the containers (name, image, ports, resources), the service account and the volumes
-/// that name a PersistentVolumeClaim, ConfigMap or Secret; and the replica counts of the
+/// selector and `serviceName` of the spec and the names of its `volumeClaimTemplates`;
+/// the pod template's metadata; in the pod spec the containers (name, image, ports,
+/// resources, restartPolicy), the service account, `hostNetwork` and the volumes that
+/// name a PersistentVolumeClaim, ConfigMap or Secret; and the replica counts of the
 /// status. Probes, environment, security contexts and the rest of the spec are what the
-/// webhook judges on the object under review, never on its neighbours.
+/// webhook judges on the object under review, never on its neighbours (the test
+/// `index_keeps_enough` holds every rule's fixture to it).
 pub fn workload(root: Node, kind: &str) -> Node {
     let is_pod = kind == "Pod";
     map_entries(root, |e| {
@@ -241,6 +293,8 @@ fn workload_spec(spec: Node) -> Node {
     map_entries(spec, |e| {
         let value = match e.key.as_str() {
             "replicas" | "selector" | "serviceName" => e.value,
+            // the claims a StatefulSet makes (`data-db-0`) are referred to by others
+            "volumeClaimTemplates" => map_items(e.value, |t| keep(t, &["metadata"])),
             "template" => pod_template(e.value),
             "jobTemplate" => map_entries(e.value, |j| {
                 let value = match j.key.as_str() {
@@ -277,7 +331,8 @@ fn pod_template(template: Node) -> Node {
 fn pod_spec(spec: Node) -> Node {
     map_entries(spec, |e| {
         let value = match e.key.as_str() {
-            "serviceAccountName" => e.value,
+            // hostNetwork pods are outside every NetworkPolicy
+            "serviceAccountName" | "hostNetwork" => e.value,
             "containers" | "initContainers" => map_items(e.value, |c| keep(c, WORKLOAD_CONTAINER)),
             "volumes" => with_items(e.value, |vols| {
                 vols.into_iter().filter_map(volume_reference).collect()
@@ -337,6 +392,40 @@ fn volume_reference(volume: Node) -> Option<Node> {
 mod tests {
     use super::*;
     use plimsoll_yaml::node_from_json;
+
+    #[test]
+    fn keys_only_keeps_the_keys_without_the_values() {
+        let cm = node_from_json(
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"n"},
+              "data":{"mode":"a very long value","other":"x"},"binaryData":{"blob":"AAAA"},"immutable":true}"#,
+        )
+        .unwrap();
+        let slim = keys_only(cm).to_json();
+        assert_eq!(
+            slim,
+            serde_json::json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"n"},
+              "data":{"mode":"","other":""},"binaryData":{"blob":""}})
+        );
+    }
+
+    #[test]
+    fn a_definition_loses_its_schemas_and_status() {
+        let crd = node_from_json(
+            r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.example.com"},
+              "spec":{"group":"example.com","scope":"Namespaced","names":{"kind":"Widget","plural":"widgets"},
+                "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}},
+                  "subresources":{"status":{}}}]},
+              "status":{"acceptedNames":{"kind":"Widget"}}}"#,
+        )
+        .unwrap();
+        let slim = definition(crd).to_json();
+        assert_eq!(
+            slim["spec"]["versions"][0],
+            serde_json::json!({"name":"v1","served":true,"storage":true,"subresources":{"status":{}}})
+        );
+        assert_eq!(slim["spec"]["names"]["plural"], "widgets");
+        assert!(slim.get("status").is_none());
+    }
 
     #[test]
     fn slim_pod_keeps_what_live_rules_read() {

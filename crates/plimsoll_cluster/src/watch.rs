@@ -45,17 +45,27 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
     /// Everything but `metadata.managedFields` and the last-applied annotation
-    /// (PodDisruptionBudgets, Services, NetworkPolicies, HPAs: their specs are read).
+    /// (PodDisruptionBudgets, Services, NetworkPolicies, HPAs: their specs are read);
+    /// of a Node, everything but the list of images it holds.
     Full,
     /// `apiVersion`, `kind` and `metadata` (ConfigMaps, ServiceAccounts, PVCs,
     /// Namespaces: their existence and labels are read). Watched with metadata-only
     /// requests, so neither the server nor the network carries the rest.
     Metadata,
-    /// Metadata, replicas, selector, `serviceName`, the pod template's metadata, and of
-    /// the pod spec the containers (name, image, ports, resources), the service account
-    /// and the volumes naming a PVC, ConfigMap or Secret; the replica counts of the
-    /// status (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Pods).
+    /// Metadata, replicas, selector, `serviceName`, the names of the
+    /// `volumeClaimTemplates`, the pod template's metadata, and of the pod spec the
+    /// containers (name, image, ports, resources, restartPolicy), the service account,
+    /// `hostNetwork` and the volumes naming a PVC, ConfigMap or Secret; the replica
+    /// counts of the status (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Pods).
     Workload,
+    /// Metadata and the keys of `data` and `binaryData`, their values emptied
+    /// (ConfigMaps: which keys exist is read by the rules that check references to
+    /// them; what the values say is not, and can be megabytes).
+    Keys,
+    /// Everything but the schemas of each version and the status
+    /// (CustomResourceDefinitions: their group, names, scope, versions and
+    /// subresources are read; the OpenAPI schemas can be megabytes).
+    Definition,
 }
 
 /// Decides whether a (group, version, kind) is deprecated; returns the reason. The
@@ -134,6 +144,10 @@ pub struct KindStatus {
     pub incomplete: bool,
     /// Why the kind is not watched (not served, deprecated, ambiguous...).
     pub unwatched: Option<String>,
+    /// The kind is unwatched because the server does not serve it at all: the cluster
+    /// has no object of it (as of the start; a CustomResourceDefinition installed later
+    /// is not watched until a restart).
+    pub not_served: bool,
 }
 
 /// A kind resolved to what the server serves.
@@ -150,6 +164,7 @@ struct Kind {
     keep: Keep,
     target: Option<Target>,
     unwatched: Option<String>,
+    not_served: bool,
 }
 
 /// The index: objects by namespace, then by (kind, name).
@@ -282,10 +297,11 @@ impl Watched {
 
         let mut kinds: Vec<Kind> = Vec::with_capacity(asked.len());
         for (name, keep) in asked {
-            let (target, unwatched) = match resolve(&name, &discovered, opts.deprecated.as_ref()) {
-                Ok(t) => (Some(t), None),
-                Err(why) => (None, Some(why)),
-            };
+            let (target, unwatched, not_served) =
+                match resolve(&name, &discovered, opts.deprecated.as_ref()) {
+                    Ok(t) => (Some(t), None, false),
+                    Err(Unwatched { why, not_served }) => (None, Some(why), not_served),
+                };
             if let Some(t) = &target {
                 if t.resource.group.is_empty() && t.resource.resource == "secrets" {
                     return Err(Error(format!("{name}: Secrets are never watched")));
@@ -307,6 +323,7 @@ impl Watched {
                 keep,
                 target,
                 unwatched,
+                not_served,
             });
         }
         let namespace_kind = kinds
@@ -335,7 +352,9 @@ impl Watched {
             let client = client.clone();
             let task = match kind.keep {
                 Keep::Metadata => runtime.spawn(w.run::<true>(client)),
-                Keep::Full | Keep::Workload => runtime.spawn(w.run::<false>(client)),
+                Keep::Full | Keep::Workload | Keep::Keys | Keep::Definition => {
+                    runtime.spawn(w.run::<false>(client))
+                }
             };
             tasks.push(task.abort_handle());
         }
@@ -460,6 +479,7 @@ impl Watched {
                 failing: s.failing,
                 incomplete: s.incomplete,
                 unwatched: k.unwatched.clone(),
+                not_served: k.not_served,
             })
             .collect()
     }
@@ -494,13 +514,30 @@ fn split_kind(asked: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// Why a kind is not watched.
+#[derive(Debug)]
+struct Unwatched {
+    why: String,
+    /// No group serves the kind (and no unavailable aggregated server might).
+    not_served: bool,
+}
+
+impl From<String> for Unwatched {
+    fn from(why: String) -> Self {
+        Unwatched {
+            why,
+            not_served: false,
+        }
+    }
+}
+
 /// The resource that serves a kind, at its group's preferred version; the reason it
 /// is not watched otherwise.
 fn resolve(
     asked: &str,
     discovered: &Discovered,
     deprecated: Option<&DeprecatedFn>,
-) -> Result<Target, String> {
+) -> Result<Target, Unwatched> {
     let (group, kind) = split_kind(asked);
     let wanted = |r: &Resource| r.kind == kind && group.is_none_or(|g| r.group == g);
     let mut found: Vec<&Resource> = discovered.resources.iter().filter(|r| wanted(r)).collect();
@@ -516,13 +553,17 @@ fn resolve(
                 return Err(format!(
                     "served by the aggregated API server of {}/{}, which is unavailable (its discovery document is stale)",
                     s.group, s.version
-                ));
+                )
+                .into());
             }
-            return Err(match group {
-                Some(g) if !g.is_empty() => {
-                    format!("the server does not serve the kind {kind} in the group {g}")
-                }
-                _ => format!("the server does not serve the kind {kind}"),
+            return Err(Unwatched {
+                why: match group {
+                    Some(g) if !g.is_empty() => {
+                        format!("the server does not serve the kind {kind} in the group {g}")
+                    }
+                    _ => format!("the server does not serve the kind {kind}"),
+                },
+                not_served: true,
             });
         }
         [one] => *one,
@@ -546,7 +587,8 @@ fn resolve(
                     return Err(format!(
                         "{kind} is served by several groups ({}); name one as group/{kind}",
                         groups.join(", ")
-                    ));
+                    )
+                    .into());
                 }
             }
         }
@@ -556,13 +598,14 @@ fn resolve(
             "{} {}: the server does not allow list and watch on it",
             r.api_version(),
             r.resource
-        ));
+        )
+        .into());
     }
     if let Some(why) = crate::deprecated_core(r) {
-        return Err(why.to_string());
+        return Err(why.to_string().into());
     }
     if let Some(why) = deprecated.and_then(|f| f(&r.group, &r.version, &r.kind)) {
-        return Err(why);
+        return Err(why.into());
     }
     Ok(Target {
         api: ApiResource {
@@ -743,6 +786,21 @@ fn text_node(s: &str) -> Node {
     }
 }
 
+/// An object of `kind` as the index keeps it with `keep` (the last-applied annotation,
+/// a second copy of the object, is dropped in every case).
+pub fn trim(mut root: Node, kind: &str, keep: Keep) -> Node {
+    slim::take_annotation(&mut root, LAST_APPLIED);
+    match keep {
+        // a Node's list of the images it holds (hundreds of names) is read by no rule
+        Keep::Full if kind == "Node" => slim::slim_node(root),
+        Keep::Full => root,
+        Keep::Metadata => slim::metadata_only(root),
+        Keep::Workload => slim::workload(root, kind),
+        Keep::Keys => slim::keys_only(root),
+        Keep::Definition => slim::definition(root),
+    }
+}
+
 /// An event's object as the index keeps it: its real apiVersion and kind (list items
 /// carry none, metadata-only ones say `PartialObjectMetadata`), without the
 /// last-applied annotation, trimmed to what its [`Keep`] keeps.
@@ -763,12 +821,7 @@ fn to_object(mut root: Node, target: &Target, keep: Keep) -> Option<Object> {
             );
         }
     }
-    slim::take_annotation(&mut root, LAST_APPLIED);
-    let root = match keep {
-        Keep::Full => root,
-        Keep::Metadata => slim::metadata_only(root),
-        Keep::Workload => slim::workload(root, &target.api.kind),
-    };
+    let root = trim(root, &target.api.kind, keep);
     let namespaced = target.resource.namespaced;
     Object::from_node(
         root,
@@ -1188,15 +1241,15 @@ mod tests {
             r("PodDisruptionBudget").unwrap().api.api_version,
             "policy/v1"
         );
-        assert!(
-            r("VerticalPodAutoscaler")
-                .unwrap_err()
-                .contains("does not serve")
-        );
-        assert!(r("Widget").unwrap_err().contains("a.example, b.example"));
+        let vpa = r("VerticalPodAutoscaler").unwrap_err();
+        assert!(vpa.why.contains("does not serve") && vpa.not_served);
+        let widget = r("Widget").unwrap_err();
+        assert!(widget.why.contains("a.example, b.example") && !widget.not_served);
         assert!(r("b.example/Widget").is_ok());
-        assert!(r("Endpoints").unwrap_err().contains("deprecated"));
-        assert!(r("FlowSchema").unwrap_err().contains("deprecated"));
-        assert!(r("PodMetrics").unwrap_err().contains("unavailable"));
+        assert!(r("Endpoints").unwrap_err().why.contains("deprecated"));
+        assert!(r("FlowSchema").unwrap_err().why.contains("deprecated"));
+        // an unavailable aggregated server may serve it: not known to be absent
+        let metrics = r("PodMetrics").unwrap_err();
+        assert!(metrics.why.contains("unavailable") && !metrics.not_served);
     }
 }

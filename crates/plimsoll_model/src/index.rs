@@ -49,6 +49,9 @@ pub struct Index {
     through_owner: Vec<bool>,
     /// namespaces the front-end declared whole (see `holds_namespace`)
     whole: BTreeSet<String>,
+    /// a Namespace object does not make its namespace held (see
+    /// `hold_declared_namespaces_only`)
+    declared_only: bool,
 }
 
 impl Index {
@@ -295,7 +298,16 @@ impl Index {
     /// namespaces and report the others as not evaluated; reference rules accept it
     /// besides their own evidence.
     pub fn holds_namespace(&self, ns: &str) -> bool {
-        self.whole.contains(ns) || self.namespace_object(ns).is_some()
+        self.whole.contains(ns) || (!self.declared_only && self.namespace_object(ns).is_some())
+    }
+
+    /// Makes only the namespaces declared with [`Index::hold_namespaces_of`] held: a
+    /// Namespace object then says that its namespace exists, and with what labels, but
+    /// not that the input holds what is in it. For a front-end that hands the rules
+    /// every Namespace but the contents of only some (the admission webhook: the
+    /// namespace of the object under review).
+    pub fn hold_declared_namespaces_only(&mut self) {
+        self.declared_only = true;
     }
 
     /// Declares the namespaces of the objects for which `whole` is true as held

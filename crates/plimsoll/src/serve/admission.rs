@@ -225,15 +225,19 @@ pub trait Context: Send + Sync {
     fn objects_around(&self, namespace: Option<&str>) -> Vec<Object>;
     /// The labels of a namespace, if known.
     fn namespace_labels(&self, namespace: &str) -> Option<BTreeMap<String, String>>;
+    /// The codes of the rules judged with the objects around: the index holds, whole
+    /// and current, every kind they read. The others are judged on the object alone,
+    /// where a rule that needs its neighbours is not evaluated: a rule run on a partial
+    /// index would pass, or fire, for the wrong reason.
+    fn judged_with_cluster(&self) -> std::sync::Arc<std::collections::HashSet<&'static str>>;
 }
 
 /// The rules and settings every review is judged with.
 pub struct Judge {
-    /// The rules run without a cluster: all those selected (rules that need other
-    /// objects report them as not evaluated, which is dropped).
+    /// The rules selected. Without a cluster (or for the rules whose kinds the index
+    /// does not hold, see [`Context::judged_with_cluster`]), rules that need other
+    /// objects report them as not evaluated, which is dropped.
     pub rules: Vec<&'static dyn plimsoll_rules::Rule>,
-    /// The rules run with a cluster index: those selected whose kinds the index holds.
-    pub cluster_rules: Vec<&'static dyn plimsoll_rules::Rule>,
     pub config: plimsoll_rules::config::Config,
     pub kube_version: plimsoll_model::KubeVersion,
     pub pss_version: Option<plimsoll_model::KubeVersion>,
@@ -284,29 +288,66 @@ fn object_of(review: &Review, raw: &RawValue) -> Result<Object, String> {
     .ok_or_else(|| "the request's object has no apiVersion or kind".to_string())
 }
 
-/// The findings on the admitted object (index 0), most severe first.
+/// The findings on the admitted object (index 0), most severe first. With a cluster,
+/// the rules whose kinds the index holds are judged with the objects around; the others
+/// on the object alone.
 fn findings_on(
     judge: &Judge,
     object: &Object,
     context: Option<&dyn Context>,
     rules: &[&'static dyn plimsoll_rules::Rule],
 ) -> Vec<Finding> {
-    let mut objects = vec![object.clone()];
-    if let Some(cx) = context {
-        let same = |o: &Object| {
-            o.kind == object.kind && o.namespace == object.namespace && o.name == object.name
-        };
-        objects.extend(
-            cx.objects_around(object.namespace.as_deref())
-                .into_iter()
-                .filter(|o| !same(o)),
-        );
-    }
+    let mut findings = match context {
+        None => judged(judge, vec![object.clone()], None, rules),
+        Some(cx) => {
+            let codes = cx.judged_with_cluster();
+            let (with, alone): (Vec<_>, Vec<_>) = rules
+                .iter()
+                .copied()
+                .partition(|r| codes.contains(r.meta().code));
+            let mut findings = Vec::new();
+            if !with.is_empty() {
+                let same = |o: &Object| {
+                    o.kind == object.kind
+                        && o.namespace == object.namespace
+                        && o.name == object.name
+                };
+                let mut objects = vec![object.clone()];
+                objects.extend(
+                    cx.objects_around(object.namespace.as_deref())
+                        .into_iter()
+                        .filter(|o| !same(o)),
+                );
+                findings = judged(judge, objects, object.namespace.as_deref(), &with);
+            }
+            if !alone.is_empty() {
+                findings.extend(judged(judge, vec![object.clone()], None, &alone));
+            }
+            findings
+        }
+    };
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.code.cmp(b.rule.code))
+    });
+    findings
+}
+
+/// The findings on `objects[0]`. `held`: the objects hold every object of the kinds
+/// the rules read in that namespace (and every cluster-scoped one of those kinds): what
+/// they lack there is missing from the cluster. The other namespaces are known by their
+/// Namespace objects only, never held.
+fn judged(
+    judge: &Judge,
+    objects: Vec<Object>,
+    held: Option<&str>,
+    rules: &[&'static dyn plimsoll_rules::Rule],
+) -> Vec<Finding> {
     let mut index = Index::new(objects);
-    if context.is_some() {
-        // the index lists every object of the kinds these rules read: what it lacks in a
-        // namespace is missing from the cluster
-        index.hold_namespaces_of(|_| true);
+    index.hold_declared_namespaces_only();
+    if let Some(ns) = held {
+        index.hold_namespaces_of(|o| o.namespace.as_deref() == Some(ns));
     }
     let facts = YamlFacts::default();
     let run = Run {
@@ -323,18 +364,11 @@ fn findings_on(
         file_paths: &[],
         context_files_from: None,
     };
-    let outcome = engine::run(&index, &run);
-    let mut findings: Vec<Finding> = outcome
+    engine::run(&index, &run)
         .findings
         .into_iter()
         .filter(|f| f.object == 0)
-        .collect();
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.code.cmp(b.rule.code))
-    });
-    findings
+        .collect()
 }
 
 impl Judge {
@@ -346,14 +380,6 @@ impl Judge {
             .and_then(|(ns, cx)| cx.namespace_labels(ns))
             .and_then(|labels| labels.get(MODE_LABEL).and_then(|m| ServeMode::parse(m)))
             .unwrap_or(self.default_mode)
-    }
-
-    fn rules_for(&self, context: Option<&dyn Context>) -> &[&'static dyn plimsoll_rules::Rule] {
-        if context.is_some() {
-            &self.cluster_rules
-        } else {
-            &self.rules
-        }
     }
 
     /// Answers a review at `/validate` or `/mutate`. An `Err` is an internal failure
@@ -395,7 +421,7 @@ impl Judge {
         mode: ServeMode,
         context: Option<&dyn Context>,
     ) -> Answer {
-        let findings = findings_on(self, object, context, self.rules_for(context));
+        let findings = findings_on(self, object, context, &self.rules);
         let mut answer = Answer::allow(&review.uid, Decision::Allowed);
         answer.codes = findings.iter().map(|f| f.rule.code).collect();
         if findings.is_empty() {
@@ -429,7 +455,7 @@ impl Judge {
             return Ok(answer);
         }
         let rules: Vec<_> = self
-            .rules_for(context)
+            .rules
             .iter()
             .copied()
             .filter(|r| r.meta().fix.is_some())

@@ -298,9 +298,14 @@ fn judge(args: &ServeArgs) -> Result<(Judge, crate::check::Settings), Fatal> {
         ..RunArgs::default()
     };
     let s = settings(&run, &[], None)?;
+    // the LIV rules judge what a live object reports in `status`: an object under
+    // review has no status yet, or the one it is about to replace
     let rules: Vec<_> = select_rules(&run, &s)?
         .into_iter()
-        .filter(|r| !crate::audit::files_only(r.meta().code))
+        .filter(|r| {
+            let code = r.meta().code;
+            !crate::audit::files_only(code) && !code.starts_with("LIV")
+        })
         .collect();
     let default_mode = match args.mode {
         Some(ModeArg::Warn) => ServeMode::Warn,
@@ -309,7 +314,6 @@ fn judge(args: &ServeArgs) -> Result<(Judge, crate::check::Settings), Fatal> {
         None => s.config.serve.mode.unwrap_or(ServeMode::Warn),
     };
     let judge = Judge {
-        cluster_rules: rules.clone(),
         rules,
         config: s.config.clone(),
         kube_version: s.kube_version,
@@ -447,18 +451,265 @@ async fn shutdown_signal() {
     }
 }
 
-mod cluster {
+pub mod cluster {
+    use std::collections::{BTreeMap, HashSet};
+    use std::sync::RwLock;
+
+    use plimsoll_cluster::{Keep, KindStatus, WatchOptions, Watched};
+    use plimsoll_model::{KubeVersion, Object};
+    use plimsoll_rules::reads::{kinds_read, reads_secrets};
+
     use super::*;
 
-    /// Starts the cluster index and hands it to the judge.
-    pub async fn attach(
-        _served: &mut Served,
-        _args: &ServeArgs,
-        _s: &crate::check::Settings,
+    /// How often the kinds the index holds are looked at again (a watch that fails,
+    /// or recovers, moves its rules between the cluster and the object alone).
+    const REFRESH: Duration = Duration::from_secs(1);
+
+    /// Kinds the rules name that are not API resources, or that are never watched.
+    const NOT_WATCHED: &[&str] = &["*", "Secret", "EncryptionConfiguration"];
+
+    /// How much of a kind the index keeps: workloads as their neighbours' rules read
+    /// them, ConfigMaps as their keys, CustomResourceDefinitions without their schemas,
+    /// Namespaces as their metadata, the rest whole.
+    pub fn keep_of(kind: &str) -> Keep {
+        match kind {
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "Job"
+            | "CronJob"
+            | "Pod"
+            | "ReplicationController"
+            | "Rollout"
+            | "DeploymentConfig" => Keep::Workload,
+            "ConfigMap" => Keep::Keys,
+            "CustomResourceDefinition" => Keep::Definition,
+            "Namespace" => Keep::Metadata,
+            _ => Keep::Full,
+        }
+    }
+
+    /// The kinds to watch: every kind the rules read, but Secrets.
+    pub fn kinds_for(rules: &[&'static dyn plimsoll_rules::Rule]) -> Vec<(String, Keep)> {
+        let mut kinds: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| kinds_read(r.meta().code).iter().copied())
+            .filter(|k| !NOT_WATCHED.contains(k))
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+            .into_iter()
+            .map(|k| (k.to_string(), keep_of(k)))
+            .collect()
+    }
+
+    /// Whether the index holds every object of a kind, current: its watch has listed it
+    /// and is not failing, nothing was dropped for the cap; or the server does not serve
+    /// the kind at all (there is none).
+    pub fn held(k: &KindStatus) -> bool {
+        k.not_served || (k.unwatched.is_none() && k.synced && !k.failing && !k.incomplete)
+    }
+
+    /// The watch index as the judge's context.
+    pub struct Cluster {
+        watched: Arc<Watched>,
+        /// Whether the index holds every kind, and the codes of the rules judged with
+        /// the cluster (see [`Context::judged_with_cluster`]), refreshed every
+        /// [`REFRESH`] (and on every request while some kind is not held).
+        with_cluster: RwLock<(bool, Arc<HashSet<&'static str>>)>,
+        rules: Vec<&'static dyn plimsoll_rules::Rule>,
+    }
+
+    impl Cluster {
+        fn refresh(&self, rules: &[&'static dyn plimsoll_rules::Rule]) -> Vec<String> {
+            let status = self.watched.status();
+            let holds: HashSet<&str> = status
+                .iter()
+                .filter(|k| held(k))
+                .map(|k| k.kind.as_str())
+                .collect();
+            let codes: HashSet<&'static str> = rules
+                .iter()
+                .map(|r| r.meta().code)
+                .filter(|code| {
+                    kinds_read(code).iter().all(|k| match *k {
+                        "*" => true,
+                        // never watched: the rules whose findings can depend on
+                        // Secrets judge each object alone
+                        "Secret" => !reads_secrets(code),
+                        k => holds.contains(k),
+                    })
+                })
+                .collect();
+            let mut blind: Vec<String> = status
+                .iter()
+                .filter(|k| !held(k))
+                .map(|k| k.kind.clone())
+                .collect();
+            blind.sort();
+            *self.with_cluster.write().unwrap_or_else(|e| e.into_inner()) =
+                (blind.is_empty(), Arc::new(codes));
+            blind
+        }
+    }
+
+    impl Context for Cluster {
+        fn objects_around(&self, namespace: Option<&str>) -> Vec<Object> {
+            let mut objects = namespace
+                .map(|ns| self.watched.namespace_objects(ns))
+                .unwrap_or_default();
+            objects.extend(self.watched.cluster_objects());
+            objects
+        }
+
+        fn namespace_labels(&self, namespace: &str) -> Option<BTreeMap<String, String>> {
+            self.watched.namespace_labels(namespace)
+        }
+
+        fn judged_with_cluster(&self) -> Arc<HashSet<&'static str>> {
+            let (every_kind, codes) = self
+                .with_cluster
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if every_kind {
+                return codes;
+            }
+            // while kinds are listing (or failing), each request looks again: a kind
+            // that became held serves the next request, not the next refresh
+            self.refresh(&self.rules);
+            self.with_cluster
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .1
+                .clone()
+        }
+    }
+
+    /// Starts the cluster index and hands it to the judge: the rules whose kinds it
+    /// holds are judged with the objects around, namespaces' modes are read from their
+    /// labels, `/readyz` waits for every watch's first list, and the Kubernetes version
+    /// is the server's unless given.
+    pub(crate) async fn attach(
+        served: &mut Served,
+        args: &ServeArgs,
+        s: &crate::check::Settings,
     ) -> Result<(), Fatal> {
-        Err(Fatal(
-            "serve with a cluster index is not available in this build yet: run with --no-cluster"
-                .to_string(),
-        ))
+        let kinds = kinds_for(&served.judge.rules);
+        let watched = Watched::start(WatchOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            kinds,
+            deprecated: Some(Arc::new(|g: &str, v: &str, k: &str| {
+                crate::audit::deprecated(g, v, k)
+            })),
+            ..WatchOptions::default()
+        })
+        .await
+        .map_err(|e| Fatal(format!("the cluster index cannot start: {e}")))?;
+        eprintln!(
+            "plimsoll serve: watching {} (Kubernetes {}) for the objects around each request",
+            watched.cluster(),
+            watched.server_version()
+        );
+        for k in watched.status() {
+            if let Some(why) = &k.unwatched
+                && !k.not_served
+            {
+                eprintln!(
+                    "plimsoll serve: {} is not watched ({why}): the rules that read it judge each object alone",
+                    k.kind
+                );
+            }
+        }
+        // judged against the cluster's own version unless told otherwise
+        if args.kube_version.is_none()
+            && s.config.kube_version.is_none()
+            && let Ok(v) = KubeVersion::parse(watched.server_version())
+        {
+            served.judge.kube_version = v.min(KubeVersion::NEWEST);
+            if args.pss_version.is_none() && s.config.pss_version.is_none() {
+                served.judge.pss_version = Some(served.judge.kube_version);
+            }
+        }
+        let rules = served.judge.rules.clone();
+        let cluster = Arc::new(Cluster {
+            watched: watched.clone(),
+            with_cluster: RwLock::new((false, Arc::new(HashSet::new()))),
+            rules: rules.clone(),
+        });
+        cluster.refresh(&rules);
+        {
+            let cluster = cluster.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(REFRESH);
+                let mut last: Option<Vec<String>> = None;
+                loop {
+                    tick.tick().await;
+                    let blind = cluster.refresh(&rules);
+                    // said once the first lists are done, then at each change
+                    if cluster.watched.synced() && last.as_ref() != Some(&blind) {
+                        if blind.is_empty() {
+                            eprintln!("plimsoll serve: the index holds every kind the rules read");
+                        } else {
+                            eprintln!(
+                                "plimsoll serve: the index does not hold {} (listing, failing or full): the rules that read them judge each object alone",
+                                blind.join(", ")
+                            );
+                        }
+                        last = Some(blind);
+                    }
+                }
+            });
+        }
+        // ready once every kind has listed, or failed to (a kind the webhook may not
+        // list must not keep it unready for ever: its rules judge objects alone)
+        let for_ready = watched.clone();
+        served.ready = Box::new(move || {
+            let status = for_ready.status();
+            let listing: Vec<&str> = status
+                .iter()
+                .filter(|k| k.unwatched.is_none() && !k.synced && k.last_error.is_none())
+                .map(|k| k.kind.as_str())
+                .collect();
+            if !listing.is_empty() {
+                return (
+                    false,
+                    format!(
+                        "not ready: the cluster index is still listing {}",
+                        listing.join(", ")
+                    ),
+                );
+            }
+            let blind: Vec<String> = status
+                .iter()
+                .filter(|k| !held(k))
+                .map(|k| match &k.last_error {
+                    Some(e) => format!("{} ({e})", k.kind),
+                    None => k.kind.clone(),
+                })
+                .collect();
+            let mut why = format!("ready ({} objects in the cluster index)", for_ready.len());
+            if !blind.is_empty() {
+                why.push_str(&format!(
+                    "; not held, their rules judge each object alone: {}",
+                    blind.join(", ")
+                ));
+            }
+            (true, why)
+        });
+        let for_counts = watched;
+        served.index_counts = Box::new(move || {
+            for_counts
+                .status()
+                .into_iter()
+                .filter(|k| k.unwatched.is_none())
+                .map(|k| (k.kind, k.objects))
+                .collect()
+        });
+        served.context = Some(cluster);
+        Ok(())
     }
 }
