@@ -2,7 +2,9 @@
 //! rules read them, ConfigMaps as their keys, CustomResourceDefinitions without their
 //! schemas, Namespaces as their metadata). Trimming must never change a verdict: on
 //! every rule's fixture, each object judged whole among neighbours trimmed as the index
-//! keeps them draws exactly the findings it draws among whole neighbours.
+//! keeps them draws exactly the findings it draws among whole neighbours. The trimmed
+//! side is judged as the webhook judges (`engine::run_on`: the per-object checks on
+//! that object only), the whole side as `check` does (every object).
 
 use plimsoll::serve::cluster::keep_of;
 use plimsoll_model::{Index, KubeVersion, Object};
@@ -18,27 +20,30 @@ fn on(
     id: usize,
     config: &Config,
     facts: &plimsoll_rules::input::YamlFacts,
+    focused: bool,
 ) -> Vec<String> {
     let mut index = Index::new(objects);
     index.hold_namespaces_of(|o| o.annotation("plimsoll.test/read-from") == Some("directory"));
     let rules = [rule];
-    let out = engine::run(
-        &index,
-        &Run {
-            rules: &rules,
-            config,
-            settings: &config.settings,
-            kube_version: KubeVersion::NEWEST,
-            pss_version: None,
-            facts,
-            comments: &[],
-            strict: false,
-            baseline: None,
-            live: None,
-            file_paths: &[],
-            context_files_from: None,
-        },
-    );
+    let run = Run {
+        rules: &rules,
+        config,
+        settings: &config.settings,
+        kube_version: KubeVersion::NEWEST,
+        pss_version: None,
+        facts,
+        comments: &[],
+        strict: false,
+        baseline: None,
+        live: None,
+        file_paths: &[],
+        context_files_from: None,
+    };
+    let out = if focused {
+        engine::run_on(&index, &run, id)
+    } else {
+        engine::run(&index, &run)
+    };
     let mut found: Vec<String> = out
         .findings
         .iter()
@@ -79,13 +84,13 @@ fn trimmed_neighbours_give_the_same_verdicts() {
         let loaded = load_text(0, &text, config.namespace.as_deref().unwrap_or("default"));
         let objects = loaded.objects;
         for id in 0..objects.len() {
-            let whole = on(*rule, objects.clone(), id, &config, &loaded.facts);
+            let whole = on(*rule, objects.clone(), id, &config, &loaded.facts, false);
             let around: Vec<Object> = objects
                 .iter()
                 .enumerate()
                 .map(|(i, o)| if i == id { o.clone() } else { trimmed(o) })
                 .collect();
-            let kept = on(*rule, around, id, &config, &loaded.facts);
+            let kept = on(*rule, around, id, &config, &loaded.facts, true);
             judged += 1;
             if whole != kept {
                 differences.push(format!(

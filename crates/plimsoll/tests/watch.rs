@@ -642,6 +642,101 @@ fn index_memory_for_50k_objects() {
         peak < BUDGET_MB,
         "the process peaked at {peak:.0} MB with {created} objects (budget {BUDGET_MB} MB): {v}"
     );
+    serve_on_the_loaded_cluster(&c, created);
+}
+
+/// `plimsoll serve` over the same 50,000 objects: the whole server's memory once its
+/// index is ready and after judging, and the time of a request judged among a
+/// namespace's 500 objects (client-side, over TLS with a new connection each).
+fn serve_on_the_loaded_cluster(c: &Cluster, created: usize) {
+    use common::serve::{Certs, Server, request, review};
+    let certs = Certs::new();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = c.kubeconfig(ADMIN);
+    let started = Instant::now();
+    let server = Server::start(
+        &certs,
+        dir.path(),
+        &["--kubeconfig", kubeconfig.to_str().unwrap()],
+    );
+    common::serve::eventually(300, "serve's index is ready", || {
+        request(&certs.ca(), server.port(), "GET", "/readyz", Vec::new()).status == 200
+    });
+    let ready = started.elapsed().as_secs_f64();
+    let status = |field: &str| -> f64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+        s.lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap()
+            / 1024.0
+    };
+    let rss_ready = status("VmRSS:");
+    // app-29 has no PodDisruptionBudget: the index says so
+    let lone = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "app-29", "namespace": "team-042", "labels": {"app.kubernetes.io/name": "app-29"}},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app.kubernetes.io/name": "app-29"}},
+                 "template": pod_template("app-29")}});
+    let r = request(
+        &certs.ca(),
+        server.port(),
+        "POST",
+        "/validate",
+        review("u-lone", "UPDATE", "team-042", &lone),
+    );
+    let text = serde_json::to_string(&r.json()["response"]["warnings"]).unwrap();
+    assert!(text.contains("AVL002"), "{text}\n{}", server.log());
+    let mut deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "app-07", "namespace": "team-042", "labels": {"app.kubernetes.io/name": "app-07"}},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app.kubernetes.io/name": "app-07"}},
+                 "template": pod_template("app-07")}});
+    let mut times = Vec::new();
+    let mut server_times = Vec::new();
+    let mut codes = Vec::new();
+    for i in 0..300 {
+        deployment["metadata"]["annotations"] = json!({"round": i.to_string()});
+        let body = review(&format!("u-{i}"), "UPDATE", "team-042", &deployment);
+        let t = Instant::now();
+        let r = request(&certs.ca(), server.port(), "POST", "/validate", body);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status, 200, "{}", r.text());
+        // the server's own time (`server-timing: judge;dur=MS`)
+        let timing = r.headers["server-timing"].to_str().unwrap();
+        server_times.push(timing.split("dur=").nth(1).unwrap().parse::<f64>().unwrap());
+        if i == 0 {
+            codes = r.json()["response"]["warnings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    server_times.sort_by(f64::total_cmp);
+    let at = |v: &[f64], p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+    let pct = |p: f64| at(&times, p);
+    let figures = json!({
+        "objects": created,
+        "ready_seconds": (ready * 10.0).round() / 10.0,
+        "rss_ready_mb": rss_ready.round(),
+        "rss_after_mb": status("VmRSS:").round(),
+        "peak_mb": status("VmHWM:").round(),
+        "request_p50_ms": (pct(0.5) * 100.0).round() / 100.0,
+        "request_p99_ms": (pct(0.99) * 100.0).round() / 100.0,
+        "server_p50_ms": (at(&server_times, 0.5) * 100.0).round() / 100.0,
+        "server_p99_ms": (at(&server_times, 0.99) * 100.0).round() / 100.0,
+        "binary": common::serve::binary().display().to_string().rsplit('/').nth(1).unwrap_or("").to_string(),
+    });
+    eprintln!("SERVE_MEMORY {figures}");
+    // judged with the index: the Deployment's PDB and Services are seen (no AVL002), and
+    // the namespace's missing default-deny policy is not this object's finding
+    let text = serde_json::to_string(&codes).unwrap();
+    assert!(!text.contains("AVL002"), "the PDB is not seen: {text}");
+    let peak = figures["peak_mb"].as_f64().unwrap();
+    assert!(
+        peak < BUDGET_MB,
+        "plimsoll serve peaked at {peak:.0} MB with {created} objects (budget {BUDGET_MB} MB): {figures}"
+    );
 }
 
 #[test]

@@ -143,6 +143,21 @@ pub struct Outcome {
 
 /// Runs the rules.
 pub fn run(index: &Index, run: &Run) -> Outcome {
+    run_focused(index, run, None)
+}
+
+/// Runs the rules for the findings on one object, the others being its context (the
+/// admission webhook: the object under review among its namespace's). Per-object
+/// checks run on that object only (the rules that report on other objects than the
+/// one checked, [`Rule::reports_on_other_objects`], on every object); the whole-input
+/// checks run as always. The outcome
+/// may still hold findings on other objects (from the whole-input checks): the caller
+/// keeps those on `id`.
+pub fn run_on(index: &Index, run: &Run, id: usize) -> Outcome {
+    run_focused(index, run, Some(id))
+}
+
+fn run_focused(index: &Index, run: &Run, focus: Option<usize>) -> Outcome {
     let selected: Vec<&'static str> = run.rules.iter().map(|r| r.meta().code).collect();
     let cx = Context {
         selected: &selected,
@@ -159,7 +174,14 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
     let phase = std::time::Instant::now();
     // per-object checks, in parallel over objects; an object controlled by another of
     // the input (the ReplicaSets of a Deployment, their Pods) is judged through it
-    let per_object: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = (0..objects.len())
+    // focused on one object: the rules that report on other objects than the one
+    // checked still check every object
+    let elsewhere = focus.is_some() && run.rules.iter().any(|r| r.reports_on_other_objects());
+    let ids: Vec<usize> = match focus {
+        Some(id) if !elsewhere => vec![id],
+        _ => (0..objects.len()).collect(),
+    };
+    let per_object: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = ids
         .into_par_iter()
         .with_min_len(64)
         .map(|id| {
@@ -170,10 +192,18 @@ pub fn run(index: &Index, run: &Run) -> Outcome {
                 if owned && !rule.judges_owned_objects() {
                     continue;
                 }
+                if focus.is_some_and(|f| f != id) && !rule.reports_on_other_objects() {
+                    continue;
+                }
                 let mut sink = Sink::new(rule.meta());
                 let t = profile.start();
                 rule.check(&cx, id, &objects[id], &mut sink);
                 profile.add(i, t);
+                debug_assert!(
+                    rule.reports_on_other_objects() || sink.findings.iter().all(|f| f.object == id),
+                    "{} reported on another object than the one checked: declare reports_on_other_objects",
+                    rule.meta().code
+                );
                 f.append(&mut sink.findings);
                 n.append(&mut sink.not_evaluated);
             }

@@ -90,6 +90,15 @@ pub trait Rule: Described + Send + Sync {
         false
     }
 
+    /// Whether [`Rule::check`] on one object may report findings on another (checking
+    /// a workload reports on the autoscaler that scales it). A front-end that wants
+    /// the findings on one object only ([`crate::engine::run_on`]) runs such rules on
+    /// every object; the others on that object alone. The engine asserts it in debug
+    /// builds, so every test run holds each rule to what it declares.
+    fn reports_on_other_objects(&self) -> bool {
+        false
+    }
+
     /// Judges the input as a whole (namespaces, duplicates). Called once a run.
     fn check_all(&self, _cx: &Context, _out: &mut Sink) {}
 }

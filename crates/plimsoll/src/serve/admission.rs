@@ -364,7 +364,7 @@ fn judged(
         file_paths: &[],
         context_files_from: None,
     };
-    engine::run(&index, &run)
+    engine::run_on(&index, &run, 0)
         .findings
         .into_iter()
         .filter(|f| f.object == 0)

@@ -125,6 +125,14 @@ impl Certs {
     }
 }
 
+/// The plimsoll binary the servers run: the test build, or the one `PLIMSOLL_SERVE_BIN`
+/// names (the release build, for the measurements in `bench/RESULTS.md`).
+pub fn binary() -> PathBuf {
+    std::env::var_os("PLIMSOLL_SERVE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_plimsoll")))
+}
+
 /// A running `plimsoll serve`.
 pub struct Server {
     child: Child,
@@ -136,7 +144,7 @@ impl Server {
     /// Starts `plimsoll serve --listen 127.0.0.1:0` with the certificates and `args`, in
     /// `dir`, and waits for it to say where it listens.
     pub fn start(certs: &Certs, dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        let mut child = Command::new(binary())
             .current_dir(dir)
             .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
             .arg(certs.cert())
@@ -178,6 +186,10 @@ impl Server {
 
     pub fn port(&self) -> u16 {
         self.addr.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn log(&self) -> String {

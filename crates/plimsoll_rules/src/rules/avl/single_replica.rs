@@ -76,6 +76,11 @@ fn allowed(cx: &Context, obj: &Object) -> bool {
 }
 
 impl Rule for SingleReplica {
+    /// Checking a workload reports on the HorizontalPodAutoscaler that scales it.
+    fn reports_on_other_objects(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let kind_ok = matches!(
             (obj.group(), obj.kind.as_str()),

@@ -70,6 +70,11 @@ declare_rule! {
 }
 
 impl Rule for HpaUtilizationWithoutRequest {
+    /// Checking a workload reports on the HorizontalPodAutoscaler that scales it.
+    fn reports_on_other_objects(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         if is_hpa(obj) {
             // judged through its target; a target the input lacks cannot be judged
