@@ -728,6 +728,36 @@ fn serve_on_the_loaded_cluster(c: &Cluster, created: usize) {
         "binary": common::serve::binary().display().to_string().rsplit('/').nth(1).unwrap_or("").to_string(),
     });
     eprintln!("SERVE_MEMORY {figures}");
+    // the load client of bench/serve_load.py against this server, when named (release
+    // builds: PLIMSOLL_LOAD_CLIENT=target/release/examples/admission_load), at
+    // PLIMSOLL_LOAD_RATE requests/s (default 500) for 30 s
+    if let Some(client) = std::env::var_os("PLIMSOLL_LOAD_CLIENT") {
+        let body = dir.path().join("review.json");
+        std::fs::write(&body, review("u", "UPDATE", "team-042", &deployment)).unwrap();
+        let rate = std::env::var("PLIMSOLL_LOAD_RATE").unwrap_or_else(|_| "500".into());
+        let out = Command::new(client)
+            .args(["--addr", &server.addr, "--ca"])
+            .arg(certs.ca())
+            .arg("--body")
+            .arg(&body)
+            .args([
+                "--rate",
+                &rate,
+                "--duration",
+                "30",
+                "--warmup",
+                "5",
+                "--json",
+            ])
+            .output()
+            .expect("run the load client");
+        eprintln!(
+            "SERVE_LOAD {}{}",
+            String::from_utf8_lossy(&out.stdout).trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        assert!(out.status.success());
+    }
     // judged with the index: the Deployment's PDB and Services are seen (no AVL002), and
     // the namespace's missing default-deny policy is not this object's finding
     let text = serde_json::to_string(&codes).unwrap();

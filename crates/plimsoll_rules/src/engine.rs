@@ -176,54 +176,63 @@ fn run_focused(index: &Index, run: &Run, focus: Option<usize>) -> Outcome {
     // the input (the ReplicaSets of a Deployment, their Pods) is judged through it
     // focused on one object: the rules that report on other objects than the one
     // checked still check every object
-    let elsewhere = focus.is_some() && run.rules.iter().any(|r| r.reports_on_other_objects());
+    let elsewhere: Vec<bool> = run
+        .rules
+        .iter()
+        .map(|r| r.reports_on_other_objects())
+        .collect();
+    let owned_too: Vec<bool> = run.rules.iter().map(|r| r.judges_owned_objects()).collect();
     let ids: Vec<usize> = match focus {
-        Some(id) if !elsewhere => vec![id],
+        Some(id) if !elsewhere.contains(&true) => vec![id],
         _ => (0..objects.len()).collect(),
     };
-    let per_object: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = ids
-        .into_par_iter()
-        .with_min_len(64)
-        .map(|id| {
-            let mut f = Vec::new();
-            let mut n = Vec::new();
-            let owned = index.judged_through_owner(id);
-            for (i, rule) in run.rules.iter().enumerate() {
-                if owned && !rule.judges_owned_objects() {
-                    continue;
-                }
-                if focus.is_some_and(|f| f != id) && !rule.reports_on_other_objects() {
-                    continue;
-                }
-                let mut sink = Sink::new(rule.meta());
-                let t = profile.start();
-                rule.check(&cx, id, &objects[id], &mut sink);
-                profile.add(i, t);
-                debug_assert!(
-                    rule.reports_on_other_objects() || sink.findings.iter().all(|f| f.object == id),
-                    "{} reported on another object than the one checked: declare reports_on_other_objects",
-                    rule.meta().code
-                );
-                f.append(&mut sink.findings);
-                n.append(&mut sink.not_evaluated);
+    let check_one = |id: usize| {
+        let mut f = Vec::new();
+        let mut n = Vec::new();
+        let owned = index.judged_through_owner(id);
+        let others_only = focus.is_some_and(|f| f != id);
+        for (i, rule) in run.rules.iter().enumerate() {
+            if owned && !owned_too[i] || others_only && !elsewhere[i] {
+                continue;
             }
-            (f, n)
-        })
-        .collect();
-    profile.phase("rules, per object", phase);
-    let phase = std::time::Instant::now();
-    let whole: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = run
-        .rules
-        .par_iter()
-        .enumerate()
-        .map(|(i, rule)| {
             let mut sink = Sink::new(rule.meta());
             let t = profile.start();
-            rule.check_all(&cx, &mut sink);
+            rule.check(&cx, id, &objects[id], &mut sink);
             profile.add(i, t);
-            (sink.findings, sink.not_evaluated)
-        })
-        .collect();
+            debug_assert!(
+                elsewhere[i] || sink.findings.iter().all(|f| f.object == id),
+                "{} reported on another object than the one checked: declare reports_on_other_objects",
+                rule.meta().code
+            );
+            f.append(&mut sink.findings);
+            n.append(&mut sink.not_evaluated);
+        }
+        (f, n)
+    };
+    let check_all = |(i, rule): (usize, &&'static dyn Rule)| {
+        let mut sink = Sink::new(rule.meta());
+        let t = profile.start();
+        rule.check_all(&cx, &mut sink);
+        profile.add(i, t);
+        (sink.findings, sink.not_evaluated)
+    };
+    // a focused run is one request among many (the webhook's): on the calling thread,
+    // since waking the pool's threads for it costs more than it saves
+    let per_object: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = if focus.is_some() {
+        ids.into_iter().map(check_one).collect()
+    } else {
+        ids.into_par_iter()
+            .with_min_len(64)
+            .map(check_one)
+            .collect()
+    };
+    profile.phase("rules, per object", phase);
+    let phase = std::time::Instant::now();
+    let whole: Vec<(Vec<Finding>, Vec<NotEvaluated>)> = if focus.is_some() {
+        run.rules.iter().enumerate().map(check_all).collect()
+    } else {
+        run.rules.par_iter().enumerate().map(check_all).collect()
+    };
     profile.phase("rules, whole input", phase);
     profile.report(run.rules);
     // gathered into lists of the exact size: doubling a list of findings as it grows
