@@ -582,7 +582,8 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         run.baseline = Some(&written_baseline);
     }
     progress.checking(index.objects().len(), rules.len());
-    let outcome = engine::run(&index, &run);
+    let mut outcome = engine::run(&index, &run);
+    crate::fix_rendered::place(&sources, &index, &mut outcome.findings);
     progress.finish();
     let not_evaluated = !outcome.not_evaluated.is_empty();
     let phase = std::time::Instant::now();

@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod comments;
 pub mod fix;
+pub mod fix_rendered;
 pub mod inputs;
 pub mod netpol_cmd;
 pub mod progress;
