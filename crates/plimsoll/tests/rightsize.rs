@@ -765,6 +765,30 @@ fn against_a_real_prometheus() {
         "vpa memory {got} vs {expect}"
     );
 
+    // text and markdown
+    let out = common::run_in(dir.path(), &["rightsize", "--prometheus", url, "shop.yaml"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("WORKLOAD") && text.contains("shop/Deployment/api"),
+        "{text}"
+    );
+    let out = common::run_in(
+        dir.path(),
+        &[
+            "rightsize",
+            "--prometheus",
+            url,
+            "shop.yaml",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("| WORKLOAD |")
+    );
+
     // --diff shows, --fix writes: comments and layout kept
     let out = common::run_in(
         dir.path(),
@@ -803,30 +827,6 @@ fn against_a_real_prometheus() {
         &["rightsize", "--prometheus", url, "shop.yaml", "--diff"],
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
-
-    // text and markdown
-    let out = common::run_in(dir.path(), &["rightsize", "--prometheus", url, "shop.yaml"]);
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("WORKLOAD") && text.contains("shop/Deployment/api"),
-        "{text}"
-    );
-    let out = common::run_in(
-        dir.path(),
-        &[
-            "rightsize",
-            "--prometheus",
-            url,
-            "shop.yaml",
-            "--format",
-            "markdown",
-        ],
-    );
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .starts_with("| WORKLOAD |")
-    );
 
     // an HTTP error: the URL and the query in the message, exit 2
     let bad = format!("{url}/not-prometheus");
