@@ -228,6 +228,8 @@ def main():
     ap.add_argument("--strategies", default="p95-2x,krr-simple")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--plimsoll", help="the binary to run (default: the release build)")
+    ap.add_argument("--reuse", metavar="DIR",
+                    help="keep the manifests and TSDB in DIR, and reuse them when DIR holds them already")
     args = ap.parse_args()
     global PLIMSOLL
     if args.plimsoll:
@@ -238,17 +240,26 @@ def main():
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-p", "plimsoll"], cwd=ROOT, check=True)
     os.makedirs(OUT, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="plimsoll-rightsize-bench-")
+    work = args.reuse or tempfile.mkdtemp(prefix="plimsoll-rightsize-bench-")
+    os.makedirs(work, exist_ok=True)
     prom = None
     try:
         mdir = os.path.join(work, "manifests")
-        os.makedirs(mdir)
-        manifests(mdir, args.namespaces, args.deployments, args.containers)
         tsdb = os.path.join(work, "tsdb")
         containers = args.namespaces * args.deployments * args.containers
-        print(f"history: {containers} containers x {args.days} d x {args.step} s ...", file=sys.stderr)
-        samples, gen_s, start, end = history(work, tsdb, args.namespaces, args.deployments, args.containers,
-                                             args.days, args.step)
+        done = os.path.join(work, "history.json")
+        if args.reuse and os.path.exists(done):
+            with open(done) as f:
+                samples, gen_s = json.load(f)
+            print(f"history: reused from {work}", file=sys.stderr)
+        else:
+            os.makedirs(mdir, exist_ok=True)
+            manifests(mdir, args.namespaces, args.deployments, args.containers)
+            print(f"history: {containers} containers x {args.days} d x {args.step} s ...", file=sys.stderr)
+            samples, gen_s, _, _ = history(work, tsdb, args.namespaces, args.deployments, args.containers,
+                                           args.days, args.step)
+            with open(done, "w") as f:
+                json.dump([samples, gen_s], f)
         print(f"  {samples:,} samples in {gen_s:.0f} s", file=sys.stderr)
         port = free_port()
         with open(os.path.join(work, "prometheus.yml"), "w") as f:
@@ -334,7 +345,8 @@ def main():
         if prom:
             prom.kill()
             prom.wait()
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.reuse:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

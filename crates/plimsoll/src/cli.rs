@@ -863,6 +863,12 @@ pub struct RightsizeArgs {
     #[arg(long, conflicts_with = "context")]
     pub diff: bool,
 
+    /// With --fix or --diff: for a Helm chart whose templates take the resources
+    /// straight from `.Values`, write the values into the last `--values` file (without
+    /// it, the values keys to set are printed).
+    #[arg(long, requires = "values")]
+    pub write_values: bool,
+
     /// Configuration file (its `settings.cost-labels` group the totals).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

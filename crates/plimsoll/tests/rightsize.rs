@@ -291,6 +291,11 @@ fn quantile(v: &[f64], q: f64) -> f64 {
     s[lo] * (1.0 - w) + s[hi] * w
 }
 
+/// The working set as scraped: each block's value five times (a sample a minute).
+fn raw(blocks: &[f64]) -> Vec<f64> {
+    blocks.iter().flat_map(|&m| [m; 5]).collect()
+}
+
 fn round_cpu(c: f64) -> f64 {
     (c * 200.0 - 1e-6).ceil() / 200.0
 }
@@ -566,7 +571,7 @@ fn against_a_real_prometheus() {
         .collect::<Vec<_>>()));
     let mem_p95 = max(&api
         .iter()
-        .map(|c| quantile(&c.memory, 0.95))
+        .map(|c| quantile(&raw(&c.memory), 0.95))
         .collect::<Vec<_>>());
     let r = rec(&v, "api", "api");
     assert_eq!(r["status"], "ok", "{r:#}");
@@ -587,7 +592,7 @@ fn against_a_real_prometheus() {
     );
     assert_eq!(num(&r["current"]["cpu"]["request"]), 1.0);
     assert_eq!(num(&r["current"]["memory"]["limit"]), 2.0 * 1024.0 * MIB);
-    assert_eq!(r["dataPoints"], 2 * 576);
+    assert_eq!(r["dataPoints"], 2 * 2880);
     // the savings: 2 replicas, OpenCost's default prices
     let delta = 2.0
         * 730.0
@@ -828,6 +833,8 @@ fn against_a_real_prometheus() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
 
+    chart_write_back(url, &w);
+
     // an HTTP error: the URL and the query in the message, exit 2
     let bad = format!("{url}/not-prometheus");
     let out: Output = common::run_in(
@@ -912,4 +919,89 @@ fn conflicting_flags_are_refused_before_any_query() {
             "{args:?}: a query was sent: {err}"
         );
     }
+}
+
+/// A Helm chart whose template takes the resources from `.Values`: the values key is
+/// named, and `--write-values` writes it into the values file, comments kept.
+fn chart_write_back(url: &str, w: &World) {
+    let Some(tools) = common::tools::tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("api");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    let values = "# sizes of the api\napi:\n  resources:\n    requests:\n      cpu: \"1\" # guesswork\n      memory: 1Gi\n    limits:\n      memory: 2Gi\n";
+    std::fs::write(chart.join("values.yaml"), values).unwrap();
+    std::fs::write(
+        chart.join("templates/api.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: shop/api:1.4.2\n          resources:\n            {{- toYaml .Values.api.resources | nindent 12 }}\n",
+    )
+    .unwrap();
+    let helm = tools.helm.to_str().unwrap();
+    let base = [
+        "rightsize",
+        "--prometheus",
+        url,
+        "api",
+        "-n",
+        "shop",
+        "--helm",
+        helm,
+    ];
+    // named, not written
+    let out = common::run_in(dir.path(), &[&base[..], &["--fix"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("api.resources.requests.cpu=") && err.contains("--write-values"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(chart.join("values.yaml")).unwrap(),
+        values
+    );
+    // written when asked
+    let out = common::run_in(
+        dir.path(),
+        &[
+            &base[..],
+            &["--fix", "--write-values", "--values", "api/values.yaml"],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let api = of(w, "api-", "api");
+    let cpu = round_cpu(max(&api
+        .iter()
+        .map(|c| quantile(&c.cpu, 0.95))
+        .collect::<Vec<_>>()));
+    let mem = round_mem(max(&api
+        .iter()
+        .map(|c| quantile(&raw(&c.memory), 0.95))
+        .collect::<Vec<_>>()));
+    let want = format!(
+        "# sizes of the api\napi:\n  resources:\n    requests:\n      cpu: {}m # guesswork\n      memory: {}Mi\n    limits:\n      memory: {}Mi\n",
+        (cpu * 1000.0).round(),
+        mem / MIB,
+        2.0 * mem / MIB
+    );
+    assert_eq!(
+        std::fs::read_to_string(chart.join("values.yaml")).unwrap(),
+        want
+    );
 }

@@ -293,10 +293,30 @@ pub fn run(args: &RightsizeArgs) -> Result<i32, Fatal> {
         cost_labels: &cost_labels,
     };
 
+    let mut code = if input_errors.is_empty() { 0 } else { 2 };
     if args.fix || args.diff {
-        let code = writeback::write(&index, &sources, &targets, &rows, args.diff)?;
+        let values_file = if args.write_values {
+            match args.render.values.last() {
+                Some(v) => Some(v.as_path()),
+                None => {
+                    return Err(Fatal(
+                        "--write-values needs the chart's values file, given with --values".into(),
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        code = code.max(writeback::write(
+            &index,
+            &sources,
+            &targets,
+            &rows,
+            args.diff,
+            values_file,
+        )?);
         if args.diff {
-            return Ok(if input_errors.is_empty() { code } else { 2 });
+            return Ok(code);
         }
     }
     let text = match args.format {
@@ -309,7 +329,7 @@ pub fn run(args: &RightsizeArgs) -> Result<i32, Fatal> {
         crate::cli::RightsizeFormat::Markdown => report.markdown(),
     };
     print!("{text}");
-    Ok(if input_errors.is_empty() { 0 } else { 2 })
+    Ok(code)
 }
 
 /// The owner of a pod as kube-state-metrics saw it, resolved up to the workload.
@@ -374,6 +394,8 @@ struct PodRow {
     oom: bool,
     oom_request: Option<f64>,
     restarts: f64,
+    /// Running time: samples × the scrape interval.
+    seconds: f64,
 }
 
 type Key = (String, String);
@@ -592,13 +614,22 @@ async fn namespace(
             data.usage.entry((t, c)).or_default().vpa = Some(st);
         }
     } else {
-        let sub = format!("[{h}:{st}]");
-        let q_cpu = format!("quantile_over_time(0.95, {cpu}{sub})");
-        let q_mem_p95 = format!("quantile_over_time(0.95, {mem}{sub})");
-        let q_mem_max = format!("max_over_time({mem}{sub})");
-        let q_count = format!("count_over_time({mem}{sub})");
-        let q_first = format!("min_over_time(timestamp({mem}){sub})");
-        let q_last = format!("max_over_time(timestamp({mem}){sub})");
+        // Prometheus evaluates everything: the CPU rate needs a subquery at the step; the
+        // working set is read raw (every scrape counts), and the first and last sample
+        // times to the hour (a cheap subquery: the span only has to be told from a day)
+        let raw = format!("container_memory_working_set_bytes{usage_sel}");
+        let q_cpu = format!(
+            "max by (pod, container) (quantile_over_time(0.95, rate(container_cpu_usage_seconds_total{usage_sel}[{st}])[{h}:{st}]))"
+        );
+        let q_mem_p95 = format!("max by (pod, container) (quantile_over_time(0.95, {raw}[{h}]))");
+        let q_mem_max = format!("max by (pod, container) (max_over_time({raw}[{h}]))");
+        let q_count = format!("max by (pod, container) (count_over_time({raw}[{h}]))");
+        let q_first = format!(
+            "min by (pod, container) (min_over_time(timestamp(last_over_time({raw}[1h]))[{h}:1h]))"
+        );
+        let q_last = format!(
+            "max by (pod, container) (max_over_time(timestamp(last_over_time({raw}[1h]))[{h}:1h]))"
+        );
         let p95_2x = p.strategy == Strategy::P95x2;
         let (cpu_p95, mem_p95, mem_max, count, first, last) = futures::try_join!(
             prom.instant(&q_cpu, p.at),
@@ -633,7 +664,24 @@ async fn namespace(
             rows.entry(k).or_default().last = Some(v);
         }
     }
+    // the scrape interval, from the pods seen for two hours or more (the median), to
+    // turn sample counts into running time
+    let mut intervals: Vec<f64> = rows
+        .values()
+        .filter_map(|r| match (r.first, r.last) {
+            (Some(a), Some(b)) if b - a >= 7200.0 && r.count > 1.0 => {
+                Some((b - a) / (r.count - 1.0))
+            }
+            _ => None,
+        })
+        .collect();
+    intervals.sort_by(f64::total_cmp);
+    let interval = intervals
+        .get(intervals.len() / 2)
+        .copied()
+        .unwrap_or(p.step as f64);
     for (key, row) in rows.iter_mut() {
+        row.seconds = row.count * interval;
         row.oom = oom_keys.contains(key);
         row.oom_request = oom_request.get(key).copied();
         row.restarts = restart_counts.get(key).copied().unwrap_or(0.0);
@@ -652,6 +700,7 @@ async fn namespace(
         u.pods += 1;
         u.add_pod(row.cpu_p95, row.memory_p95, row.memory_max);
         u.points += row.count;
+        u.pod_seconds += row.seconds;
         if let (Some(a), Some(b)) = (row.first, row.last) {
             u.add_times(a, b);
         }
@@ -689,8 +738,8 @@ fn compute(
         let replicas = match (&t.hpa_name, t.kind.as_str()) {
             (Some((name, min)), _) => Some(d.hpa_replicas.get(name).copied().unwrap_or(*min)),
             (None, "Deployment" | "StatefulSet" | "Rollout") => t.replicas,
-            (None, "DaemonSet") => busiest.map(|u| u.points / (u.span() / s.step + 1.0)),
-            (None, _) => busiest.map(|u| u.points / (s.history / s.step)),
+            (None, "DaemonSet") => busiest.map(|u| u.pod_seconds / u.span().max(s.step)),
+            (None, _) => busiest.map(|u| u.pod_seconds / s.history),
         };
         let containers = t.containers.len();
         for (ci, c) in t.containers.iter().enumerate() {

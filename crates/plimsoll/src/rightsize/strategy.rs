@@ -72,8 +72,10 @@ pub struct Usage {
     pub memory_p95: Option<f64>,
     /// The highest working set of any pod (bytes).
     pub memory_max: Option<f64>,
-    /// Samples (steps with a working-set value), summed over the pods.
+    /// Working-set samples, summed over the pods.
     pub points: f64,
+    /// Running time of the pods, summed (seconds).
+    pub pod_seconds: f64,
     /// First and last sample times (seconds since the epoch).
     pub first: Option<f64>,
     pub last: Option<f64>,
