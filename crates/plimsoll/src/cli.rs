@@ -833,11 +833,12 @@ pub struct RightsizeArgs {
     #[arg(long, value_name = "none|keep|FACTOR")]
     pub cpu_limit: Option<String>,
 
-    /// Fewer samples than this over a container's pods: `insufficient-data`.
+    /// Fewer working-set samples than this over a container's pods: `insufficient-data`.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub min_data_points: u64,
 
-    /// A container whose samples span less than this: `insufficient-data`.
+    /// A container whose samples span less than this (from the first to the last hour
+    /// with samples): `insufficient-data`.
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub min_history: String,
 

@@ -352,6 +352,18 @@ fn resolve_owner(
     }
 }
 
+/// A literal for a PromQL regular expression (RE2).
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn label<'a>(l: &'a BTreeMap<String, String>, k: &str) -> &'a str {
     l.get(k).map(String::as_str).unwrap_or("")
 }
@@ -640,7 +652,34 @@ async fn namespace(
                     Ok(Vec::new())
                 }
             },
-            prom.instant(&q_mem_max, p.at),
+            async {
+                // p95-2x needs the peak only as the base of an OOM bump: for the
+                // OOM-killed pods alone
+                if !p95_2x {
+                    return prom.instant(&q_mem_max, p.at).await;
+                }
+                let mut oom_pods: Vec<&str> =
+                    oom_keys.iter().map(|(pod, _)| pod.as_str()).collect();
+                oom_pods.sort_unstable();
+                oom_pods.dedup();
+                if oom_pods.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let pods = oom_pods
+                    .iter()
+                    .map(|p| regex_escape(p))
+                    .collect::<Vec<_>>()
+                    .join("|");
+                let sel = p.selector(
+                    ns,
+                    &format!(r#"container!="",container!="POD",pod=~{}"#, quote(&pods)),
+                );
+                prom.instant(
+                    &format!("max by (pod, container) (max_over_time(container_memory_working_set_bytes{sel}[{h}]))"),
+                    p.at,
+                )
+                .await
+            },
             prom.instant(&q_count, p.at),
             prom.instant(&q_first, p.at),
             prom.instant(&q_last, p.at),
