@@ -855,13 +855,25 @@ pub fn load_inputs(paths: &[PathBuf], namespace: &str, excludes: &[String]) -> L
         namespace: namespace.to_string(),
         ..RenderOptions::default()
     };
+    load_inputs_with(paths, namespace, excludes, &render, false)
+}
+
+/// [`load_inputs`] with the rendering options of the run, keeping the text of each
+/// file when `keep_text` (for commands that edit them).
+pub fn load_inputs_with(
+    paths: &[PathBuf],
+    namespace: &str,
+    excludes: &[String],
+    render: &RenderOptions,
+    keep_text: bool,
+) -> LoadedInputs {
     let mut g = gather(
         paths,
         &[],
         excludes,
         namespace,
-        false,
-        &render,
+        keep_text,
+        render,
         &InputLimits::default(),
         &Progress::hidden(),
         &Overrides::new(),

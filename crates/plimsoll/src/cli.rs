@@ -30,6 +30,10 @@ pub enum Command {
     /// (AdmissionReview v1 over HTTPS) that warns, or denies in namespaces labelled
     /// `plimsoll.dev/mode=deny`, and fails open.
     Serve(Box<ServeArgs>),
+    /// Recommend requests and limits per container from the usage history in
+    /// Prometheus (or anything speaking its HTTP API), with a named strategy, a
+    /// confidence and the monthly cost change; `--fix` writes them into the manifests.
+    Rightsize(Box<RightsizeArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Print the full documentation of one rule.
@@ -724,4 +728,160 @@ pub struct RulesArgs {
     /// Only these rules (same selectors as `check --select`).
     #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
     pub select: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RightsizeFormat {
+    /// A table, then the reasons and the totals.
+    Text,
+    /// `{"strategy", "history", "queries", "recommendations", "totals"}`
+    /// (schemas/rightsize.schema.json).
+    Json,
+    /// A Markdown table (for a pull request or a wiki page).
+    Markdown,
+}
+
+/// A `KEY=VALUE` pair on the command line.
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{s}`: give KEY=VALUE")),
+    }
+}
+
+/// A non-negative price.
+fn price_arg(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{s}`: a price is a non-negative number")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RightsizeArgs {
+    /// Manifests to size: files, directories, Helm charts and Kustomize overlays, read
+    /// exactly as `check` reads them; `-` reads stdin. Default: `.` (unless --context).
+    pub paths: Vec<PathBuf>,
+
+    /// The Prometheus HTTP API to read the usage history from (`http://prometheus:9090`;
+    /// Thanos, Mimir, VictoriaMetrics and the managed services speak it too).
+    #[arg(long, value_name = "URL", help_heading = "Prometheus")]
+    pub prometheus: String,
+
+    /// A header sent with every query (`X-Scope-OrgID=tenant`). Repeatable.
+    #[arg(long, value_name = "K=V", value_parser = key_value, help_heading = "Prometheus")]
+    pub prometheus_header: Vec<(String, String)>,
+
+    /// A file holding a bearer token, sent as `Authorization: Bearer ...`.
+    #[arg(long, value_name = "FILE", help_heading = "Prometheus")]
+    pub prometheus_token_file: Option<PathBuf>,
+
+    /// PEM certificate authorities to trust for an https:// URL, instead of the system's.
+    #[arg(long, value_name = "FILE", help_heading = "Prometheus")]
+    pub prometheus_ca: Option<PathBuf>,
+
+    /// A label matcher added to every selector (`cluster=prod`), for stores that hold
+    /// several clusters. Repeatable.
+    #[arg(long, value_name = "K=V", value_parser = key_value, help_heading = "Prometheus")]
+    pub prometheus_label: Vec<(String, String)>,
+
+    /// Deadline of one query (`30s`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration_arg, help_heading = "Prometheus")]
+    pub query_timeout: std::time::Duration,
+
+    /// Most queries in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = count_arg, help_heading = "Prometheus")]
+    pub concurrency: usize,
+
+    /// Print every PromQL query on stderr as it is sent (the JSON lists them too).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// Read the workloads and HPAs from the live cluster of this kubeconfig context
+    /// (as `audit` does) instead of from manifests.
+    #[arg(long, value_name = "CTX", conflicts_with = "paths")]
+    pub context: Option<String>,
+
+    /// The kubeconfig file for --context (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE", requires = "context")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The strategy: `p95-2x` (the production lesson: requests at the p95 of usage,
+    /// memory limit twice the request, no CPU limit), `krr-simple` (KRR's `simple`:
+    /// CPU p95, memory request = limit = peak × 1.15) or `vpa` (the VPA recommender's
+    /// algorithm).
+    #[arg(long, value_enum, default_value = "p95-2x")]
+    pub strategy: crate::rightsize::strategy::Strategy,
+
+    /// How much history to read (`14d`, `7d`, `36h`).
+    #[arg(long, value_name = "DURATION", default_value = "14d")]
+    pub history: String,
+
+    /// The resolution: CPU is the rate over each step, and every step is one sample.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub step: String,
+
+    /// Only these namespaces (repeatable). Namespaced objects of the manifests that do
+    /// not name one are in the first, else in `default`.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Vec<String>,
+
+    /// The CPU limit to recommend: `none` (the default of p95-2x and krr-simple: an
+    /// existing CPU limit is removed), `keep` (the current one), or a factor of the
+    /// recommended request (`2`). The vpa strategy scales the current limit with the
+    /// request unless told otherwise.
+    #[arg(long, value_name = "none|keep|FACTOR")]
+    pub cpu_limit: Option<String>,
+
+    /// Fewer working-set samples than this over a container's pods: `insufficient-data`.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub min_data_points: u64,
+
+    /// A container whose samples span less than this (from the first to the last hour
+    /// with samples): `insufficient-data`.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub min_history: String,
+
+    /// The price of one CPU core-hour (default: OpenCost's default on-demand price).
+    #[arg(long, value_name = "USD", value_parser = price_arg, help_heading = "Money")]
+    pub price_cpu: Option<f64>,
+
+    /// The price of one GiB-hour of memory (default: OpenCost's default on-demand price).
+    #[arg(long, value_name = "USD", value_parser = price_arg, help_heading = "Money")]
+    pub price_memory: Option<f64>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: RightsizeFormat,
+
+    /// Write the recommended values into the manifests (text edits that keep comments
+    /// and formatting). Rendered charts and overlays, and stdin, are not edited: the
+    /// change to make is printed instead.
+    #[arg(long, conflicts_with_all = ["diff", "context"])]
+    pub fix: bool,
+
+    /// Print a unified diff of what --fix would write, and write nothing.
+    #[arg(long, conflicts_with = "context")]
+    pub diff: bool,
+
+    /// With --fix or --diff: for a Helm chart whose templates take the resources
+    /// straight from `.Values`, write the values into the last `--values` file (without
+    /// it, the values keys to set are printed).
+    #[arg(long, requires = "values")]
+    pub write_values: bool,
+
+    /// Configuration file (its `settings.cost-labels` group the totals).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Paths to skip (gitignore-style globs).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// The evaluation time of the queries (seconds since the epoch; default: now).
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub at: Option<f64>,
+
+    #[command(flatten)]
+    pub render: RenderArgs,
 }

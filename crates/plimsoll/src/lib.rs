@@ -13,6 +13,7 @@ pub mod netpol_cmd;
 pub mod progress;
 pub mod rbac_cmd;
 pub mod render;
+pub mod rightsize;
 pub mod rules_cmd;
 pub mod serve;
 
@@ -37,6 +38,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Check(a) => check::run(a),
         cli::Command::Audit(a) => audit::run(a),
         cli::Command::Serve(a) => serve::run(a),
+        cli::Command::Rightsize(a) => rightsize::run(a),
         cli::Command::Rules(a) => rules_cmd::listing(a).map(|s| {
             print!("{s}");
             0

@@ -19,7 +19,7 @@
 
 use serde_json::Value;
 
-use crate::{Data, Node, Pointer, Pos, Resolved, Segment, resolve_plain};
+use crate::{Data, Node, Pointer, Pos, Resolved, Segment, Style, resolve_plain};
 
 /// Replace the bytes `start..end` of the source with `text`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -178,6 +178,13 @@ impl<'a> Editor<'a> {
     /// used).
     fn content_end(&self, node: &Node) -> usize {
         match &node.data {
+            // a quoted scalar ends at its closing quote: the parser's span may run on
+            // over the spaces and the comment after it
+            Data::Scalar(s) if matches!(s.style, Style::SingleQuoted | Style::DoubleQuoted) => {
+                let start = self.at(node.span.start);
+                quoted_end(self.src, start, s.style == Style::DoubleQuoted)
+                    .unwrap_or_else(|| self.at(node.span.end))
+            }
             // a block scalar (`|`, `>`) ends after its last line break
             Data::Scalar(_) => self.at(node.span.end),
             _ if self.is_flow(node) => {
@@ -870,6 +877,31 @@ fn push(p: &Pointer, s: &Segment) -> Pointer {
         Segment::Key(k) => p.key(k),
         Segment::Index(i) => p.index(*i),
     }
+}
+
+/// One past the closing quote of the quoted scalar that opens at `start` (`"` with
+/// backslash escapes, or `'` where `''` is a quote).
+fn quoted_end(src: &str, start: usize, double: bool) -> Option<usize> {
+    let quote = if double { b'"' } else { b'\'' };
+    let bytes = src.as_bytes();
+    if bytes.get(start) != Some(&quote) {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if double => i += 2,
+            b if b == quote => {
+                if !double && bytes.get(i + 1) == Some(&quote) {
+                    i += 2;
+                } else {
+                    return Some(i + 1);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The node at a pointer's segments; an index into a mapping is read as a key.

@@ -252,3 +252,23 @@ fn appended_documents_follow_one_another_in_order() {
         .unwrap();
     assert!(apply_edits(src, &two).is_none());
 }
+
+#[test]
+fn replacing_a_quoted_scalar_keeps_the_comment_after_it() {
+    let src = "resources:\n  requests:\n    cpu: \"1\" # guesswork\n    memory: 1Gi\n";
+    let out = fixed(
+        src,
+        json!([{"op": "replace", "path": "/resources/requests/cpu", "value": "385m"}]),
+    );
+    assert_eq!(
+        out,
+        "resources:\n  requests:\n    cpu: 385m # guesswork\n    memory: 1Gi\n"
+    );
+}
+
+#[test]
+fn replacing_a_single_quoted_scalar_keeps_the_comment_after_it() {
+    let src = "a: 'it''s' # note\nb: 1\n";
+    let out = fixed(src, json!([{"op": "replace", "path": "/a", "value": "x"}]));
+    assert_eq!(out, "a: x # note\nb: 1\n");
+}

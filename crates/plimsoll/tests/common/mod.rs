@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod kube_env;
+pub mod prometheus;
 pub mod serve;
 pub mod tools;
 
