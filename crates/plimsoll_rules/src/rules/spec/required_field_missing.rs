@@ -8,7 +8,8 @@ use crate::rule::{Context, Rule, Sink};
 declare_rule! {
     /// ## What it does
     /// Reports a field that the schema of the object's kind marks as required and the
-    /// object lacks (or sets to null): a container without `name`, a Deployment without
+    /// object lacks (a custom resource also when it sets it to null, which the API server
+    /// prunes): a container without `name`, a Deployment without
     /// `selector`, a custom resource without a field its CRD requires. The finding
     /// points at the mapping that should hold the field; its path names the field.
     ///

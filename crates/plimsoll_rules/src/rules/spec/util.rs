@@ -45,9 +45,7 @@ impl SchemaRun {
     /// The verdict on object `id`; `None` where schema validation does not apply (live
     /// and admitted objects: the API server has decoded them already).
     fn verdict(&self, id: usize, obj: &Object) -> Option<Result<&Verdict, String>> {
-        if obj.source.file.is_none() {
-            return None;
-        }
+        obj.source.file?;
         let Some(b) = self.builtin else {
             return Some(Err(format!(
                 "no schemas for Kubernetes {} (plimsoll embeds {} to {})",
