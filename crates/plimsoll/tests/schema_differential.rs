@@ -98,6 +98,10 @@ const KNOWN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Per object: (plimsoll rejects, the server's verdict, plimsoll's findings, kubectl's
+/// messages).
+type Verdicts = BTreeMap<String, (bool, Option<bool>, Vec<String>, Vec<String>)>;
+
 struct Obj {
     id: String,
     value: Value,
@@ -293,8 +297,7 @@ fn spec_rules_agree_with_the_api_server() {
     }
 
     let work = tempfile::tempdir().unwrap();
-    let mut verdicts: BTreeMap<String, (bool, Option<bool>, Vec<String>, Vec<String>)> =
-        BTreeMap::new();
+    let mut verdicts: Verdicts = BTreeMap::new();
     for (gi, (_, objs)) in groups.iter().enumerate() {
         let dir = work.path().join(format!("g{gi}"));
         std::fs::create_dir_all(&dir).unwrap();
