@@ -11,6 +11,7 @@ use crate::rules::net::policy::NetModel;
 use crate::rules::net::svc_util::ServiceSelections;
 use crate::rules::rbac::model::Rbac;
 use crate::rules::scl::util::HpaGroups;
+use crate::rules::spec::util::SchemaRun;
 use crate::settings::Settings;
 
 /// How bad a finding is.
@@ -197,6 +198,7 @@ pub struct RunCache<'a> {
     newest: OnceLock<Option<Timestamp>>,
     hpas: OnceLock<HpaGroups>,
     services: OnceLock<ServiceSelections>,
+    schema: OnceLock<SchemaRun>,
 }
 
 impl<'a> Context<'a> {
@@ -226,6 +228,14 @@ impl<'a> Context<'a> {
         self.cache
             .services
             .get_or_init(|| ServiceSelections::build(self.index))
+    }
+
+    /// The schemas of the run (built-in kinds at the judged Kubernetes version, the
+    /// input's CRDs) and each object's schema verdict, shared by the SPEC rules.
+    pub fn schema(&self) -> &SchemaRun {
+        self.cache
+            .schema
+            .get_or_init(|| SchemaRun::build(self.index, self.kube_version))
     }
 
     /// What the live front-end knows besides the objects; `None` for files.

@@ -19,6 +19,7 @@ pub mod sch;
 pub mod scl;
 pub mod scr;
 pub mod sec;
+pub mod spec;
 pub mod sto;
 pub mod yml;
 
@@ -35,6 +36,11 @@ pub static GROUPS: &[Group] = &[
         prefix: "YML",
         title: "YAML that Kubernetes reads differently than its author meant",
         rules: yml::RULES,
+    },
+    Group {
+        prefix: "SPEC",
+        title: "Schema validation: fields, types and values the API server rejects",
+        rules: spec::RULES,
     },
     Group {
         prefix: "RES",
