@@ -69,7 +69,13 @@ fn trimmed_neighbours_give_the_same_verdicts() {
     for rule in all_rules() {
         let meta = rule.meta();
         // the LIV rules are not run at admission; files-only rules read the text
-        if meta.code.starts_with("LIV") || meta.code.starts_with("YML") || meta.code == "SCR001" {
+        // (the SPEC rules skip objects the API server sent: it has decoded them already,
+        // so the CRD schemas the index drops are never read at admission)
+        if meta.code.starts_with("LIV")
+            || meta.code.starts_with("YML")
+            || meta.code.starts_with("SPEC")
+            || meta.code == "SCR001"
+        {
             continue;
         }
         let dir = root.join(meta.group().to_ascii_lowercase());
