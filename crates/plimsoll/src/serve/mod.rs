@@ -512,25 +512,31 @@ pub mod cluster {
         k.not_served || (k.unwatched.is_none() && k.synced && !k.failing && !k.incomplete)
     }
 
+    /// Whether a kind's watch is still on its first list (neither listed nor failed).
+    fn listing(k: &KindStatus) -> bool {
+        k.unwatched.is_none() && !k.synced && k.last_error.is_none()
+    }
+
     /// The watch index as the judge's context.
     pub struct Cluster {
         watched: Arc<Watched>,
-        /// Whether the index holds every kind, and the codes of the rules judged with
-        /// the cluster (see [`Context::judged_with_cluster`]), refreshed every
-        /// [`REFRESH`] (and on every request while some kind is not held).
+        /// Whether every kind has listed, or failed to, and the codes of the rules
+        /// judged with the cluster (see [`Context::judged_with_cluster`]), refreshed
+        /// every [`REFRESH`] (and on every request while some kind is still listing).
         with_cluster: RwLock<(bool, Arc<HashSet<&'static str>>)>,
         rules: Vec<&'static dyn plimsoll_rules::Rule>,
     }
 
     impl Cluster {
-        fn refresh(&self, rules: &[&'static dyn plimsoll_rules::Rule]) -> Vec<String> {
+        fn refresh(&self) -> Vec<String> {
             let status = self.watched.status();
             let holds: HashSet<&str> = status
                 .iter()
                 .filter(|k| held(k))
                 .map(|k| k.kind.as_str())
                 .collect();
-            let codes: HashSet<&'static str> = rules
+            let codes: HashSet<&'static str> = self
+                .rules
                 .iter()
                 .map(|r| r.meta().code)
                 .filter(|code| {
@@ -549,8 +555,9 @@ pub mod cluster {
                 .map(|k| k.kind.clone())
                 .collect();
             blind.sort();
+            let settled = !status.iter().any(listing);
             *self.with_cluster.write().unwrap_or_else(|e| e.into_inner()) =
-                (blind.is_empty(), Arc::new(codes));
+                (settled, Arc::new(codes));
             blind
         }
     }
@@ -569,17 +576,18 @@ pub mod cluster {
         }
 
         fn judged_with_cluster(&self) -> Arc<HashSet<&'static str>> {
-            let (every_kind, codes) = self
+            let (settled, codes) = self
                 .with_cluster
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            if every_kind {
+            if settled {
                 return codes;
             }
-            // while kinds are listing (or failing), each request looks again: a kind
-            // that became held serves the next request, not the next refresh
-            self.refresh(&self.rules);
+            // while kinds are listing, each request looks again: a kind that became held
+            // serves the next request, not the next refresh (a kind failing for good,
+            // a 403, is left to the refresh: it would cost every request)
+            self.refresh();
             self.with_cluster
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
@@ -638,9 +646,9 @@ pub mod cluster {
         let cluster = Arc::new(Cluster {
             watched: watched.clone(),
             with_cluster: RwLock::new((false, Arc::new(HashSet::new()))),
-            rules: rules.clone(),
+            rules,
         });
-        cluster.refresh(&rules);
+        cluster.refresh();
         {
             let cluster = cluster.clone();
             tokio::spawn(async move {
@@ -648,7 +656,7 @@ pub mod cluster {
                 let mut last: Option<Vec<String>> = None;
                 loop {
                     tick.tick().await;
-                    let blind = cluster.refresh(&rules);
+                    let blind = cluster.refresh();
                     // said once the first lists are done, then at each change
                     if cluster.watched.synced() && last.as_ref() != Some(&blind) {
                         if blind.is_empty() {
@@ -671,7 +679,7 @@ pub mod cluster {
             let status = for_ready.status();
             let listing: Vec<&str> = status
                 .iter()
-                .filter(|k| k.unwatched.is_none() && !k.synced && k.last_error.is_none())
+                .filter(|k| listing(k))
                 .map(|k| k.kind.as_str())
                 .collect();
             if !listing.is_empty() {
