@@ -581,7 +581,13 @@ async fn load(c: &Cluster) -> usize {
 
 /// A figure of `/proc/self/status`, in MB.
 fn proc_status_mb(field: &str) -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status (Linux)");
+    status_mb("self", field)
+}
+
+/// A figure of `/proc/PROCESS/status` (`self` or a pid), in MB.
+fn status_mb(process: &str, field: &str) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{process}/status"))
+        .expect("/proc/PID/status (Linux)");
     let kb: f64 = s
         .lines()
         .find(|l| l.starts_with(field))
@@ -663,15 +669,8 @@ fn serve_on_the_loaded_cluster(c: &Cluster, created: usize) {
         request(&certs.ca(), server.port(), "GET", "/readyz", Vec::new()).status == 200
     });
     let ready = started.elapsed().as_secs_f64();
-    let status = |field: &str| -> f64 {
-        let s = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
-        s.lines()
-            .find(|l| l.starts_with(field))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap()
-            / 1024.0
-    };
+    let pid = server.pid().to_string();
+    let status = |field: &str| status_mb(&pid, field);
     let rss_ready = status("VmRSS:");
     // app-29 has no PodDisruptionBudget: the index says so
     let lone = json!({"apiVersion": "apps/v1", "kind": "Deployment",
