@@ -195,9 +195,16 @@ pub fn slim(root: Node, kind: &str) -> Node {
                 }),
                 _ => None,
             }),
+            // an Argo Rollout's `workloadRef` names the Deployment whose template it runs
             "spec" => keep(
                 e.value,
-                &["replicas", "selector", "parallelism", "completions"],
+                &[
+                    "replicas",
+                    "selector",
+                    "parallelism",
+                    "completions",
+                    "workloadRef",
+                ],
             ),
             _ => return None,
         };
@@ -265,7 +272,7 @@ const WORKLOAD_CONTAINER: &[&str] = &["name", "image", "ports", "resources", "re
 
 /// A workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod) as the
 /// admission webhook's cross-object rules read it: the whole metadata; the replicas,
-/// selector and `serviceName` of the spec and the names of its `volumeClaimTemplates`;
+/// selector, `serviceName` and (an Argo Rollout's) `workloadRef` of the spec and the names of its `volumeClaimTemplates`;
 /// the pod template's metadata; in the pod spec the containers (name, image, ports,
 /// resources, restartPolicy), the service account, `hostNetwork` and the volumes that
 /// name a PersistentVolumeClaim, ConfigMap or Secret; and the replica counts of the
@@ -292,7 +299,7 @@ pub fn workload(root: Node, kind: &str) -> Node {
 fn workload_spec(spec: Node) -> Node {
     map_entries(spec, |e| {
         let value = match e.key.as_str() {
-            "replicas" | "selector" | "serviceName" => e.value,
+            "replicas" | "selector" | "serviceName" | "workloadRef" => e.value,
             // the claims a StatefulSet makes (`data-db-0`) are referred to by others
             "volumeClaimTemplates" => map_items(e.value, |t| keep(t, &["metadata"])),
             "template" => pod_template(e.value),
@@ -425,6 +432,29 @@ mod tests {
         );
         assert_eq!(slim["spec"]["names"]["plural"], "widgets");
         assert!(slim.get("status").is_none());
+    }
+
+    #[test]
+    fn a_rollouts_workload_ref_is_kept() {
+        let text = r#"{"apiVersion":"argoproj.io/v1alpha1","kind":"Rollout","metadata":{"name":"r","namespace":"n"},
+              "spec":{"replicas":3,"workloadRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"d","scaleDown":"onsuccess"},
+              "strategy":{"canary":{"steps":[{"setWeight":20}]}}}}"#;
+        for s in [
+            slim(node_from_json(text).unwrap(), "Rollout"),
+            workload(node_from_json(text).unwrap(), "Rollout"),
+        ] {
+            assert_eq!(
+                s.at(&["spec", "workloadRef", "name"]).unwrap().as_text(),
+                Some("d")
+            );
+            assert_eq!(
+                s.at(&["spec", "workloadRef", "scaleDown"])
+                    .unwrap()
+                    .as_text(),
+                Some("onsuccess")
+            );
+            assert!(s.at(&["spec", "strategy"]).is_none());
+        }
     }
 
     #[test]

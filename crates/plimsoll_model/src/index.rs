@@ -52,6 +52,8 @@ pub struct Index {
     /// a Namespace object does not make its namespace held (see
     /// `hold_declared_namespaces_only`)
     declared_only: bool,
+    /// Argo Rollouts with a `workloadRef` -> the Deployment that provides their template
+    workload_refs: HashMap<usize, usize>,
 }
 
 impl Index {
@@ -102,6 +104,7 @@ impl Index {
                     .push(id);
             }
         }
+        ix.resolve_workload_refs();
         ix.owner = (0..ix.objects.len())
             .map(|id| ix.resolve_owner(id))
             .collect();
@@ -287,6 +290,22 @@ impl Index {
         self.holds_namespace(ns) || self.in_namespace(ns).iter().any(|&o| o != id)
     }
 
+    /// Whether the input or, for a live audit, the cluster knows the kind `kind` of API
+    /// group `group`: an object of it is among the inputs, or a CustomResourceDefinition
+    /// that defines it. Rules about the objects of an add-on (Velero, Argo Rollouts,
+    /// prometheus-operator) judge only where the add-on is evidently installed.
+    pub fn kind_known(&self, group: &str, kind: &str) -> bool {
+        self.of_kind(kind).any(|(_, o)| o.group() == group)
+            || self.of_kind("CustomResourceDefinition").any(|(_, o)| {
+                o.group() == "apiextensions.k8s.io"
+                    && o.root.at(&["spec", "group"]).and_then(Node::as_text) == Some(group)
+                    && o.root
+                        .at(&["spec", "names", "kind"])
+                        .and_then(Node::as_text)
+                        == Some(kind)
+            })
+    }
+
     /// Whether the input evidently holds the whole of namespace `ns`, so that what it
     /// lacks there is missing, not merely elsewhere: its Namespace object is in the
     /// input (whoever ships the namespace ships what it needs), or the front-end
@@ -329,6 +348,88 @@ impl Index {
         self.get("Namespace", None, ns)
     }
 
+    /// The Deployment that provides the pod template of an Argo Rollout with a
+    /// `spec.workloadRef` (and no template of its own), when it is in the input.
+    pub fn workload_ref(&self, id: usize) -> Option<usize> {
+        self.workload_refs.get(&id).copied()
+    }
+
+    /// The pod template an object runs: its own ([`PodTemplate::of`]), or for an Argo
+    /// Rollout with a `workloadRef` the template of the referenced Deployment (whose
+    /// pointers and spans are then the Deployment's).
+    pub fn pod_template(&self, id: usize) -> Option<PodTemplate<'_>> {
+        let o = &self.objects[id];
+        PodTemplate::of(o).or_else(|| {
+            self.workload_ref(id)
+                .and_then(|d| PodTemplate::of(&self.objects[d]))
+        })
+    }
+
+    /// Resolves the `workloadRef` of every Argo Rollout without a template of its own
+    /// to the Deployment of its namespace, and indexes the Rollout as a workload with
+    /// that template's labels (PodDisruptionBudgets and Services that select the pods
+    /// select the Rollout's pods: the Rollout runs that template).
+    fn resolve_workload_refs(&mut self) {
+        let mut added: BTreeSet<String> = BTreeSet::new();
+        for id in 0..self.objects.len() {
+            let o = &self.objects[id];
+            if o.kind != "Rollout" || o.group() != "argoproj.io" || o.has_controller() {
+                continue;
+            }
+            if PodTemplate::of(o).is_some() {
+                continue;
+            }
+            let (Some(ns), Some(r)) = (o.namespace.as_deref(), o.root.at(&["spec", "workloadRef"]))
+            else {
+                continue;
+            };
+            let kind = r.get("kind").and_then(Node::as_text).unwrap_or("");
+            let Some(name) = r.get("name").and_then(Node::as_text) else {
+                continue;
+            };
+            if kind != "Deployment" {
+                continue;
+            }
+            let Some(&d) = self
+                .all_named("Deployment", Some(ns), name)
+                .iter()
+                .find(|&&d| self.objects[d].group() == "apps")
+            else {
+                continue;
+            };
+            let Some(t) = PodTemplate::of(&self.objects[d]) else {
+                continue;
+            };
+            let labels: Vec<(String, String)> = t
+                .labels()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let ns = ns.to_string();
+            self.workload_refs.insert(id, d);
+            self.workloads_by_ns.entry(ns.clone()).or_default().push(id);
+            for (k, v) in labels {
+                self.workloads_by_label
+                    .entry((ns.clone(), k, v))
+                    .or_default()
+                    .push(id);
+            }
+            added.insert(ns);
+        }
+        // the lists stay in input order
+        if !added.is_empty() {
+            for (ns, ids) in self.workloads_by_ns.iter_mut() {
+                if added.contains(ns) {
+                    ids.sort_unstable();
+                }
+            }
+            for ((ns, _, _), ids) in self.workloads_by_label.iter_mut() {
+                if added.contains(ns) {
+                    ids.sort_unstable();
+                }
+            }
+        }
+    }
+
     /// Workloads (objects with a pod template and no controlling owner) in a namespace.
     pub fn workloads_in(&self, ns: &str) -> &[usize] {
         self.workloads_by_ns
@@ -362,7 +463,7 @@ impl Index {
             .iter()
             .copied()
             .filter(|&id| {
-                PodTemplate::of(&self.objects[id]).is_some_and(|t| {
+                self.pod_template(id).is_some_and(|t| {
                     let labels: Vec<(&str, &str)> = t.labels().collect();
                     selector.matches_pairs(&labels)
                 })
@@ -505,8 +606,7 @@ impl Index {
     /// A long-running workload that receives traffic: a regular container declares a
     /// containerPort, or a Service of the input selects its pods.
     pub fn is_serving(&self, workload: usize) -> bool {
-        let o = &self.objects[workload];
-        PodTemplate::of(o).is_some_and(|t| {
+        self.pod_template(workload).is_some_and(|t| {
             t.is_long_running()
                 && (t
                     .app_containers()

@@ -906,3 +906,34 @@ apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n",
     assert_eq!(names, ["a", "c"]);
     assert_eq!(ix.of_kind_in("ConfigMap", "z").count(), 0);
 }
+
+/// An Argo Rollout with a `workloadRef` runs the referenced Deployment's template: it
+/// is a workload with those labels, so PDBs and Services that select them select it.
+#[test]
+fn workload_ref_rollouts_run_the_deployments_template() {
+    let ix = Index::new(objects(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r, namespace: x}\n\
+spec:\n  replicas: 3\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: d}\n---\n\
+apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: x}\n\
+spec: {maxUnavailable: 1, selector: {matchLabels: {app: a}}}\n---\n\
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: x}\n\
+spec:\n  replicas: 0\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c}]}\n---\n\
+apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: lost, namespace: x}\n\
+spec:\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: nowhere}\n---\n\
+apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: schedules.velero.io}\n\
+spec: {group: velero.io, names: {kind: Schedule, plural: schedules}, scope: Namespaced}\n",
+    ));
+    assert_eq!(ix.workload_ref(0), Some(2));
+    assert_eq!(ix.workload_ref(3), None);
+    assert!(PodTemplate::of(ix.object(0)).is_none());
+    let t = ix.pod_template(0).expect("the Deployment's template");
+    assert_eq!(t.labels().collect::<Vec<_>>(), [("app", "a")]);
+    assert_eq!(ix.workloads_in("x"), [0, 2]);
+    assert_eq!(ix.pdbs_for(0).len(), 1);
+    assert_eq!(ix.pdb_targets(1), [0, 2]);
+    assert!(ix.kind_known("velero.io", "Schedule"));
+    assert!(ix.kind_known("argoproj.io", "Rollout"));
+    assert!(ix.kind_known("policy", "PodDisruptionBudget"));
+    assert!(!ix.kind_known("velero.io", "Restore"));
+    assert!(!ix.kind_known("example.com", "Rollout"));
+}
