@@ -71,6 +71,11 @@ const KNOWN: &[&str] = &[
     "AuthorizationPolicy",
     "ServiceMonitor",
     "PodMonitor",
+    "Schedule",
+    "Backup",
+    "Restore",
+    "Canary",
+    "PeerAuthentication",
     "EncryptionConfiguration",
 ];
 
@@ -81,6 +86,8 @@ const CALLS: &[(&str, &[&str])] = &[
     ("workloads_in", WORKLOADS),
     ("workloads_matching", WORKLOADS),
     ("pods_of", &["Pod", "ReplicaSet", "Job"]),
+    ("workload_ref", &["Deployment"]),
+    ("kind_known", &["CustomResourceDefinition"]),
     ("pdbs_for", &["PodDisruptionBudget"]),
     ("pdb_targets", &["PodDisruptionBudget"]),
     ("pdb_class", &["PodDisruptionBudget"]),

@@ -4,11 +4,15 @@ use crate::rule::Rule;
 
 pub mod api;
 pub mod avl;
+pub mod bak;
 pub mod coverage;
+pub mod dlv;
 pub mod img;
 pub mod job;
 pub mod liv;
 pub mod meta;
+pub mod mon;
+pub mod msh;
 pub mod net;
 pub mod prb;
 pub mod pss;
@@ -121,6 +125,26 @@ pub static GROUPS: &[Group] = &[
         prefix: "REF",
         title: "Dangling references between objects",
         rules: refs::RULES,
+    },
+    Group {
+        prefix: "BAK",
+        title: "Backups with Velero: coverage, volume data, retention, failures, restores",
+        rules: bak::RULES,
+    },
+    Group {
+        prefix: "DLV",
+        title: "Progressive delivery: Argo Rollouts and Flagger analysis and promotion",
+        rules: dlv::RULES,
+    },
+    Group {
+        prefix: "MSH",
+        title: "Service mesh: Istio mutual TLS and sidecar resources, Linkerd inbound policy",
+        rules: msh::RULES,
+    },
+    Group {
+        prefix: "MON",
+        title: "Monitoring with prometheus-operator: ServiceMonitor and PodMonitor coverage",
+        rules: mon::RULES,
     },
     Group {
         prefix: "LIV",
