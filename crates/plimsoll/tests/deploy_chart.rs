@@ -547,6 +547,13 @@ fn custom_resource(kind: &str) -> Option<(&'static str, &'static str)> {
         "VaultStaticSecret" => ("secrets.hashicorp.com", "vaultstaticsecrets"),
         "VaultDynamicSecret" => ("secrets.hashicorp.com", "vaultdynamicsecrets"),
         "VaultPKISecret" => ("secrets.hashicorp.com", "vaultpkisecrets"),
+        "Schedule" => ("velero.io", "schedules"),
+        "Backup" => ("velero.io", "backups"),
+        "Restore" => ("velero.io", "restores"),
+        "Canary" => ("flagger.app", "canaries"),
+        "PeerAuthentication" => ("security.istio.io", "peerauthentications"),
+        "ServiceMonitor" => ("monitoring.coreos.com", "servicemonitors"),
+        "PodMonitor" => ("monitoring.coreos.com", "podmonitors"),
         _ => return None,
     })
 }

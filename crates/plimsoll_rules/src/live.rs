@@ -49,6 +49,13 @@ impl DeprecatedRequest {
     }
 }
 
+/// Whether a rule judges only the state objects report in `status` (the `LIV` rules,
+/// and the Velero rules about backups that ran and restores that completed): an object
+/// under admission review has no status yet, so the webhook does not run them.
+pub fn judges_status_only(code: &str) -> bool {
+    code.starts_with("LIV") || matches!(code, "BAK004" | "BAK005")
+}
+
 /// The metric's name.
 pub const DEPRECATED_APIS_METRIC: &str = "apiserver_requested_deprecated_apis";
 

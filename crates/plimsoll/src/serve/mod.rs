@@ -298,13 +298,13 @@ fn judge(args: &ServeArgs) -> Result<(Judge, crate::check::Settings), Fatal> {
         ..RunArgs::default()
     };
     let s = settings(&run, &[], None)?;
-    // the LIV rules judge what a live object reports in `status`: an object under
-    // review has no status yet, or the one it is about to replace
+    // the LIV rules (and BAK004, BAK005) judge what a live object reports in `status`:
+    // an object under review has no status yet, or the one it is about to replace
     let rules: Vec<_> = select_rules(&run, &s)?
         .into_iter()
         .filter(|r| {
             let code = r.meta().code;
-            !crate::audit::files_only(code) && !code.starts_with("LIV")
+            !crate::audit::files_only(code) && !plimsoll_rules::live::judges_status_only(code)
         })
         .collect();
     let default_mode = match args.mode {
