@@ -1448,6 +1448,36 @@ fn the_production_example_is_clean_and_the_naive_one_is_not() {
     );
     assert_eq!(json(&out)["summary"]["findings"], 0);
 
+    // the add-ons (backups, a Rollout, monitoring, the mesh) with the application: clean,
+    // and none of their rules fires even with every rule selected
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            "examples/production",
+            "examples/production-stack",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let loud = above_info(&v);
+    assert!(loud.is_empty(), "production-stack: {loud:#?}");
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            "examples/production",
+            "examples/production-stack",
+            "--select",
+            "BAK,DLV,MSH,MON",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json(&out)["summary"]["findings"], 0);
+
     let out = run_in(&root, &["check", "examples/naive", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
@@ -1464,6 +1494,7 @@ fn the_production_example_is_clean_and_the_naive_one_is_not() {
     for code in [
         "API001", "AVL001", "AVL003", "IMG001", "JOB002", "PRB001", "PRB003", "RBAC001", "RES002",
         "RES003", "RES007", "SCL002", "SCL006", "SCR001", "SEC001", "STO004", "YML003", "YML004",
+        "BAK001", "BAK002", "BAK003", "DLV001", "DLV002", "DLV003", "DLV004", "MSH001", "MON002",
     ] {
         assert!(
             found.iter().any(|c| c == code),
