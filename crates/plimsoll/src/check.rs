@@ -260,6 +260,11 @@ fn roots(args: &CheckArgs, s: &Settings) -> Result<Vec<PathBuf>, Fatal> {
         }
         out.push(r.clone());
     }
+    for d in &args.crd_dirs {
+        if !d.is_dir() {
+            return Err(Fatal(format!("--crd-dir {}: not a directory", d.display())));
+        }
+    }
     Ok(out)
 }
 
@@ -340,7 +345,14 @@ pub(crate) fn parse_formats(args: &RunArgs) -> Result<Vec<(Format, Option<PathBu
 
 /// Runs `check` and returns the exit code.
 pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
-    let s = settings(&args.run, &args.paths, args.namespace.as_ref())?;
+    let mut s = settings(&args.run, &args.paths, args.namespace.as_ref())?;
+    if args.strict_schemas {
+        // the flag wins over the configuration's severity for SPEC005
+        s.config.settings.strict_schemas = true;
+        s.config
+            .severity
+            .insert("SPEC005".into(), plimsoll_rules::Severity::Error);
+    }
     let formats = parse_formats(&args.run)?;
 
     let rules = select_rules(&args.run, &s)?;
@@ -397,6 +409,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
             let mut g = gather(
                 &args.paths,
                 &roots,
+                &args.crd_dirs,
                 &excludes,
                 &s.namespace,
                 true,
@@ -491,6 +504,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
     let mut gathered = gather(
         &args.paths,
         &roots,
+        &args.crd_dirs,
         &excludes,
         &s.namespace,
         keep_text,
@@ -759,6 +773,7 @@ pub(crate) type Overrides = std::collections::HashMap<String, String>;
 fn gather(
     paths: &[PathBuf],
     roots: &[PathBuf],
+    crd_dirs: &[PathBuf],
     excludes: &[String],
     namespace: &str,
     keep_text: bool,
@@ -838,6 +853,48 @@ fn gather(
             format!("{m} (under a root, read for context only)"),
         )
     }));
+    // --crd-dir: the CustomResourceDefinitions found there validate the custom resources
+    // of the run (SPEC); nothing else of those files is kept, and nothing located in them
+    // is reported. A file there that cannot be read is an input error: the custom
+    // resources it would have validated would otherwise pass as not evaluated.
+    if !crd_dirs.is_empty() {
+        let crds = inputs::discover(crd_dirs, excludes);
+        g.general_errors.extend(
+            crds.errors
+                .iter()
+                .map(|(p, m)| format!("{p}: {m} (--crd-dir)")),
+        );
+        g.general_errors.extend(
+            crds.empty_dirs
+                .iter()
+                .map(|d| format!("--crd-dir {d}: no .yaml, .yml or .json file found")),
+        );
+        let first = g.sources.len();
+        let read: Vec<_> = crds
+            .inputs
+            .par_iter()
+            .enumerate()
+            .map(|(k, input)| {
+                read_one(
+                    first + k,
+                    input,
+                    namespace,
+                    false,
+                    render,
+                    limits,
+                    overrides,
+                )
+            })
+            .collect();
+        for (src, loaded, _) in read {
+            g.sources.push(src);
+            g.whole.push(false);
+            g.objects.extend(loaded.objects.into_iter().filter(|o| {
+                o.kind == "CustomResourceDefinition" && o.group() == "apiextensions.k8s.io"
+            }));
+            g.errors.extend(loaded.errors);
+        }
+    }
     if named == 0 && found.errors.is_empty() && found.empty_dirs.is_empty() {
         g.notes.push(Note {
             file: 0,
@@ -869,6 +926,7 @@ pub fn load_inputs_with(
 ) -> LoadedInputs {
     let mut g = gather(
         paths,
+        &[],
         &[],
         excludes,
         namespace,

@@ -252,6 +252,22 @@ pub struct CheckArgs {
     #[arg(long = "root", value_name = "DIR")]
     pub roots: Vec<PathBuf>,
 
+    /// A directory of CustomResourceDefinitions (YAML or JSON files, as `kubectl get crd
+    /// -o yaml` or a chart's `crds/` write them) that validate the custom resources of
+    /// the input (the SPEC rules), as CRDs among the inputs do. Only the CRDs of its files
+    /// are read, and nothing in them is reported; a file there that cannot be read is an
+    /// input error. Repeatable.
+    #[arg(long = "crd-dir", value_name = "DIR")]
+    pub crd_dirs: Vec<PathBuf>,
+
+    /// Make a kind without a schema an error: SPEC005 is raised to `error` and also
+    /// reports the custom resources whose CustomResourceDefinition is neither among the
+    /// inputs nor under `--crd-dir` (without it, those are listed as not evaluated).
+    /// The configuration's `settings: {strict-schemas: true}` does the same, without
+    /// the severity.
+    #[arg(long)]
+    pub strict_schemas: bool,
+
     /// Exit as usual when the input holds no Kubernetes object, or a directory named
     /// holds no manifest file. Without it either is an error (exit 2): a CI job pointed
     /// at a renamed directory, or fed an empty `helm template`, must not pass on nothing.

@@ -2426,3 +2426,118 @@ fn the_readme_counts_the_fixes_the_rules_declare() {
         rules.len()
     );
 }
+
+const BACKUP_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: backups.example.com
+spec:
+  group: example.com
+  names: {kind: Backup, plural: backups, singular: backup, listKind: BackupList}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [schedule]
+              properties:
+                schedule: {type: string}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-a-crd, namespace: shop}
+data: {retention: forever}
+";
+
+const BACKUP_TYPO: &str = "apiVersion: example.com/v1
+kind: Backup
+metadata: {name: nightly, namespace: shop}
+spec:
+  schedule: '0 3 * * *'
+  schedul: '0 4 * * *'
+";
+
+#[test]
+fn crd_dir_validates_custom_resources_and_strict_schemas_reports_unknown_ones() {
+    let d = dir_with(&[
+        ("k8s/backup.yaml", BACKUP_TYPO.as_bytes()),
+        ("crds/backup-crd.yaml", BACKUP_CRD.as_bytes()),
+    ]);
+    let select = ["--select", "SPEC", "--format", "json"];
+
+    // without the CRD: not evaluated, exit 0
+    let out = run_in(d.path(), &[&["check", "k8s"][..], &select].concat());
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert!(code_files(&v).is_empty(), "{v:#}");
+    assert!(
+        not_evaluated_codes(&v).iter().any(|c| c == "SPEC001"),
+        "{v:#}"
+    );
+
+    // with --crd-dir: the typo is found in the words of the API server; nothing of the
+    // CRD directory is reported (its ConfigMap is not even read)
+    let out = run_in(
+        d.path(),
+        &[&["check", "k8s", "--crd-dir", "crds"][..], &select].concat(),
+    );
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    assert_eq!(
+        code_files(&v),
+        [("SPEC001".to_string(), "k8s/backup.yaml".to_string())],
+        "{v:#}"
+    );
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field \"spec.schedul\""),
+        "{v:#}"
+    );
+    assert!(not_evaluated_codes(&v).is_empty(), "{v:#}");
+
+    // --strict-schemas: the custom resource without its CRD is an error (SPEC005)
+    let out = run_in(
+        d.path(),
+        &[&["check", "k8s", "--strict-schemas"][..], &select].concat(),
+    );
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    assert_eq!(
+        code_files(&v),
+        [("SPEC005".to_string(), "k8s/backup.yaml".to_string())],
+        "{v:#}"
+    );
+    assert_eq!(v["findings"][0]["severity"], "error", "{v:#}");
+    assert!(not_evaluated_codes(&v).is_empty(), "{v:#}");
+
+    // a CRD directory that does not exist, or holds a file that does not parse, is an
+    // input error
+    let out = run_in(d.path(), &["check", "k8s", "--crd-dir", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--crd-dir nowhere: not a directory"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(d.path().join("crds/broken.yaml"), "kind: [\n").unwrap();
+    let out = run_in(
+        d.path(),
+        &[&["check", "k8s", "--crd-dir", "crds"][..], &select].concat(),
+    );
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+    assert!(
+        v["errors"].as_array().unwrap().iter().any(|e| e["file"]
+            .as_str()
+            .is_some_and(|f| f.contains("broken.yaml"))),
+        "{v:#}"
+    );
+}

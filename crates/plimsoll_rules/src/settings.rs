@@ -34,6 +34,10 @@ pub struct Settings {
     pub oom_killed_window_hours: u32,
     /// LIV003: the restart count of a container from which it is reported.
     pub restarts_high_threshold: u32,
+    /// SPEC005: also report custom resources whose CustomResourceDefinition is not
+    /// known (not among the inputs, nor under `--crd-dir`), which are otherwise listed
+    /// as not evaluated. `check --strict-schemas` sets it and raises SPEC005 to error.
+    pub strict_schemas: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +58,7 @@ impl Default for Settings {
             require_image_signature_policy: false,
             oom_killed_window_hours: 24,
             restarts_high_threshold: 5,
+            strict_schemas: false,
         }
     }
 }

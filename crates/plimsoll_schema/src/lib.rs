@@ -72,7 +72,7 @@ pub fn judge(
         ))
     } else {
         Verdict::UnknownCustom(format!(
-            "no CustomResourceDefinition for {api_version} {kind} in the input"
+            "no CustomResourceDefinition for {api_version} {kind} in the input (--crd-dir reads more)"
         ))
     }
 }

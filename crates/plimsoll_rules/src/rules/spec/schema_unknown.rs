@@ -9,10 +9,11 @@ declare_rule! {
     /// Reports an object whose kind has no schema to validate it with: a built-in API
     /// group's kind at a version the judged Kubernetes release does not have
     /// (`extensions/v1beta1 Ingress` on 1.37, a misspelt kind), or a custom resource at
-    /// a version its CustomResourceDefinition (in the input) does not serve. A custom
-    /// resource whose CRD is not in the input is not reported here: the SPEC rules
-    /// report it as not evaluated. Raise the severity to `error` in the configuration
-    /// to make unknown schemas fail a run.
+    /// a version its CustomResourceDefinition (in the input or under `--crd-dir`) does
+    /// not serve. A custom resource whose CRD is not known is not reported here: the
+    /// SPEC rules report it as not evaluated, unless `--strict-schemas` (or the setting
+    /// `strict-schemas: true`) is given, which reports it here too. `--strict-schemas`
+    /// also raises this rule to `error`, so that an unknown schema fails the run.
     ///
     /// ## Why it matters in production
     /// No field of such an object was checked, and the API server will answer `no

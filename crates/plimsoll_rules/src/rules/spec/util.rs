@@ -75,8 +75,11 @@ pub fn report(cx: &Context, id: usize, obj: &Object, problem: Problem, out: &mut
                 }
             }
         }
-        Some(Ok(Verdict::UnknownCustom(reason))) => out.not_evaluated(id, reason.clone()),
-        Some(Ok(Verdict::NoSchema(_))) => {}
+        // with strict-schemas, SPEC005 reports it (see `no_schema`)
+        Some(Ok(Verdict::UnknownCustom(reason))) if !cx.settings.strict_schemas => {
+            out.not_evaluated(id, reason.clone())
+        }
+        Some(Ok(Verdict::UnknownCustom(_) | Verdict::NoSchema(_))) => {}
     }
 }
 
@@ -84,6 +87,7 @@ pub fn report(cx: &Context, id: usize, obj: &Object, problem: Problem, out: &mut
 pub fn no_schema(cx: &Context, id: usize, obj: &Object) -> Option<String> {
     match cx.schema().verdict(id, obj)? {
         Ok(Verdict::NoSchema(reason)) => Some(reason.clone()),
+        Ok(Verdict::UnknownCustom(reason)) if cx.settings.strict_schemas => Some(reason.clone()),
         _ => None,
     }
 }
