@@ -157,6 +157,24 @@ impl Prom {
         query: &str,
         params: &[(&str, String)],
     ) -> Result<Value, String> {
+        let (bytes, fail) = self.fetch(path, query, params).await?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(mut v) if v.get("data").is_some() => Ok(v["data"].take()),
+            _ => Err(fail(
+                "the answer is not a Prometheus API answer (is the URL the server's root?)".into(),
+            )),
+        }
+    }
+
+    /// POSTs a form to an API path and returns the body of a successful answer, with the
+    /// function that words a failure of this query. HTTP errors and PromQL errors are
+    /// failures; an answer whose status is not `error` is given back as it came.
+    async fn fetch(
+        &self,
+        path: &str,
+        query: &str,
+        params: &[(&str, String)],
+    ) -> Result<(Bytes, impl Fn(String) -> String + use<>), String> {
         let _slot = self.slots.acquire().await.map_err(|e| e.to_string())?;
         if self.verbose {
             eprintln!("plimsoll: query: {query}");
@@ -166,7 +184,10 @@ impl Prom {
             .expect("not poisoned")
             .push(query.to_string());
         let url = format!("{}{path}", self.base);
-        let fail = |what: String| format!("Prometheus at {url}: {what}\n  query: {query}");
+        let fail = {
+            let (url, query) = (url.clone(), query.to_string());
+            move |what: String| format!("Prometheus at {url}: {what}\n  query: {query}")
+        };
         let mut body = format!("query={}", form_encode(query));
         for (k, v) in params {
             body.push_str(&format!("&{k}={}", form_encode(v)));
@@ -207,18 +228,23 @@ impl Prom {
                 )));
             }
         };
-        let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
-        let api_error = parsed.as_ref().and_then(|v| {
-            (v.get("status")?.as_str()? == "error").then(|| {
-                format!(
-                    "{}: {}",
-                    v.get("errorType")
-                        .and_then(Value::as_str)
-                        .unwrap_or("error"),
-                    v.get("error").and_then(Value::as_str).unwrap_or("")
-                )
-            })
-        });
+        // The status field comes first in Prometheus' answers: a successful one is not
+        // parsed twice.
+        let succeeded = bytes.starts_with(br#"{"status":"success""#);
+        let api_error = (!succeeded)
+            .then(|| serde_json::from_slice::<Value>(&bytes).ok())
+            .flatten()
+            .and_then(|v| {
+                (v.get("status")?.as_str()? == "error").then(|| {
+                    format!(
+                        "{}: {}",
+                        v.get("errorType")
+                            .and_then(Value::as_str)
+                            .unwrap_or("error"),
+                        v.get("error").and_then(Value::as_str).unwrap_or("")
+                    )
+                })
+            });
         if !status.is_success() {
             let detail = api_error.unwrap_or_else(|| {
                 let t = String::from_utf8_lossy(&bytes);
@@ -230,12 +256,7 @@ impl Prom {
         if let Some(e) = api_error {
             return Err(fail(format!("query error: {e}")));
         }
-        match parsed {
-            Some(mut v) if v.get("data").is_some() => Ok(v["data"].take()),
-            _ => Err(fail(
-                "the answer is not a Prometheus API answer (is the URL the server's root?)".into(),
-            )),
-        }
+        Ok((bytes, fail))
     }
 
     /// An instant query at `time` (seconds since the epoch).
@@ -260,7 +281,9 @@ impl Prom {
         Ok(out)
     }
 
-    /// A range query over `[start, end]` every `step` seconds.
+    /// A range query over `[start, end]` every `step` seconds. The answer is read into
+    /// typed series directly (a range answer of a namespace holds millions of samples:
+    /// a generic JSON tree of them costs several times the parse).
     pub async fn range(
         &self,
         query: &str,
@@ -268,8 +291,8 @@ impl Prom {
         end: f64,
         step: f64,
     ) -> Result<Vec<Series>, String> {
-        let data = self
-            .call(
+        let (bytes, fail) = self
+            .fetch(
                 "/api/v1/query_range",
                 query,
                 &[
@@ -279,24 +302,51 @@ impl Prom {
                 ],
             )
             .await?;
-        let mut out = Vec::new();
-        for r in data["result"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let values = r
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|vs| vs.iter().filter_map(point).collect())
-                .unwrap_or_default();
-            out.push(Series {
-                labels: labels(r),
-                values,
-            });
-        }
-        Ok(out)
+        let answer: RangeAnswer = serde_json::from_slice(&bytes).map_err(|e| {
+            fail(format!(
+                "the answer is not a Prometheus API answer (is the URL the server's root?): {e}"
+            ))
+        })?;
+        Ok(answer
+            .data
+            .result
+            .into_iter()
+            .map(|r| Series {
+                labels: r.metric,
+                values: r
+                    .values
+                    .into_iter()
+                    .filter_map(|(t, x)| {
+                        let x: f64 = x.parse().ok()?;
+                        x.is_finite().then_some((t, x))
+                    })
+                    .collect(),
+            })
+            .collect())
     }
+}
+
+/// `{"status": "success", "data": {"resultType": "matrix", "result": [...]}}`
+#[derive(serde::Deserialize)]
+struct RangeAnswer<'a> {
+    #[serde(borrow)]
+    data: RangeData<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct RangeData<'a> {
+    #[serde(borrow, default)]
+    result: Vec<RangeSeries<'a>>,
+}
+
+/// One series: its labels and `[[1712345678.123, "0.25"], ...]` (values are decimal
+/// strings, `NaN` and `+Inf` among them, never escaped: they are borrowed, not copied).
+#[derive(serde::Deserialize)]
+struct RangeSeries<'a> {
+    #[serde(default)]
+    metric: BTreeMap<String, String>,
+    #[serde(borrow, default)]
+    values: Vec<(f64, &'a str)>,
 }
 
 fn labels(r: &Value) -> BTreeMap<String, String> {
