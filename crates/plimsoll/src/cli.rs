@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "plimsoll",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PLIMSOLL_GIT_COMMIT"), ")"),
     about = "Makes Kubernetes production-ready and keeps it that way",
     long_about = "plimsoll checks Kubernetes manifests against the lessons teams learn the hard way in production: \
 resources and QoS, probes, disruption budgets, rollouts, autoscaling, scheduling, storage, removed APIs and YAML pitfalls. \
