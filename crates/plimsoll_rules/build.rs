@@ -66,6 +66,8 @@ const KNOWN: &[&str] = &[
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
     "ScaledObject",
+    "NodePool",
+    "VulnerabilityReport",
     "CiliumNetworkPolicy",
     "CiliumClusterwideNetworkPolicy",
     "AuthorizationPolicy",

@@ -201,6 +201,8 @@ pub fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
         "ClusterImagePolicy" => group == "policy.sigstore.dev",
         "ClusterSecretStore" | "ClusterExternalSecret" => group == "external-secrets.io",
         "ClusterPolicyReport" => group == "wgpolicyk8s.io",
+        "NodePool" | "NodeClaim" => group == "karpenter.sh",
+        "EC2NodeClass" => group == "karpenter.k8s.aws",
         _ => false,
     }
 }

@@ -267,6 +267,16 @@ impl HpaGroups {
     }
 }
 
+/// A Karpenter NodePool (`karpenter.sh`, any version).
+pub fn is_nodepool(obj: &Object) -> bool {
+    obj.kind == "NodePool" && obj.group() == "karpenter.sh"
+}
+
+/// A KEDA ScaledObject (`keda.sh`).
+pub fn is_scaled_object(obj: &Object) -> bool {
+    obj.kind == "ScaledObject" && obj.group() == "keda.sh"
+}
+
 #[cfg(test)]
 mod tests {
     use plimsoll_model::Index;
