@@ -402,6 +402,63 @@ pub fn embedded_secret_keys(value: &str) -> Vec<String> {
     out
 }
 
+/// A Go duration (`time.ParseDuration`: `1h30m`, `90s`, `2160h0m0s`, `0`), in
+/// seconds. Custom resources that Go controllers read (ExternalSecret, cert-manager)
+/// write durations so. `None` when the text is not one.
+pub fn go_duration_secs(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (neg, mut rest) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if rest == "0" {
+        return Some(0.0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..u] {
+            "ns" => 1e-9,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[u..];
+        total += number * scale;
+    }
+    Some(if neg { -total } else { total })
+}
+
+/// A duration in seconds as Go prints it, to the second (`2160h0m0s` is `2160h`).
+pub fn show_duration(secs: f64) -> String {
+    let s = secs.round() as i64;
+    let (h, m, sec) = (s / 3600, s % 3600 / 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if sec > 0 || out.is_empty() {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,5 +577,19 @@ mod tests {
     fn embedded() {
         let v = "db.user=app\ndb.password=hunter2\napi.token=${TOKEN}\n";
         assert_eq!(embedded_secret_keys(v), vec!["db.password".to_string()]);
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration_secs("1h"), Some(3600.0));
+        assert_eq!(go_duration_secs("2160h0m0s"), Some(2160.0 * 3600.0));
+        assert_eq!(go_duration_secs("1h30m"), Some(5400.0));
+        assert_eq!(go_duration_secs("0"), Some(0.0));
+        assert_eq!(go_duration_secs("0s"), Some(0.0));
+        assert_eq!(go_duration_secs("1.5h"), Some(5400.0));
+        assert_eq!(go_duration_secs("90d"), None);
+        assert_eq!(go_duration_secs(""), None);
+        assert_eq!(show_duration(2160.0 * 3600.0), "2160h");
+        assert_eq!(show_duration(5400.0), "1h30m");
     }
 }
