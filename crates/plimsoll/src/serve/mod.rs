@@ -299,12 +299,15 @@ fn judge(args: &ServeArgs) -> Result<(Judge, crate::check::Settings), Fatal> {
     };
     let s = settings(&run, &[], None)?;
     // the LIV rules (and BAK004, BAK005) judge what a live object reports in `status`:
-    // an object under review has no status yet, or the one it is about to replace
+    // an object under review has no status yet, or the one it is about to replace; the
+    // UNU rules judge what nothing refers to, which one object under review does not say
     let rules: Vec<_> = select_rules(&run, &s)?
         .into_iter()
         .filter(|r| {
             let code = r.meta().code;
-            !crate::audit::files_only(code) && !plimsoll_rules::live::judges_status_only(code)
+            !crate::audit::files_only(code)
+                && !plimsoll_rules::live::judges_status_only(code)
+                && !code.starts_with("UNU")
         })
         .collect();
     let default_mode = match args.mode {

@@ -25,6 +25,7 @@ pub mod scr;
 pub mod sec;
 pub mod spec;
 pub mod sto;
+pub mod unu;
 pub mod yml;
 
 /// A rule group: its prefix, title and rules.
@@ -145,6 +146,11 @@ pub static GROUPS: &[Group] = &[
         prefix: "MON",
         title: "Monitoring with prometheus-operator: ServiceMonitor and PodMonitor coverage",
         rules: mon::RULES,
+    },
+    Group {
+        prefix: "UNU",
+        title: "Unused resources (opt-in)",
+        rules: unu::RULES,
     },
     Group {
         prefix: "LIV",
