@@ -283,6 +283,18 @@ pub fn router(s: Arc<Served>) -> Router {
         .with_state(s)
 }
 
+/// Rules `serve` never runs: the files-only rules; the LIV rules and BAK004, BAK005,
+/// which judge what a live object reports in `status` (an object under review has no
+/// status yet, or the one it is about to replace); the UNU rules, which judge what nothing refers to
+/// (one object under review does not say); IMG006, which judges the scanner's reports
+/// of images already running.
+pub fn not_at_admission(code: &str) -> bool {
+    crate::audit::files_only(code)
+        || plimsoll_rules::live::judges_status_only(code)
+        || code.starts_with("UNU")
+        || code == "IMG006"
+}
+
 /// The judge for the command line and configuration.
 fn judge(args: &ServeArgs) -> Result<(Judge, crate::check::Settings), Fatal> {
     let run = RunArgs {
@@ -298,17 +310,9 @@ fn judge(args: &ServeArgs) -> Result<(Judge, crate::check::Settings), Fatal> {
         ..RunArgs::default()
     };
     let s = settings(&run, &[], None)?;
-    // the LIV rules (and BAK004, BAK005) judge what a live object reports in `status`:
-    // an object under review has no status yet, or the one it is about to replace; the
-    // UNU rules judge what nothing refers to, which one object under review does not say
     let rules: Vec<_> = select_rules(&run, &s)?
         .into_iter()
-        .filter(|r| {
-            let code = r.meta().code;
-            !crate::audit::files_only(code)
-                && !plimsoll_rules::live::judges_status_only(code)
-                && !code.starts_with("UNU")
-        })
+        .filter(|r| !not_at_admission(r.meta().code))
         .collect();
     let default_mode = match args.mode {
         Some(ModeArg::Warn) => ServeMode::Warn,

@@ -1,6 +1,6 @@
 use plimsoll_model::{Node, Object, Pointer, Quantity};
 
-use super::util::{is_cluster_dns, nodes, spec_replicas};
+use super::util::{dns_autoscaler, is_cluster_dns, nodes, spec_replicas};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -75,14 +75,6 @@ declare_rule! {
         default: true,
         summary: "The cluster DNS runs too few replicas for the cluster's size",
     }
-}
-
-/// Whether a DNS autoscaler Deployment runs in kube-system.
-fn dns_autoscaler(cx: &Context) -> Option<usize> {
-    cx.index
-        .of_kind_in("Deployment", "kube-system")
-        .find(|(_, o)| o.name.contains("dns") && o.name.ends_with("autoscaler"))
-        .map(|(id, _)| id)
 }
 
 impl Rule for CorednsReplicasTooFew {

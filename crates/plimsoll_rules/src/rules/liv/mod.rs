@@ -10,6 +10,8 @@
 mod container_crash_looping;
 mod container_oom_killed;
 mod container_restarts_high;
+mod coredns_autoscaler_missing;
+mod coredns_not_spread;
 mod coredns_pdb_missing;
 mod coredns_replicas_too_few;
 mod deprecated_api_requested;
@@ -25,6 +27,8 @@ mod util;
 pub use container_crash_looping::ContainerCrashLooping;
 pub use container_oom_killed::ContainerOomKilled;
 pub use container_restarts_high::ContainerRestartsHigh;
+pub use coredns_autoscaler_missing::CorednsAutoscalerMissing;
+pub use coredns_not_spread::CorednsNotSpread;
 pub use coredns_pdb_missing::CorednsPdbMissing;
 pub use coredns_replicas_too_few::CorednsReplicasTooFew;
 pub use deprecated_api_requested::DeprecatedApiRequested;
@@ -52,4 +56,6 @@ pub static RULES: &[&dyn Rule] = &[
     &CorednsReplicasTooFew,
     &CorednsPdbMissing,
     &DeprecatedApiRequested,
+    &CorednsNotSpread,
+    &CorednsAutoscalerMissing,
 ];

@@ -258,3 +258,13 @@ pub fn is_cluster_dns(obj: &Object) -> bool {
         && (obj.label("k8s-app") == Some("kube-dns")
             || matches!(obj.name.as_str(), "coredns" | "kube-dns"))
 }
+
+/// A DNS autoscaler Deployment in kube-system (`dns-autoscaler`,
+/// `kube-dns-autoscaler`, `coredns-autoscaler`: cluster-proportional-autoscaler as
+/// kubespray, GKE and AKS install it).
+pub fn dns_autoscaler(cx: &Context) -> Option<usize> {
+    cx.index
+        .of_kind_in("Deployment", "kube-system")
+        .find(|(_, o)| o.name.contains("dns") && o.name.ends_with("autoscaler"))
+        .map(|(id, _)| id)
+}
