@@ -9,8 +9,9 @@ declare_rule! {
     /// volumes, `projected` sources), no other object under a key that names a
     /// ConfigMap (custom resources that read one, such as a Prometheus or an ingress
     /// controller's configuration), no container flag that names it
-    /// (`--configmap=$(POD_NAMESPACE)/ingress-nginx-controller`). Cluster-scoped
-    /// objects count for every namespace.
+    /// (`--configmap=$(POD_NAMESPACE)/ingress-nginx-controller`), no Role or
+    /// ClusterRole that grants access to it by name (`resourceNames`: a workload that
+    /// reads it through the API). Cluster-scoped objects count for every namespace.
     ///
     /// Only a namespace the input holds whole is judged (its Namespace object is in
     /// the input, it was read from a directory or a chart, or it is a live

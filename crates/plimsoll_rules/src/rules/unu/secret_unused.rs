@@ -19,7 +19,8 @@ declare_rule! {
     /// `imagePullSecrets`), no Ingress `tls[].secretName`, no other object under a key
     /// that names a Secret (a cert-manager Certificate's `secretName`, an Issuer's
     /// `privateKeySecretRef`, an External Secrets store's credentials), no container
-    /// flag that names it. Cluster-scoped objects count for every namespace.
+    /// flag that names it, no Role or ClusterRole that grants access to it by name
+    /// (`resourceNames`). Cluster-scoped objects count for every namespace.
     ///
     /// Only a namespace the input holds whole is judged; elsewhere the Secret is
     /// reported as not evaluated. Not judged: the namespaces `kube-*`, Secrets with an

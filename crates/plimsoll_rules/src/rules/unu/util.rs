@@ -33,6 +33,12 @@ impl Refs {
     pub fn build(index: &Index, what: u8) -> Refs {
         let mut r = Refs::default();
         for o in index.objects() {
+            if matches!(o.kind.as_str(), "Role" | "ClusterRole")
+                && o.group() == "rbac.authorization.k8s.io"
+            {
+                granted_names(&mut r, o, what);
+                continue;
+            }
             for e in o.root.entries() {
                 match e.key.as_str() {
                     "status" | "data" | "stringData" | "binaryData" => {}
@@ -55,6 +61,38 @@ impl Refs {
             || self.names.contains(&(what, None, name.clone()))
             || self.words.contains(&(ns, name.clone()))
             || self.words.contains(&(None, name))
+    }
+}
+
+/// The objects a role grants access to by name (`resourceNames`): a ConfigMap that a
+/// workload reads through the API is used as much as one it mounts.
+fn granted_names(r: &mut Refs, role: &Object, what: u8) {
+    for rule in role.root.get("rules").map(Node::items).unwrap_or_default() {
+        let mut bits = 0;
+        for res in rule.get("resources").map(Node::items).unwrap_or_default() {
+            bits |= match res.as_text().unwrap_or("") {
+                "configmaps" => CONFIG_MAP,
+                "secrets" => SECRET_REF,
+                "persistentvolumeclaims" => CLAIM,
+                "serviceaccounts" | "serviceaccounts/token" => ACCOUNT,
+                "*" => CONFIG_MAP | SECRET_REF | CLAIM | ACCOUNT,
+                _ => 0,
+            };
+        }
+        for name in rule
+            .get("resourceNames")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_text)
+        {
+            for b in [CONFIG_MAP, SECRET_REF, CLAIM, ACCOUNT] {
+                if bits & what & b != 0 {
+                    r.names
+                        .insert((b, role.namespace.clone(), name.to_string()));
+                }
+            }
+        }
     }
 }
 
