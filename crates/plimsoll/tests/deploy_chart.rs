@@ -556,6 +556,7 @@ fn custom_resource(kind: &str) -> Option<(&'static str, &'static str)> {
         "PodMonitor" => ("monitoring.coreos.com", "podmonitors"),
         "NodePool" => ("karpenter.sh", "nodepools"),
         "ScaledObject" => ("keda.sh", "scaledobjects"),
+        "VulnerabilityReport" => ("aquasecurity.github.io", "vulnerabilityreports"),
         _ => return None,
     })
 }
