@@ -79,11 +79,20 @@ impl Rule for SafeToEvictFalse {
             return;
         }
         let path = t.meta_pointer(&["annotations", SAFE_TO_EVICT]);
+        // the only annotation: remove the mapping, not leave `annotations: {}`
+        let only = t
+            .metadata()
+            .and_then(|m| m.get("annotations"))
+            .is_some_and(|a| a.entries().len() == 1);
         let fix = Fix::new(
             Applicability::Unsafe,
             "remove the annotation (bound evictions with a PodDisruptionBudget)",
         )
-        .remove(&path);
+        .remove(&if only {
+            t.meta_pointer(&["annotations"])
+        } else {
+            path.clone()
+        });
         out.report(
             id,
             path,
