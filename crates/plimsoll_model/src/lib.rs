@@ -7,6 +7,7 @@
 //! [`Object`]s and hand them over.
 
 mod api_resources;
+pub mod drain;
 mod index;
 mod intstr;
 mod object;
