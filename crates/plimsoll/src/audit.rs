@@ -67,6 +67,7 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         page_size: args.page_size,
         progress: !args.no_progress,
         progress_delay: Some(std::time::Duration::from_millis(args.progress_delay)),
+        trim: None,
     };
     let snap = plimsoll_cluster::snapshot(&opts, &deprecated).map_err(|e| Fatal(e.to_string()))?;
 

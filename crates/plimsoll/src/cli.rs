@@ -34,6 +34,17 @@ pub enum Command {
     /// Prometheus (or anything speaking its HTTP API), with a named strategy, a
     /// confidence and the monthly cost change; `--fix` writes them into the manifests.
     Rightsize(Box<RightsizeArgs>),
+    /// Simulate `kubectl drain NODE...` before running it: per pod what kubectl and the
+    /// Eviction API do (evict, blocked by which PodDisruptionBudget, skipped, needs
+    /// --force or --delete-emptydir-data), then whether the evicted pods fit on the
+    /// nodes that remain. Reads a live cluster (read-only) or a snapshot file.
+    /// `--pool LABEL=VALUE --plan` orders a node pool for a one-at-a-time replacement.
+    /// Exit 1 when a pod is blocked, needs a flag, or would stay Pending; 2 on bad input.
+    Drain(Box<DrainArgs>),
+    /// Write what `plimsoll drain` reads of a live cluster (Nodes, Pods,
+    /// PodDisruptionBudgets and the controllers that own the pods, trimmed to what the
+    /// simulation reads; never Secrets) to a file, as one List.
+    Snapshot(Box<SnapshotArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Print the full documentation of one rule.
@@ -900,4 +911,100 @@ pub struct RightsizeArgs {
 
     #[command(flatten)]
     pub render: RenderArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DrainFormat {
+    /// Per node, one line per pod, then the pods that stay Pending.
+    Text,
+    /// `{"version", "nodes", "pods", "pending", "ok"}` (schemas/drain.schema.json).
+    Json,
+}
+
+/// A `LABEL=VALUE` node pool.
+fn pool_arg(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!(
+            "`{s}`: give LABEL=VALUE (`cloud.google.com/gke-nodepool=default-pool`)"
+        )),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DrainArgs {
+    /// Nodes to drain, in this order, and snapshot files to read. An argument that is
+    /// `-`, an existing file or directory, or a name ending in .yaml, .yml or .json is
+    /// an input; any other is a node name. Without input files the cluster of the
+    /// kubeconfig's current context (or --context) is read, as kubectl would.
+    #[arg(value_name = "NODE|FILE")]
+    pub args: Vec<String>,
+
+    /// An input file (a `plimsoll snapshot` or `kubectl get nodes,pods,pdb,rs,deploy,sts,ds,jobs
+    /// -A -o yaml` output; YAML or JSON, a List or several documents). Repeatable.
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read this kubeconfig context's cluster (read-only: lists nodes, pods, PDBs and
+    /// controllers; never Secrets).
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Drain the nodes of a pool (nodes with this label), by name, as `kubectl drain
+    /// -l LABEL=VALUE` does; with --plan, find an order for replacing them one at a time.
+    #[arg(long, value_name = "LABEL=VALUE", value_parser = pool_arg)]
+    pub pool: Option<(String, String)>,
+
+    /// Plan a rolling replacement of the pool (or of the named nodes): one node at a
+    /// time, each drained and replaced before the next, budgets recovering in between;
+    /// the order avoids blocked steps when one exists, else the PDB that prevents it is
+    /// named.
+    #[arg(long)]
+    pub plan: bool,
+
+    /// As `kubectl drain --force`: pods without a controller (and those of a DaemonSet
+    /// that no longer exists) are deleted for good instead of refusing the node.
+    #[arg(long)]
+    pub force: bool,
+
+    /// As `kubectl drain --delete-emptydir-data`: pods with emptyDir volumes are
+    /// evicted (their data lost) instead of refusing the node.
+    #[arg(long)]
+    pub delete_emptydir_data: bool,
+
+    /// Accepted for kubectl's sake: the simulation always behaves as `kubectl drain
+    /// --ignore-daemonsets` (DaemonSet pods stay).
+    #[arg(long, hide = true)]
+    pub ignore_daemonsets: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DrainFormat,
+
+    /// No progress bar on stderr while a cluster is read.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The kubeconfig context to read (default: its current context).
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The file to write (`-`: stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// No progress bar on stderr.
+    #[arg(long)]
+    pub no_progress: bool,
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod comments;
+pub mod drain_cmd;
 pub mod fix;
 pub mod fix_rendered;
 pub mod inputs;
@@ -39,6 +40,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Audit(a) => audit::run(a),
         cli::Command::Serve(a) => serve::run(a),
         cli::Command::Rightsize(a) => rightsize::run(a),
+        cli::Command::Drain(a) => drain_cmd::run(a),
+        cli::Command::Snapshot(a) => drain_cmd::snapshot(a),
         cli::Command::Rules(a) => rules_cmd::listing(a).map(|s| {
             print!("{s}");
             0

@@ -34,6 +34,7 @@ use plimsoll_model::{Object, ObjectRef};
 
 pub use discovery::Resource;
 pub use helm::{HelmRelease, decode_release};
+pub use slim::for_drain;
 
 /// What to read and how to connect.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +53,13 @@ pub struct Options {
     pub progress: bool,
     /// How long the audit runs before the bar shows (`None`: one second).
     pub progress_delay: Option<std::time::Duration>,
+    /// Trims each object as it is read, instead of the audit's slimming (see
+    /// [`read_kinds`]).
+    pub trim: Option<TrimFn>,
 }
+
+/// Trims an object (its root and kind) to what a reader needs.
+pub type TrimFn = fn(plimsoll_yaml::Node, &str) -> plimsoll_yaml::Node;
 
 /// A resource the audit could not read.
 #[derive(Debug, Clone)]
@@ -378,6 +385,101 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
     stats.seconds = start.elapsed().as_secs_f64();
     snap.stats = stats;
     Ok(snap)
+}
+
+/// What [`read_kinds`] read.
+#[derive(Debug)]
+pub struct KindsRead {
+    /// The server's version (`v1.37.2`).
+    pub server_version: String,
+    /// The context or host read.
+    pub cluster: String,
+    pub objects: Vec<Object>,
+    /// Kinds asked for that the server does not serve or the user may not list.
+    pub unreadable: Vec<Unreadable>,
+    pub stats: Stats,
+}
+
+/// Reads every object of some built-in kinds, (group, kind) pairs such as
+/// `("", "Pod")` or `("apps", "ReplicaSet")`, at their preferred versions, each trimmed
+/// by `opts.trim` as it is read. Never Secrets. A kind the user may not list is
+/// returned as unreadable; a failure to connect or list is an error.
+pub fn read_kinds(opts: &Options, kinds: &[(&str, &str)]) -> Result<KindsRead, Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async {
+        let start = Instant::now();
+        let progress = progress::Progress::new(
+            opts.progress,
+            opts.progress_delay.unwrap_or(progress::DELAY),
+        );
+        let (client, cluster) = client(opts).await?;
+        let version = client.apiserver_version().await.map_err(|e| {
+            Error(format!(
+                "cannot reach the API server of {cluster}: {}",
+                describe(&e)
+            ))
+        })?;
+        let discovery::Discovered { resources, .. } = discovery::discover(&client).await?;
+        let mut out = KindsRead {
+            server_version: version.git_version.clone(),
+            cluster,
+            objects: Vec::new(),
+            unreadable: Vec::new(),
+            stats: Stats::default(),
+        };
+        let wanted: Vec<&Resource> = resources
+            .iter()
+            .filter(|r| {
+                kinds.iter().any(|(g, k)| r.group == *g && r.kind == *k)
+                    && !(r.group.is_empty() && r.resource == "secrets")
+                    && r.verbs.iter().any(|v| v == "list")
+            })
+            .collect();
+        for (g, k) in kinds {
+            if !wanted.iter().any(|r| r.group == *g && r.kind == *k) {
+                out.unreadable.push(Unreadable {
+                    group: g.to_string(),
+                    version: String::new(),
+                    kind: k.to_string(),
+                    resource: k.to_lowercase(),
+                    namespaced: true,
+                    reason: "the API server does not serve it".into(),
+                });
+            }
+        }
+        progress.resources(wanted.len());
+        let results = list::list_all(&client, &wanted, opts, &HashSet::new(), &progress).await;
+        for (r, res) in wanted.iter().zip(results) {
+            match res {
+                Ok(page) => {
+                    out.stats.requests += page.requests;
+                    out.stats.bytes += page.bytes;
+                    out.objects.extend(page.objects);
+                }
+                Err(list::ListError::Forbidden(msg)) => out.unreadable.push(Unreadable {
+                    group: r.group.clone(),
+                    version: r.version.clone(),
+                    kind: r.kind.clone(),
+                    resource: r.resource.clone(),
+                    namespaced: r.namespaced,
+                    reason: msg,
+                }),
+                Err(list::ListError::Other(msg)) => {
+                    return Err(Error(format!(
+                        "listing {}: {msg}",
+                        r.path(opts.namespace.as_deref())
+                    )));
+                }
+            }
+        }
+        progress.finish();
+        out.stats.seconds = start.elapsed().as_secs_f64();
+        Ok(out)
+    })
 }
 
 /// Resources never listed, whatever the permissions: high-volume streams no rule reads,

@@ -216,13 +216,15 @@ fn accept(
         }
         slim::drop_secret_values(&mut root);
     }
-    if let Some(owner_uid) = slim::controller_uid(&root)
+    if let Some(trim) = opts.trim {
+        root = trim(root, &r.kind);
+    } else if let Some(owner_uid) = slim::controller_uid(&root)
         && controllers.contains(owner_uid.as_str())
     {
         root = slim::slim(root, &r.kind);
         out.slimmed += 1;
     }
-    if r.group.is_empty() && r.kind == "Node" {
+    if r.group.is_empty() && r.kind == "Node" && opts.trim.is_none() {
         root = slim::slim_node(root);
     }
     let namespaced = r.namespaced;

@@ -205,6 +205,7 @@ pub fn run(args: &RightsizeArgs) -> Result<i32, Fatal> {
                 page_size: 500,
                 progress: false,
                 progress_delay: None,
+                trim: None,
             };
             let wanted = |group: &str, _version: &str, kind: &str| {
                 let keep = matches!(
