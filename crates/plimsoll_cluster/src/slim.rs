@@ -395,6 +395,125 @@ fn volume_reference(volume: Node) -> Option<Node> {
     }))
 }
 
+/// What a drain simulation reads of an object (`plimsoll drain`, `plimsoll snapshot`):
+/// of a Pod its identity, labels, owners, the mirror annotation, node, scheduling
+/// constraints, container resources, which volumes are emptyDir, phase and readiness;
+/// of a Node its labels, taints, cordon, allocatable and capacity, conditions and
+/// kubelet version; of a PodDisruptionBudget everything; of a controller its identity,
+/// owners, replicas, selector and status counts. Environment, commands, images and
+/// every other field that may hold a secret are dropped.
+pub fn for_drain(root: Node, kind: &str) -> Node {
+    const POD_META: &[&str] = &[
+        "name",
+        "namespace",
+        "uid",
+        "labels",
+        "ownerReferences",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "generation",
+    ];
+    const POD_SPEC: &[&str] = &[
+        "nodeName",
+        "nodeSelector",
+        "affinity",
+        "tolerations",
+        "topologySpreadConstraints",
+        "priority",
+        "priorityClassName",
+        "overhead",
+        "resources",
+        "schedulerName",
+    ];
+    match kind {
+        "Pod" => map_entries(root, |e| {
+            let value = match e.key.as_str() {
+                "apiVersion" | "kind" => e.value,
+                "metadata" => {
+                    let mirror = e
+                        .value
+                        .at(&["annotations", "kubernetes.io/config.mirror"])
+                        .cloned();
+                    let mut m = keep(e.value, POD_META);
+                    if let (Some(v), Data::Map(entries)) = (mirror, &mut m.data) {
+                        entries.push(Entry {
+                            key: CompactString::const_new("annotations"),
+                            key_span: Default::default(),
+                            value: Node {
+                                span: Default::default(),
+                                data: Data::Map(vec![Entry {
+                                    key: CompactString::const_new("kubernetes.io/config.mirror"),
+                                    key_span: Default::default(),
+                                    value: v,
+                                }]),
+                            },
+                        });
+                    }
+                    m
+                }
+                "spec" => map_entries(e.value, |s| {
+                    let value = match s.key.as_str() {
+                        k if POD_SPEC.contains(&k) => s.value,
+                        "containers" => map_items(s.value, |c| keep(c, &["name", "resources"])),
+                        "initContainers" => map_items(s.value, |c| {
+                            keep(c, &["name", "resources", "restartPolicy"])
+                        }),
+                        // which volumes are emptyDir (kubectl's local storage check)
+                        "volumes" => map_items(s.value, |v| keep(v, &["name", "emptyDir"])),
+                        _ => return None,
+                    };
+                    Some(Entry { value, ..s })
+                }),
+                "status" => map_entries(keep(e.value, &["phase", "conditions"]), |s| {
+                    let value = match s.key.as_str() {
+                        "conditions" => map_items(s.value, |c| keep(c, &["type", "status"])),
+                        _ => s.value,
+                    };
+                    Some(Entry { value, ..s })
+                }),
+                _ => return None,
+            };
+            Some(Entry { value, ..e })
+        }),
+        "Node" => map_entries(root, |e| {
+            let value = match e.key.as_str() {
+                "apiVersion" | "kind" => e.value,
+                "metadata" => keep(e.value, &["name", "uid", "labels", "creationTimestamp"]),
+                "spec" => keep(e.value, &["unschedulable", "taints", "providerID"]),
+                "status" => map_entries(
+                    keep(
+                        e.value,
+                        &["allocatable", "capacity", "conditions", "nodeInfo"],
+                    ),
+                    |s| {
+                        let value = match s.key.as_str() {
+                            "conditions" => map_items(s.value, |c| keep(c, &["type", "status"])),
+                            "nodeInfo" => keep(s.value, &["kubeletVersion"]),
+                            _ => s.value,
+                        };
+                        Some(Entry { value, ..s })
+                    },
+                ),
+                _ => return None,
+            };
+            Some(Entry { value, ..e })
+        }),
+        "PodDisruptionBudget" => root,
+        _ => map_entries(root, |e| {
+            let value = match e.key.as_str() {
+                "apiVersion" | "kind" | "status" => e.value,
+                "metadata" => keep(e.value, META),
+                "spec" => keep(
+                    e.value,
+                    &["replicas", "selector", "parallelism", "completions"],
+                ),
+                _ => return None,
+            };
+            Some(Entry { value, ..e })
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,124 +752,5 @@ mod tests {
         assert_eq!(take_annotation(&mut s, "k").as_deref(), Some("v"));
         assert!(s.at(&["metadata", "annotations", "k"]).is_none());
         assert!(s.at(&["metadata", "annotations", "o"]).is_some());
-    }
-}
-
-/// What a drain simulation reads of an object (`plimsoll drain`, `plimsoll snapshot`):
-/// of a Pod its identity, labels, owners, the mirror annotation, node, scheduling
-/// constraints, container resources, which volumes are emptyDir, phase and readiness;
-/// of a Node its labels, taints, cordon, allocatable and capacity, conditions and
-/// kubelet version; of a PodDisruptionBudget everything; of a controller its identity,
-/// owners, replicas, selector and status counts. Environment, commands, images and
-/// every other field that may hold a secret are dropped.
-pub fn for_drain(root: Node, kind: &str) -> Node {
-    const POD_META: &[&str] = &[
-        "name",
-        "namespace",
-        "uid",
-        "labels",
-        "ownerReferences",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "generation",
-    ];
-    const POD_SPEC: &[&str] = &[
-        "nodeName",
-        "nodeSelector",
-        "affinity",
-        "tolerations",
-        "topologySpreadConstraints",
-        "priority",
-        "priorityClassName",
-        "overhead",
-        "resources",
-        "schedulerName",
-    ];
-    match kind {
-        "Pod" => map_entries(root, |e| {
-            let value = match e.key.as_str() {
-                "apiVersion" | "kind" => e.value,
-                "metadata" => {
-                    let mirror = e
-                        .value
-                        .at(&["annotations", "kubernetes.io/config.mirror"])
-                        .cloned();
-                    let mut m = keep(e.value, POD_META);
-                    if let (Some(v), Data::Map(entries)) = (mirror, &mut m.data) {
-                        entries.push(Entry {
-                            key: CompactString::const_new("annotations"),
-                            key_span: Default::default(),
-                            value: Node {
-                                span: Default::default(),
-                                data: Data::Map(vec![Entry {
-                                    key: CompactString::const_new("kubernetes.io/config.mirror"),
-                                    key_span: Default::default(),
-                                    value: v,
-                                }]),
-                            },
-                        });
-                    }
-                    m
-                }
-                "spec" => map_entries(e.value, |s| {
-                    let value = match s.key.as_str() {
-                        k if POD_SPEC.contains(&k) => s.value,
-                        "containers" => map_items(s.value, |c| keep(c, &["name", "resources"])),
-                        "initContainers" => map_items(s.value, |c| {
-                            keep(c, &["name", "resources", "restartPolicy"])
-                        }),
-                        // which volumes are emptyDir (kubectl's local storage check)
-                        "volumes" => map_items(s.value, |v| keep(v, &["name", "emptyDir"])),
-                        _ => return None,
-                    };
-                    Some(Entry { value, ..s })
-                }),
-                "status" => map_entries(keep(e.value, &["phase", "conditions"]), |s| {
-                    let value = match s.key.as_str() {
-                        "conditions" => map_items(s.value, |c| keep(c, &["type", "status"])),
-                        _ => s.value,
-                    };
-                    Some(Entry { value, ..s })
-                }),
-                _ => return None,
-            };
-            Some(Entry { value, ..e })
-        }),
-        "Node" => map_entries(root, |e| {
-            let value = match e.key.as_str() {
-                "apiVersion" | "kind" => e.value,
-                "metadata" => keep(e.value, &["name", "uid", "labels", "creationTimestamp"]),
-                "spec" => keep(e.value, &["unschedulable", "taints", "providerID"]),
-                "status" => map_entries(
-                    keep(
-                        e.value,
-                        &["allocatable", "capacity", "conditions", "nodeInfo"],
-                    ),
-                    |s| {
-                        let value = match s.key.as_str() {
-                            "conditions" => map_items(s.value, |c| keep(c, &["type", "status"])),
-                            "nodeInfo" => keep(s.value, &["kubeletVersion"]),
-                            _ => s.value,
-                        };
-                        Some(Entry { value, ..s })
-                    },
-                ),
-                _ => return None,
-            };
-            Some(Entry { value, ..e })
-        }),
-        "PodDisruptionBudget" => root,
-        _ => map_entries(root, |e| {
-            let value = match e.key.as_str() {
-                "apiVersion" | "kind" | "status" => e.value,
-                "metadata" => keep(e.value, META),
-                "spec" => keep(
-                    e.value,
-                    &["replicas", "selector", "parallelism", "completions"],
-                ),
-                _ => return None,
-            };
-            Some(Entry { value, ..e })
-        }),
     }
 }

@@ -232,7 +232,7 @@ impl Cluster {
     }
 
     /// Runs kubectl as the admin with `input` on stdin.
-    fn kubectl_input(&self, args: &[&str], input: &str) -> std::process::Output {
+    pub fn kubectl_input(&self, args: &[&str], input: &str) -> std::process::Output {
         let mut child = Command::new(&self.kubectl)
             .arg(format!("--kubeconfig={}", self.kubeconfig(ADMIN).display()))
             .args(args)

@@ -207,8 +207,10 @@ fn expected_scale(c: &Cluster, pdb: &PdbInfo, pods: &[&PodInfo]) -> Result<i64, 
 }
 
 /// Whether the Eviction API counts a PDB with an empty selector (`{}`, policy/v1) as
-/// selecting the pod. The API server of 1.37 does (checked against it by the
-/// differential test `drain_eviction_api`).
+/// selecting the pod. The API server of 1.37 does: scenario `emptysel` of
+/// `tests/drain.rs` (`drain_matches_the_eviction_api`) gets a 429 from it for a pod
+/// under `selector: {}` with `maxUnavailable: 0`. (Older `eviction.go` versions skipped
+/// empty selectors.)
 pub const EVICTION_EMPTY_SELECTOR_MATCHES: bool = true;
 
 /// The Eviction API's answer for a pod.

@@ -495,7 +495,7 @@ impl Sched {
                 .iter()
                 .map(|n| {
                     if let Some(t) = s.untolerated(n) {
-                        Some(Unfit::Taint(t.to_string()))
+                        Some(Unfit::Taint(format!("{}: {}", t.key, t.value)))
                     } else if !s.selects(n) {
                         Some(Unfit::Selector)
                     } else {
@@ -554,14 +554,15 @@ impl Sched {
         match best {
             Some((_, _, n)) => Ok(n),
             None => {
-                let mut r: Vec<(Unfit, usize)> = reasons.into_iter().collect();
-                r.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                let parts: Vec<String> = r.iter().map(|(u, n)| u.message(*n)).collect();
+                // as the scheduler's FitError: "N reason" strings, sorted
+                let mut parts: Vec<String> = reasons.iter().map(|(u, n)| u.message(*n)).collect();
+                parts.sort();
                 let mut msg = format!("0/{} nodes are available", c.nodes.len());
                 if !parts.is_empty() {
                     msg.push_str(": ");
                     msg.push_str(&parts.join(", "));
                 }
+                msg.push('.');
                 if let Some(u) = spec.undecided.first() {
                     msg.push_str(&format!(" (left out: {u})"));
                 }

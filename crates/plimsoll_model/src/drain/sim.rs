@@ -669,7 +669,11 @@ pub fn plan(c: Cluster, pool: &[u32], opts: DrainOptions) -> PlanOutcome {
         ..PlanOutcome::default()
     };
     while !remaining.is_empty() {
-        let next = remaining.iter().position(|&n| sim.obstacle(n).is_none());
+        let next = if out.possible {
+            remaining.iter().position(|&n| sim.obstacle(n).is_none())
+        } else {
+            Some(0)
+        };
         let i = match next {
             Some(i) => i,
             None => {

@@ -334,7 +334,7 @@ fn taints_leave_no_room() {
     assert!(r.starts_with("0/3 nodes are available"), "{r}");
     assert!(r.contains("2 node(s) were unschedulable"), "{r}");
     assert!(
-        r.contains("1 node(s) had untolerated taint {dedicated=gpu:NoSchedule}"),
+        r.contains("1 node(s) had untolerated taint {dedicated: gpu}"),
         "{r}"
     );
     assert!(!o.ok);
