@@ -405,6 +405,11 @@ impl SchedSpec {
     pub fn has_anti(&self) -> bool {
         !self.anti.is_empty()
     }
+
+    /// Whether some anti-affinity term looks beyond the pod's own namespace.
+    fn anti_crosses(&self) -> bool {
+        self.anti.iter().any(|t| !matches!(t.scope, NsScope::Own))
+    }
 }
 
 /// Why a node does not take a pod: the first filter that rejects it.
@@ -452,11 +457,13 @@ pub struct Sched {
     pub unschedulable: Vec<bool>,
     /// Per node: pods placed on it are preferred elsewhere (a node a plan drains later).
     pub avoid: Vec<bool>,
-    /// Per spec, per node: the static filters' answer (taints, selector), computed on
-    /// first use.
-    static_fit: HashMap<u32, Vec<Option<Unfit>>>,
-    /// Pods (bound, alive) that carry required anti-affinity terms.
-    pub anti_pods: Vec<u32>,
+    /// Per spec, per node: the static filters' answer (0: passes, 1: node affinity or
+    /// selector, 2 + i: the node's taint i), computed on first use.
+    static_fit: HashMap<u32, Vec<u8>>,
+    /// Pods (bound, alive) that carry required anti-affinity terms, by the namespace
+    /// their terms look at: the pod's own (most terms), or others (`cross`).
+    anti_own: HashMap<u32, Vec<u32>>,
+    anti_cross: Vec<u32>,
 }
 
 impl Sched {
@@ -472,38 +479,54 @@ impl Sched {
                 a
             })
             .collect();
-        let anti_pods = c
-            .pods
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| alive_bound(p) && c.specs[p.spec as usize].has_anti())
-            .map(|(i, _)| i as u32)
-            .collect();
+        let mut anti_own: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut anti_cross = Vec::new();
+        for (i, p) in c.pods.iter().enumerate() {
+            if alive_bound(p) && c.specs[p.spec as usize].has_anti() {
+                if c.specs[p.spec as usize].anti_crosses() {
+                    anti_cross.push(i as u32);
+                } else {
+                    anti_own.entry(p.ns).or_default().push(i as u32);
+                }
+            }
+        }
         Sched {
             used,
             unschedulable: c.nodes.iter().map(|n| n.unschedulable).collect(),
             avoid: vec![false; c.nodes.len()],
             static_fit: HashMap::new(),
-            anti_pods,
+            anti_own,
+            anti_cross,
         }
     }
 
-    fn static_fit(&mut self, c: &Cluster, spec: u32) -> &[Option<Unfit>] {
-        self.static_fit.entry(spec).or_insert_with(|| {
-            let s = &c.specs[spec as usize];
-            c.nodes
-                .iter()
-                .map(|n| {
-                    if let Some(t) = s.untolerated(n) {
-                        Some(Unfit::Taint(format!("{}: {}", t.key, t.value)))
-                    } else if !s.selects(n) {
-                        Some(Unfit::Selector)
-                    } else {
-                        None
-                    }
-                })
-                .collect()
-        })
+    fn static_fit(c: &Cluster, spec: u32) -> Vec<u8> {
+        let s = &c.specs[spec as usize];
+        c.nodes
+            .iter()
+            .map(|n| {
+                if let Some(i) = n.taints.iter().position(|t| {
+                    matches!(t.effect, Effect::NoSchedule | Effect::NoExecute) && !s.tolerates(t)
+                }) {
+                    2 + i.min(250) as u8
+                } else if !s.selects(n) {
+                    1
+                } else {
+                    0
+                }
+            })
+            .collect()
+    }
+
+    /// The pods whose anti-affinity terms may look at namespace `ns`.
+    fn anti_carriers(&self, ns: u32) -> impl Iterator<Item = u32> + '_ {
+        self.anti_own
+            .get(&ns)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .chain(&self.anti_cross)
+            .copied()
     }
 
     /// Finds the node for a pod (not bound yet): the least requested of the nodes that
@@ -511,19 +534,25 @@ impl Sched {
     pub fn place(&mut self, c: &Cluster, pod: &PodInfo) -> Result<u32, String> {
         let spec = &c.specs[pod.spec as usize];
         let tolerates_cordon = spec.tolerates_unschedulable();
-        let inter = if spec.has_inter_pod() || !self.anti_pods.is_empty() {
+        let inter = if spec.has_inter_pod() || self.anti_carriers(pod.ns).next().is_some() {
             Some(InterPod::new(c, self, pod))
         } else {
             None
         };
-        let fits = self.static_fit(c, pod.spec).to_vec();
+        let fits = match self.static_fit.remove(&pod.spec) {
+            Some(f) => f,
+            None => Sched::static_fit(c, pod.spec),
+        };
         let mut reasons: HashMap<Unfit, usize> = HashMap::new();
         let mut best: Option<(bool, f64, u32)> = None;
         for (i, node) in c.nodes.iter().enumerate() {
             let unfit = if self.unschedulable[i] && !tolerates_cordon {
                 Some(vec![Unfit::Unschedulable])
-            } else if let Some(u) = &fits[i] {
-                Some(vec![u.clone()])
+            } else if fits[i] == 1 {
+                Some(vec![Unfit::Selector])
+            } else if fits[i] >= 2 {
+                let t = &node.taints[usize::from(fits[i] - 2)];
+                Some(vec![Unfit::Taint(format!("{}: {}", t.key, t.value))])
             } else if let Some(u) = self.resources(node, i, &pod.requests) {
                 Some(u)
             } else {
@@ -551,6 +580,7 @@ impl Sched {
                 }
             }
         }
+        self.static_fit.insert(pod.spec, fits);
         match best {
             Some((_, _, n)) => Ok(n),
             None => {
@@ -618,7 +648,11 @@ impl Sched {
         let p = &c.pods[pod as usize];
         self.used[node as usize].add(&p.requests, 1);
         if c.specs[p.spec as usize].has_anti() {
-            self.anti_pods.push(pod);
+            if c.specs[p.spec as usize].anti_crosses() {
+                self.anti_cross.push(pod);
+            } else {
+                self.anti_own.entry(p.ns).or_default().push(pod);
+            }
         }
     }
 
@@ -626,7 +660,10 @@ impl Sched {
         let p = &c.pods[pod as usize];
         self.used[node as usize].add(&p.requests, -1);
         if c.specs[p.spec as usize].has_anti() {
-            self.anti_pods.retain(|&q| q != pod);
+            self.anti_cross.retain(|&q| q != pod);
+            if let Some(list) = self.anti_own.get_mut(&p.ns) {
+                list.retain(|&q| q != pod);
+            }
         }
     }
 }
@@ -701,7 +738,7 @@ impl InterPod {
             .map(|t| (t.topology_key.clone(), domains(t)))
             .collect();
         let mut existing_anti = Vec::new();
-        for &q in &s.anti_pods {
+        for q in s.anti_carriers(pod.ns) {
             let qp = &c.pods[q as usize];
             if !alive_bound(qp) {
                 continue;
