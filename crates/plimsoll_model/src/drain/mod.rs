@@ -82,9 +82,7 @@ impl Phase {
             Some("Succeeded") => Phase::Succeeded,
             Some("Failed") => Phase::Failed,
             Some("Pending") => Phase::Pending,
-            // a pod written without status (a file): as the API server creates it
-            None => Phase::Pending,
-            Some(_) => Phase::Unknown,
+            _ => Phase::Unknown,
         }
     }
 
@@ -459,6 +457,7 @@ pub struct ClusterBuilder {
     spec_ids: HashMap<String, u32>,
     /// (ns, name) of pods seen, for duplicates
     seen_pods: HashMap<(u32, CompactString), u32>,
+    noted_statusless: bool,
     pub ignored: usize,
 }
 
@@ -560,16 +559,26 @@ impl ClusterBuilder {
             return;
         }
         let spec = o.spec();
-        let status = o.root.get("status");
-        let ready = status
-            .and_then(|s| s.get("conditions"))
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .any(|c| {
-                c.get("type").and_then(Node::as_text) == Some("Ready")
-                    && c.get("status").and_then(Node::as_text) == Some("True")
-            });
+        let status = o.root.get("status").filter(|s| !s.is_null());
+        // a pod written without any status (a hand-made file): taken as running healthy,
+        // as the file's author presumably means, and said so
+        let no_status = status.is_none();
+        if no_status && !self.noted_statusless {
+            self.noted_statusless = true;
+            self.c
+                .notes
+                .push("pods without a status (hand-written) are taken as Running and Ready".into());
+        }
+        let ready = no_status
+            || status
+                .and_then(|s| s.get("conditions"))
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .any(|c| {
+                    c.get("type").and_then(Node::as_text) == Some("Ready")
+                        && c.get("status").and_then(Node::as_text) == Some("True")
+                });
         let controller = o.controller_ref().and_then(|r| {
             Some(OwnerRef {
                 kind: CompactString::new(r.get("kind")?.as_text()?),
@@ -593,7 +602,11 @@ impl ClusterBuilder {
                 .filter(|n| !n.is_empty())
                 .map(CompactString::new),
             node: None,
-            phase: Phase::of(status.and_then(|s| s.get("phase")).and_then(Node::as_text)),
+            phase: if no_status {
+                Phase::Running
+            } else {
+                Phase::of(status.and_then(|s| s.get("phase")).and_then(Node::as_text))
+            },
             ready,
             terminating: o
                 .metadata()

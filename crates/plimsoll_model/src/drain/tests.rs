@@ -479,3 +479,21 @@ fn pod_requests_follow_the_scheduler() {
     assert_eq!(a.memory, (1 << 30) + (64 << 20));
     assert_eq!(a.pods, 1);
 }
+
+#[test]
+fn pods_without_status_are_taken_as_running_and_ready() {
+    let mut y = node("n1", "4", "");
+    y += &node("n2", "4", "");
+    y += &rs("web", 1);
+    y += &pod("web-a", "n1", "web", "web", true, "");
+    let y = y.replace(
+        "status:\n  phase: Running\n  conditions:\n  - {type: Ready, status: \"True\"}\n",
+        "",
+    );
+    let y = y + &pdb("web", "web", "  minAvailable: 1\n");
+    let c = cluster(&y);
+    assert!(c.notes.iter().any(|n| n.contains("without a status")));
+    let o = drain(c, &[0], DrainOptions::default());
+    let a = verdict(&o, "web-a");
+    assert_eq!(a.verdict, Verdict::Blocked, "{}", a.reason);
+}
