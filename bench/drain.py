@@ -21,8 +21,10 @@ per line, trimmed to what a drain reads) to target/bench/drain-snapshot.json:
 
 Then it times `plimsoll drain --pool pool=pool-01 --format json` (the pool's nodes all
 cordoned first and drained in turn) and the same with `--plan` (one node at a time),
-with `--force --delete-emptydir-data`: wall time (median of --runs) and peak RSS
-(the child's ru_maxrss), printed as Markdown.
+with `--force --delete-emptydir-data`; `plimsoll upgrade --from 1.36 --to 1.37` over the
+same snapshot; and `plimsoll check --select all` over it (the live rules judge every
+pod's status): wall time (median of --runs) and peak RSS (the child's ru_maxrss), printed
+as Markdown.
 """
 
 import argparse
@@ -238,16 +240,32 @@ def main():
             verdicts[p["verdict"]] = verdicts.get(p["verdict"], 0) + 1
         rows.append((label, walls, rss, len(v["nodes"]), len(v["pods"]), len(v["pending"]), verdicts,
                      v.get("plan", {}).get("possible")))
+    reports = [
+        ("upgrade --from 1.36 --to 1.37",
+         [PLIMSOLL, "upgrade", "--from", "1.36", "--to", "1.37", "--format", "json", "--no-config",
+          "--no-progress", path]),
+        ("check --select all",
+         [PLIMSOLL, "check", "--select", "all", "--format", "json", "--no-config", "--no-progress", path]),
+    ]
+    for label, cmd in reports:
+        results = [measure(cmd) for _ in range(a.runs)]
+        walls = sorted(r[0] for r in results)
+        rss = max(r[1] for r in results)
+        v = results[0][2]
+        s = v["summary"]
+        rows.append((label, walls, rss, None, s["objects"], None,
+                     {"findings": s["findings"], "not evaluated": s["notEvaluated"]}, None))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}")
     print(f"input: {a.nodes} nodes, {pods} pods, {deployments} Deployments, {size:.1f} MB JSON\n")
-    print("| run | wall (runs) | median | peak RSS | nodes | pods judged | pending | verdicts |")
+    print("| run | wall (runs) | median | peak RSS | nodes | pods (objects) judged | pending | verdicts (findings) |")
     print("|---|---|---|---|---|---|---|---|")
     for label, walls, rss, nodes, judged, pending, verdicts, possible in rows:
         v = ", ".join(f"{k} {n}" for k, n in sorted(verdicts.items()))
         if possible is not None:
             v += f"; plan possible: {possible}"
         print(f"| {label} | {', '.join(f'{w:.2f}' for w in walls)} s | {walls[len(walls) // 2]:.2f} s | "
-              f"{rss:.0f} MB | {nodes} | {judged} | {pending} | {v} |")
+              f"{rss:.0f} MB | {'' if nodes is None else nodes} | {judged} | "
+              f"{'' if pending is None else pending} | {v} |")
 
 
 if __name__ == "__main__":

@@ -190,6 +190,10 @@ pub(crate) fn settings(
         }
         None => Config::default(),
     };
+    let mut config = config;
+    if let Some(from) = &args.upgrade_from {
+        config.settings.upgrade_from = Some(from.clone());
+    }
     let kube_version = match args.kube_version.as_ref().or(config.kube_version.as_ref()) {
         Some(v) => {
             let parsed =

@@ -41,6 +41,14 @@ pub enum Command {
     /// `--pool LABEL=VALUE --plan` orders a node pool for a one-at-a-time replacement.
     /// Exit 1 when a pod is blocked, needs a flag, or would stay Pending; 2 on bad input.
     Drain(Box<DrainArgs>),
+    /// What breaks when the cluster moves to Kubernetes `--to`: objects in removed API
+    /// versions (in files, as live objects were last applied or written by their
+    /// managers, in deployed Helm release records), admission webhooks and policies
+    /// that will match nothing, pods the namespaces' `latest` Pod Security level starts
+    /// rejecting, kubelets outside the supported skew. Reads files (as `check`) or a
+    /// live cluster (`--context`, as `audit`). Exit 1 when something breaks at the
+    /// target; 2 on bad input.
+    Upgrade(Box<UpgradeArgs>),
     /// Write what `plimsoll drain` reads of a live cluster (Nodes, Pods,
     /// PodDisruptionBudgets and the controllers that own the pods, trimmed to what the
     /// simulation reads; never Secrets) to a file, as one List.
@@ -579,9 +587,79 @@ pub fn duration_arg(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
+/// `plimsoll upgrade`.
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The Kubernetes version to upgrade to (`1.34`).
+    #[arg(long, value_name = "VERSION")]
+    pub to: String,
+
+    /// The version the cluster runs now. Default: the live cluster's version; for
+    /// files, the minor version before `--to` (control planes move one at a time).
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+
+    /// Manifests, charts, overlays, `kubectl get -o yaml` output or a snapshot, read as
+    /// `check` reads them. Without paths and with `--context`, the live cluster.
+    pub paths: Vec<PathBuf>,
+
+    /// Read the live cluster of this kubeconfig context (read-only, as `audit`).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The kubeconfig file (default: `$KUBECONFIG`, then `~/.kube/config`).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Also read the deployed Helm releases' records (Secrets of type
+    /// `helm.sh/release.v1`; needs the right to list Secrets). Of each, only the
+    /// apiVersion, kind and name of its objects are kept: values are never read.
+    #[arg(long)]
+    pub helm_releases: bool,
+
+    /// Namespace of namespaced objects in files that do not name one.
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Output format (`text`, `json`, `sarif`, `junit`, `github`, `html`), as `check`;
+    /// `FMT=PATH` writes one to a file. Repeatable.
+    #[arg(long = "format", value_name = "FMT[=PATH]")]
+    pub formats: Vec<String>,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Migrate the files' removed apiVersions where the migration is mechanical (the
+    /// unsafe fixes of API001; files only).
+    #[arg(long, conflicts_with = "context")]
+    pub fix: bool,
+
+    /// Show the migrations as a unified diff; write nothing (exit 1 when there is one).
+    #[arg(long, conflicts_with_all = ["context", "fix"])]
+    pub diff: bool,
+
+    /// The configuration file (default: `.plimsoll.yaml` found from the inputs up).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
 /// What `check` and `audit` share: rule selection, versions, outputs, exit codes.
 #[derive(Debug, Default, Args)]
 pub struct RunArgs {
+    /// The version before an upgrade to `--kube-version` (UPG005), set by `plimsoll
+    /// upgrade`; `audit` takes the cluster's own when it is not set.
+    #[arg(skip)]
+    pub upgrade_from: Option<String>,
+
     /// Rules to run instead of the default set: codes (RES003), prefixes (RES),
     /// names (memory-limit-missing) or profiles (default, all, pss-baseline,
     /// pss-restricted). Comma-separated or repeated.

@@ -17,6 +17,7 @@ pub mod render;
 pub mod rightsize;
 pub mod rules_cmd;
 pub mod serve;
+pub mod upgrade_cmd;
 
 use clap::Parser;
 
@@ -42,6 +43,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Rightsize(a) => rightsize::run(a),
         cli::Command::Drain(a) => drain_cmd::run(a),
         cli::Command::Snapshot(a) => drain_cmd::snapshot(a),
+        cli::Command::Upgrade(a) => upgrade_cmd::run(a),
         cli::Command::Rules(a) => rules_cmd::listing(a).map(|s| {
             print!("{s}");
             0

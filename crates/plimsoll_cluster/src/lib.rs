@@ -17,7 +17,6 @@
 //!   discovery as the audit.
 
 mod discovery;
-mod helm;
 mod list;
 mod progress;
 pub use progress::DelayedBar;
@@ -33,7 +32,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use plimsoll_model::{Object, ObjectRef};
 
 pub use discovery::Resource;
-pub use helm::{HelmRelease, decode_release};
+pub use plimsoll_model::helm::{HelmRelease, decode_release};
 pub use slim::for_drain;
 
 /// What to read and how to connect.

@@ -9,9 +9,9 @@ use plimsoll_yaml::{CompactString, Data, Entry, Node, NodeSeed, Scalar, Span, St
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::discovery::Resource;
-use crate::helm::{HelmRelease, decode_release};
 use crate::progress::Progress;
 use crate::{LastApplied, Options, describe, slim};
+use plimsoll_model::helm::{HelmRelease, decode_release};
 
 /// How many collections are read at once.
 const CONCURRENCY: usize = 4;
@@ -182,7 +182,9 @@ fn accept(
         .and_then(Node::as_text)
         .map(str::to_string);
     // the apiVersion kubectl last applied: a weak signal of a client's version, kept
-    // aside; the annotation itself (a whole copy of the object) is not kept
+    // aside, and in the object as an annotation of only its apiVersion and kind (UPG001
+    // reads it) when it differs from the version listed; the annotation itself (a whole
+    // copy of the object) is not kept
     if let Some(text) = slim::take_annotation(&mut root, LAST_APPLIED)
         && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
         && let Some(av) = v.get("apiVersion").and_then(|a| a.as_str())
@@ -205,16 +207,30 @@ fn accept(
             },
             api_version: av.to_string(),
         });
+        let reduced = serde_json::json!({
+            "apiVersion": av,
+            "kind": v.get("kind").and_then(|k| k.as_str()).unwrap_or_default(),
+        });
+        slim::put_annotation(&mut root, LAST_APPLIED, &reduced.to_string());
     }
+    // of the managers' entries only those that wrote through another version than the
+    // one listed (UPG002 reads them); the rest say nothing about an upgrade
+    slim::keep_managers_besides(&mut root, api_version);
     if r.group.is_empty() && r.kind == "Secret" {
         if opts.secrets
             && root.get("type").and_then(Node::as_text) == Some("helm.sh/release.v1")
             && let Some(rel) = root.at(&["data", "release"]).and_then(Node::as_text)
             && let Some(release) = decode_release(rel)
         {
+            // the record, reduced to its objects' identities (UPG003 reads it): never
+            // the chart's values
+            let reduced = plimsoll_model::helm::encode_reduced(&release);
             out.helm_releases.push(release);
+            slim::drop_secret_values(&mut root);
+            slim::put_data(&mut root, "release", &reduced);
+        } else {
+            slim::drop_secret_values(&mut root);
         }
-        slim::drop_secret_values(&mut root);
     }
     if let Some(trim) = opts.trim {
         root = trim(root, &r.kind);
@@ -331,7 +347,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(n) = seq.next_element_seed(NodeSeed::object())? {
+        while let Some(n) = seq.next_element_seed(NodeSeed::object_with_managers())? {
             (self.each)(n);
         }
         Ok(())

@@ -14,6 +14,67 @@ pub fn take_annotation(root: &mut Node, key: &str) -> Option<String> {
     e.value.as_text().map(str::to_string)
 }
 
+/// Sets an annotation of an object whose `metadata.annotations` is a mapping.
+pub fn put_annotation(root: &mut Node, key: &str, value: &str) {
+    let Some(ann) = map_mut(root, "metadata").and_then(|m| map_mut(m, "annotations")) else {
+        return;
+    };
+    if let Data::Map(entries) = &mut ann.data {
+        entries.push(Entry {
+            key: CompactString::new(key),
+            key_span: Default::default(),
+            value: Node {
+                span: Default::default(),
+                data: Data::Scalar(Scalar {
+                    text: CompactString::new(value),
+                    style: Style::DoubleQuoted,
+                    tag: None,
+                }),
+            },
+        });
+    }
+}
+
+/// Sets the value of key `key` of an object's `data` mapping, where it exists.
+pub fn put_data(root: &mut Node, key: &str, value: &str) {
+    if let Some(data) = map_mut(root, "data")
+        && let Data::Map(entries) = &mut data.data
+        && let Some(e) = entries.iter_mut().find(|e| e.key == key)
+    {
+        e.value.data = Data::Scalar(Scalar {
+            text: CompactString::new(value),
+            style: Style::DoubleQuoted,
+            tag: None,
+        });
+    }
+}
+
+/// Keeps of `metadata.managedFields` (as [`plimsoll_yaml::NodeSeed::object_with_managers`]
+/// reads it) the entries written through another apiVersion than `api_version`, and
+/// removes the list when none is left.
+pub fn keep_managers_besides(root: &mut Node, api_version: &str) {
+    let Some(meta) = map_mut(root, "metadata") else {
+        return;
+    };
+    let Data::Map(entries) = &mut meta.data else {
+        return;
+    };
+    let Some(i) = entries.iter().position(|e| e.key == "managedFields") else {
+        return;
+    };
+    if let Data::Seq(items) = &mut entries[i].value.data {
+        items.retain(|m| {
+            m.get("apiVersion")
+                .and_then(Node::as_text)
+                .is_some_and(|v| v != api_version)
+        });
+        if !items.is_empty() {
+            return;
+        }
+    }
+    entries.remove(i);
+}
+
 fn map_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
     match &mut node.data {
         Data::Map(entries) => entries

@@ -1,6 +1,8 @@
-//! Helm 3 release records (Secrets of type `helm.sh/release.v1`): which apiVersions the
-//! manifests of deployed releases use. The stored objects cannot tell: the API server
-//! converts them to the version it stores.
+//! Helm 3 release records (Secrets of type `helm.sh/release.v1`, or ConfigMaps labelled
+//! `owner: helm` with the ConfigMap storage driver): which apiVersions the manifests of
+//! deployed releases use. The stored objects cannot tell: the API server converts them
+//! to the version it stores, while Helm compares the next release against the manifest
+//! it recorded, in the versions it was written in.
 
 use std::io::Read;
 
@@ -36,7 +38,13 @@ const MAX_RELEASE_BYTES: u64 = 64 * 1024 * 1024;
 /// base64 (the Secret's encoding) of base64 (Helm's) of gzip of JSON.
 pub fn decode_release(data: &str) -> Option<HelmRelease> {
     let inner = STANDARD.decode(data.trim()).ok()?;
-    let raw = STANDARD.decode(inner.trim_ascii()).ok()?;
+    decode_payload(std::str::from_utf8(&inner).ok()?)
+}
+
+/// Decodes Helm's own encoding of a release (base64 of gzip of JSON, or of plain JSON
+/// for old releases): the `data.release` value of a ConfigMap-driver record.
+pub fn decode_payload(text: &str) -> Option<HelmRelease> {
+    let raw = STANDARD.decode(text.trim()).ok()?;
     let json = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(raw.as_slice())
@@ -81,13 +89,67 @@ pub fn decode_release(data: &str) -> Option<HelmRelease> {
         namespace: text("/namespace"),
         revision: v.get("version").and_then(|x| x.as_i64()).unwrap_or(0),
         status: text("/info/status"),
-        chart: format!(
-            "{}-{}",
-            text("/chart/metadata/name"),
-            text("/chart/metadata/version")
-        ),
+        chart: match text("/chart/metadata/version").as_str() {
+            "" => text("/chart/metadata/name"),
+            version => format!("{}-{version}", text("/chart/metadata/name")),
+        },
         objects,
     })
+}
+
+/// A release record as a Secret's `data.release` holds it (base64 of Helm's base64 of
+/// gzip of JSON), reduced to what [`decode_release`] reads: the release's identity,
+/// status and chart, and of each object its apiVersion, kind, name and namespace. A
+/// live audit keeps this in place of the record: chart values (which may hold
+/// passwords) and templates are never kept.
+pub fn encode_reduced(release: &HelmRelease) -> String {
+    use std::io::Write;
+    let manifest: Vec<String> = release
+        .objects
+        .iter()
+        .map(|o| {
+            let mut meta = serde_json::json!({"name": o.name});
+            if let Some(ns) = &o.namespace {
+                meta["namespace"] = ns.clone().into();
+            }
+            serde_json::json!({"apiVersion": o.api_version, "kind": o.kind, "metadata": meta})
+                .to_string()
+        })
+        .collect();
+    let json = serde_json::json!({
+        "name": release.name,
+        "namespace": release.namespace,
+        "version": release.revision,
+        "info": {"status": release.status},
+        "chart": {"metadata": {"name": release.chart, "version": ""}},
+        "manifest": manifest.join("\n---\n"),
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json.to_string().as_bytes())
+        .expect("writing to memory");
+    let zipped = gz.finish().expect("writing to memory");
+    STANDARD.encode(STANDARD.encode(zipped))
+}
+
+/// The release recorded by a Helm storage object: a Secret of type
+/// `helm.sh/release.v1`, or a ConfigMap labelled `owner: helm` (the ConfigMap driver),
+/// with its `release` key decoded. `None` for any other object, or one whose record
+/// does not decode.
+pub fn release_of(obj: &crate::Object) -> Option<HelmRelease> {
+    if obj.group() != "" {
+        return None;
+    }
+    let data = obj.root.at(&["data", "release"])?.as_text()?;
+    match obj.kind.as_str() {
+        "Secret"
+            if obj.root.get("type").and_then(plimsoll_yaml::Node::as_text)
+                == Some("helm.sh/release.v1") =>
+        {
+            decode_release(data)
+        }
+        "ConfigMap" if obj.label("owner") == Some("helm") => decode_payload(data),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -106,7 +168,7 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(release.to_string().as_bytes()).unwrap();
         let helm = STANDARD.encode(gz.finish().unwrap());
-        let secret_data = STANDARD.encode(helm);
+        let secret_data = STANDARD.encode(&helm);
         let r = decode_release(&secret_data).unwrap();
         assert_eq!(
             (r.name.as_str(), r.revision, r.status.as_str()),
@@ -117,5 +179,19 @@ mod tests {
         assert_eq!(r.objects[0].api_version, "policy/v1beta1");
         assert_eq!(r.objects[0].kind, "PodDisruptionBudget");
         assert!(decode_release("not base64!").is_none());
+        // reduced as a live audit keeps it: the same identity and objects
+        let reduced = decode_release(&encode_reduced(&r)).unwrap();
+        assert_eq!(
+            (
+                reduced.name.as_str(),
+                reduced.revision,
+                reduced.chart.as_str()
+            ),
+            ("shop", 3, "shop-1.2.0")
+        );
+        assert_eq!(reduced.objects, r.objects);
+        // the ConfigMap driver stores Helm's encoding without the Secret's
+        let r = decode_payload(&helm).unwrap();
+        assert_eq!(r.objects.len(), 2);
     }
 }

@@ -8,6 +8,7 @@
 
 mod api_resources;
 pub mod drain;
+pub mod helm;
 mod index;
 mod intstr;
 mod object;

@@ -38,6 +38,10 @@ pub struct Settings {
     /// known (not among the inputs, nor under `--crd-dir`), which are otherwise listed
     /// as not evaluated. `check --strict-schemas` sets it and raises SPEC005 to error.
     pub strict_schemas: bool,
+    /// UPG005: the Kubernetes version (`1.33`) the cluster runs before an upgrade to
+    /// `kube-version`; `plimsoll upgrade` sets it (`--from`, or the live cluster's
+    /// version). Unset, UPG005 judges nothing.
+    pub upgrade_from: Option<String>,
 }
 
 impl Default for Settings {
@@ -59,6 +63,7 @@ impl Default for Settings {
             oom_killed_window_hours: 24,
             restarts_high_threshold: 5,
             strict_schemas: false,
+            upgrade_from: None,
         }
     }
 }

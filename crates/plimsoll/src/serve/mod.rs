@@ -285,13 +285,15 @@ pub fn router(s: Arc<Served>) -> Router {
 
 /// Rules `serve` never runs: the files-only rules; the LIV rules and BAK004, BAK005,
 /// which judge what a live object reports in `status` (an object under review has no
-/// status yet, or the one it is about to replace); the UNU rules, which judge what nothing refers to
-/// (one object under review does not say); IMG006, which judges the scanner's reports
-/// of images already running.
+/// status yet, or the one it is about to replace); the UNU rules, which judge what
+/// nothing refers to (one object under review does not say); the UPG rules, about an
+/// upgrade to come; IMG006, which judges the scanner's reports of images already
+/// running.
 pub fn not_at_admission(code: &str) -> bool {
     crate::audit::files_only(code)
         || plimsoll_rules::live::judges_status_only(code)
         || code.starts_with("UNU")
+        || code.starts_with("UPG")
         || code == "IMG006"
 }
 

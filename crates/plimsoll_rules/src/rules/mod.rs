@@ -26,6 +26,7 @@ pub mod sec;
 pub mod spec;
 pub mod sto;
 pub mod unu;
+pub mod upg;
 pub mod yml;
 
 /// A rule group: its prefix, title and rules.
@@ -151,6 +152,11 @@ pub static GROUPS: &[Group] = &[
         prefix: "UNU",
         title: "Unused resources (opt-in)",
         rules: unu::RULES,
+    },
+    Group {
+        prefix: "UPG",
+        title: "Upgrade readiness (opt-in, `plimsoll upgrade`)",
+        rules: upg::RULES,
     },
     Group {
         prefix: "LIV",

@@ -7,7 +7,7 @@ mod api_version_unknown;
 mod migrate;
 mod service_account_field_deprecated;
 pub mod table;
-mod util;
+pub(crate) mod util;
 
 pub use alpha_api::AlphaApi;
 pub use api_deprecated::ApiDeprecated;
