@@ -94,7 +94,7 @@ def pod(ns, name, node_name, labels, owner, cpu_m, mem_mi, ready=True, spec_extr
     }
 
 
-def generate(path, nodes, pods, pool_size, seed):
+def generate(path, nodes, pods, pool_size, seed, pending=0):
     rnd = random.Random(seed)
     out = []
     pools = max(1, nodes // pool_size)
@@ -187,6 +187,14 @@ def generate(path, nodes, pods, pool_size, seed):
     for i in range(20):
         n = rnd.choice(schedulable)
         out.append(pod("default", f"debug-{i}", n, {"run": f"debug-{i}"}, None, 10, 16))
+    # pending pods (bench/capacity.py): bound to no node; one in ten asks for more than
+    # any node has
+    for i in range(pending):
+        p = pod("team-pending", f"pending-{i:05d}", None, {"app": "pending"}, None,
+                32000 if i % 10 == 0 else rnd.choice([100, 250, 500]), 256)
+        del p["spec"]["nodeName"]
+        p["status"] = {"phase": "Pending"}
+        out.append(p)
     with open(path, "w") as f:
         f.write('{"apiVersion":"v1","kind":"List","metadata":{},"items":[\n')
         f.write(",\n".join(json.dumps(o, separators=(",", ":")) for o in out))

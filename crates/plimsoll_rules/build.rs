@@ -105,6 +105,7 @@ const CALLS: &[(&str, &[&str])] = &[
     ("expected_min_replicas", &["HorizontalPodAutoscaler"]),
     ("hpa_groups", &["HorizontalPodAutoscaler"]),
     ("services_for", &["Service"]),
+    ("cx.capacity()", &["Node", "Pod"]),
     ("cx.services()", &["Service"]),
     ("cx.services()", WORKLOADS),
     ("service_targets", WORKLOADS),

@@ -53,6 +53,13 @@ pub enum Command {
     /// PodDisruptionBudgets and the controllers that own the pods, trimmed to what the
     /// simulation reads; never Secrets) to a file, as one List.
     Snapshot(Box<SnapshotArgs>),
+    /// Node pools and what is asked of them: per pool (the pool label of EKS, GKE, AKS
+    /// or Karpenter, or --pool-label) its nodes, allocatable CPU, memory and pods, the
+    /// requests of the pods bound there and their share, and the pending pods that fit
+    /// on no node (the scheduler's filters, as `plimsoll drain` models them). Reads a
+    /// live cluster (read-only) or a snapshot file. Exit 0 when it answered, 2 on bad
+    /// input.
+    Capacity(Box<CapacityArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Print the full documentation of one rule.
@@ -1062,6 +1069,47 @@ pub struct DrainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: DrainFormat,
+
+    /// No progress bar on stderr while a cluster is read.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CapacityFormat {
+    /// One row per pool, then the pods that fit nowhere.
+    Text,
+    /// `{"version", "pools", "total", "fitNowhere", ...}` (schemas/capacity.schema.json).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CapacityArgs {
+    /// Snapshot files to read (a `plimsoll snapshot` or `kubectl get nodes,pods -A -o
+    /// yaml` output; YAML or JSON, a List or several documents; directories are searched).
+    /// Without any, the cluster of the kubeconfig's current context (or --context) is
+    /// read, as kubectl would.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read this kubeconfig context's cluster (read-only: lists nodes, pods, PDBs and
+    /// controllers; never Secrets).
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The node label that names a node's pool (default: the first of
+    /// karpenter.sh/nodepool, eks.amazonaws.com/nodegroup, cloud.google.com/gke-nodepool,
+    /// kubernetes.azure.com/agentpool and agentpool that a node carries).
+    #[arg(long, value_name = "LABEL")]
+    pub pool_label: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CapacityFormat,
 
     /// No progress bar on stderr while a cluster is read.
     #[arg(long)]

@@ -302,15 +302,26 @@ fn read_file(path: &Path, file: usize, b: &mut ClusterBuilder) -> Result<(), Fat
 }
 
 /// What was read, and from where.
-struct Input {
-    cluster: Cluster,
-    source: String,
+pub(crate) struct Input {
+    pub cluster: Cluster,
+    pub source: String,
 }
 
 fn read_input(args: &DrainArgs, files: &[PathBuf]) -> Result<Input, Fatal> {
+    read_cluster(files, &args.context, &args.kubeconfig, args.no_progress)
+}
+
+/// Reads a cluster for the drain model: the files (snapshots, `kubectl get -o yaml`
+/// output), or without files the live cluster of the kubeconfig's context.
+pub(crate) fn read_cluster(
+    files: &[PathBuf],
+    context: &Option<String>,
+    kubeconfig: &Option<PathBuf>,
+    no_progress: bool,
+) -> Result<Input, Fatal> {
     let mut b = ClusterBuilder::new();
     if files.is_empty() {
-        let opts = cluster_options(&args.kubeconfig, &args.context, !args.no_progress);
+        let opts = cluster_options(kubeconfig, context, !no_progress);
         let read = read_live(&opts)?;
         for o in &read.objects {
             b.add(o);
@@ -330,7 +341,7 @@ fn read_input(args: &DrainArgs, files: &[PathBuf]) -> Result<Input, Fatal> {
             ),
         });
     }
-    if args.context.is_some() || args.kubeconfig.is_some() {
+    if context.is_some() || kubeconfig.is_some() {
         return Err(Fatal(
             "give either input files or --context/--kubeconfig, not both".into(),
         ));

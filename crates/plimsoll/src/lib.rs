@@ -3,6 +3,7 @@
 //! `plimsoll_report`); this crate does the I/O.
 
 pub mod audit;
+pub mod capacity_cmd;
 pub mod check;
 pub mod cli;
 pub mod comments;
@@ -44,6 +45,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Drain(a) => drain_cmd::run(a),
         cli::Command::Snapshot(a) => drain_cmd::snapshot(a),
         cli::Command::Upgrade(a) => upgrade_cmd::run(a),
+        cli::Command::Capacity(a) => capacity_cmd::run(a),
         cli::Command::Rules(a) => rules_cmd::listing(a).map(|s| {
             print!("{s}");
             0

@@ -249,7 +249,7 @@ pub fn slim(root: Node, kind: &str) -> Node {
             "apiVersion" | "kind" | "status" => e.value,
             "metadata" => keep(e.value, META),
             "spec" if is_pod => map_entries(e.value, |s| match s.key.as_str() {
-                "nodeName" | "priorityClassName" => Some(s),
+                "nodeName" | "priorityClassName" | "overhead" => Some(s),
                 "containers" | "initContainers" => Some(Entry {
                     value: map_items(s.value, |c| keep(c, CONTAINER)),
                     ..s
@@ -337,7 +337,7 @@ const WORKLOAD_CONTAINER: &[&str] = &["name", "image", "ports", "resources", "re
 /// the pod template's metadata; in the pod spec the containers (name, image, ports,
 /// resources, restartPolicy), the service account, `hostNetwork` and the volumes that
 /// name a PersistentVolumeClaim, ConfigMap or Secret; and the replica counts of the
-/// status. Probes, environment, security contexts and the rest of the spec are what the
+/// status (of a Pod, its phase). Probes, environment, security contexts and the rest of the spec are what the
 /// webhook judges on the object under review, never on its neighbours (the test
 /// `index_keeps_enough` holds every rule's fixture to it).
 pub fn workload(root: Node, kind: &str) -> Node {
@@ -347,7 +347,9 @@ pub fn workload(root: Node, kind: &str) -> Node {
             "apiVersion" | "kind" | "metadata" => e.value,
             "spec" if is_pod => pod_spec(e.value),
             "spec" => workload_spec(e.value),
-            "status" if !is_pod => map_entries(e.value, |s| {
+            // a Pod's phase: a finished pod no longer counts against a ResourceQuota
+            "status" if is_pod => keep(e.value, &["phase"]),
+            "status" => map_entries(e.value, |s| {
                 (s.key == "replicas" || s.key.ends_with("Replicas")).then_some(s)
             }),
             _ => return None,
@@ -780,13 +782,18 @@ mod tests {
 
         let p = node_from_json(
             r#"{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n","containers":[{"name":"c","image":"i"}]},
-              "status":{"phase":"Running"}}"#,
+              "status":{"phase":"Running","podIP":"10.0.0.1"}}"#,
         )
         .unwrap();
         let w = workload(p, "Pod");
         assert!(w.at(&["spec", "nodeName"]).is_none());
         assert_eq!(w.at(&["spec", "containers"]).unwrap().items().len(), 1);
-        assert!(w.get("status").is_none());
+        // of the status, only the phase
+        assert_eq!(
+            w.at(&["status", "phase"]).and_then(Node::as_text),
+            Some("Running")
+        );
+        assert!(w.at(&["status", "podIP"]).is_none());
         let m = metadata_only(node_from_json(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"k":"v"}}"#).unwrap());
         assert!(m.get("data").is_none() && m.at(&["metadata", "name"]).is_some());
     }

@@ -7,6 +7,7 @@ use plimsoll_yaml::Node;
 use serde::{Deserialize, Serialize};
 
 use crate::live::LiveFacts;
+use crate::rules::cap::util::CapModel;
 use crate::rules::net::policy::NetModel;
 use crate::rules::net::svc_util::ServiceSelections;
 use crate::rules::rbac::model::Rbac;
@@ -199,6 +200,7 @@ pub struct RunCache<'a> {
     hpas: OnceLock<HpaGroups>,
     services: OnceLock<ServiceSelections>,
     schema: OnceLock<SchemaRun>,
+    capacity: OnceLock<CapModel>,
 }
 
 impl<'a> Context<'a> {
@@ -236,6 +238,14 @@ impl<'a> Context<'a> {
         self.cache
             .schema
             .get_or_init(|| SchemaRun::build(self.index, self.kube_version))
+    }
+
+    /// The Nodes and Pods of the input as the scheduling model reads them, grouped in
+    /// node pools, shared by the CAP rules.
+    pub fn capacity(&self) -> &CapModel {
+        self.cache
+            .capacity
+            .get_or_init(|| CapModel::build(self.index))
     }
 
     /// What the live front-end knows besides the objects; `None` for files.

@@ -288,13 +288,15 @@ pub fn router(s: Arc<Served>) -> Router {
 /// status yet, or the one it is about to replace); the UNU rules, which judge what
 /// nothing refers to (one object under review does not say); the UPG rules, about an
 /// upgrade to come; IMG006, which judges the scanner's reports of images already
-/// running.
+/// running; CAP004, which judges a node pool by the requests of every pod bound there
+/// (no object under review changes them, and the index does not hold every pod's spec).
 pub fn not_at_admission(code: &str) -> bool {
     crate::audit::files_only(code)
         || plimsoll_rules::live::judges_status_only(code)
         || code.starts_with("UNU")
         || code.starts_with("UPG")
         || code == "IMG006"
+        || code == "CAP004"
 }
 
 /// The judge for the command line and configuration.

@@ -23,10 +23,16 @@
 //! Nothing here does I/O: a front-end hands [`Object`]s to a [`ClusterBuilder`].
 
 mod budget;
+mod capacity;
 mod sched;
 mod sim;
 
 pub use budget::{Budget, BudgetSource, Decision};
+pub use capacity::{
+    Capacity, POOL_LABELS, PoolUsage, SPOT_LABELS, SpotLabel, Unplaced, capacity, node_spot,
+    pool_of,
+};
+pub use sched::SchedSpec;
 pub use sim::{
     DrainOptions, NodeOutcome, NodeStatus, Outcome, PendingPod, PlanOutcome, PodOutcome, PodPdb,
     Verdict, drain, plan,
@@ -315,8 +321,49 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
+    /// A core Node object as the model reads it.
+    pub fn of(o: &Object) -> NodeInfo {
+        let spec = o.spec();
+        let taints = spec
+            .and_then(|s| s.get("taints"))
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| {
+                Some(Taint {
+                    key: CompactString::new(t.get("key")?.as_text()?),
+                    value: CompactString::new(t.get("value").and_then(Node::as_text).unwrap_or("")),
+                    effect: Effect::of(t.get("effect")?.as_text()?)?,
+                })
+            })
+            .collect();
+        let status = o.root.get("status");
+        let alloc = status
+            .and_then(|s| s.get("allocatable"))
+            .or_else(|| status.and_then(|s| s.get("capacity")));
+        NodeInfo {
+            name: o.name.clone(),
+            labels: labels_of(o.metadata().and_then(|m| m.get("labels"))),
+            unschedulable: spec
+                .and_then(|s| s.get("unschedulable"))
+                .and_then(Node::as_bool)
+                .unwrap_or(false),
+            taints,
+            allocatable: Amounts::from_list(alloc),
+            has_allocatable: alloc.is_some(),
+        }
+    }
+
     pub fn label(&self, key: &str) -> Option<&str> {
         label(&self.labels, key)
+    }
+
+    /// The zone of the node (`topology.kubernetes.io/zone`, or the deprecated
+    /// `failure-domain.beta.kubernetes.io/zone` of older clusters).
+    pub fn zone(&self) -> Option<&str> {
+        self.label("topology.kubernetes.io/zone")
+            .or_else(|| self.label("failure-domain.beta.kubernetes.io/zone"))
+            .filter(|z| !z.is_empty())
     }
 }
 
@@ -505,35 +552,7 @@ impl ClusterBuilder {
     }
 
     fn add_node(&mut self, o: &Object) {
-        let spec = o.spec();
-        let taints = spec
-            .and_then(|s| s.get("taints"))
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|t| {
-                Some(Taint {
-                    key: CompactString::new(t.get("key")?.as_text()?),
-                    value: CompactString::new(t.get("value").and_then(Node::as_text).unwrap_or("")),
-                    effect: Effect::of(t.get("effect")?.as_text()?)?,
-                })
-            })
-            .collect();
-        let status = o.root.get("status");
-        let alloc = status
-            .and_then(|s| s.get("allocatable"))
-            .or_else(|| status.and_then(|s| s.get("capacity")));
-        let info = NodeInfo {
-            name: o.name.clone(),
-            labels: labels_of(o.metadata().and_then(|m| m.get("labels"))),
-            unschedulable: spec
-                .and_then(|s| s.get("unschedulable"))
-                .and_then(Node::as_bool)
-                .unwrap_or(false),
-            taints,
-            allocatable: Amounts::from_list(alloc),
-            has_allocatable: alloc.is_some(),
-        };
+        let info = NodeInfo::of(o);
         if self.c.node_by_name.contains_key(&info.name) {
             self.c.notes.push(format!(
                 "node {} is in the input twice: the first is used",

@@ -398,6 +398,20 @@ impl SchedSpec {
         })
     }
 
+    /// The filters that depend on the node alone (taints, `nodeSelector`, required
+    /// node affinity): whether the pod may ever run on this node, whatever else is
+    /// bound there. A cordon is not counted: it is not the pod's constraint.
+    pub fn admits(&self, node: &NodeInfo) -> bool {
+        self.untolerated(node).is_none() && self.selects(node)
+    }
+
+    /// Whether a required pod anti-affinity term or a `DoNotSchedule` topology spread
+    /// constraint uses this topology key.
+    pub fn hard_spread_on(&self, key: &str) -> bool {
+        self.anti.iter().any(|t| t.topology_key == key)
+            || self.spread.iter().any(|s| s.topology_key == key)
+    }
+
     pub fn has_inter_pod(&self) -> bool {
         !self.anti.is_empty() || !self.affinity.is_empty() || !self.spread.is_empty()
     }

@@ -497,3 +497,71 @@ fn pods_without_status_are_taken_as_running_and_ready() {
     let a = verdict(&o, "web-a");
     assert_eq!(a.verdict, Verdict::Blocked, "{}", a.reason);
 }
+
+/// Two pools (`general` of two nodes, `spot` of one spot node) and an unlabelled
+/// node; pending pods: one that fits, one too big for any node, one that only a
+/// tainted pool admits.
+#[test]
+fn capacity_groups_pools_and_places_pending_pods() {
+    let mut y = String::new();
+    y += &node("g1", "2", "    eks.amazonaws.com/nodegroup: general\n");
+    y += &node("g2", "2", "    eks.amazonaws.com/nodegroup: general\n");
+    y += &node(
+        "s1",
+        "2",
+        "    eks.amazonaws.com/nodegroup: spot\n    eks.amazonaws.com/capacityType: SPOT\n",
+    );
+    y += &node("plain", "1", "");
+    y += &pod("a", "g1", "", "a", true, "");
+    y += &pod("b", "g1", "", "b", true, "");
+    y += &pod("c", "s1", "", "c", true, "");
+    let pending = |name: &str, cpu: &str, extra: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  containers:\n  - name: c\n    resources: {{requests: {{cpu: \"{cpu}\"}}}}\n{extra}status:\n  phase: Pending\n"
+        )
+    };
+    y += &pending("fits", "1", "");
+    y += &pending("huge", "3", "");
+    y += &pending(
+        "gpu",
+        "1",
+        "  nodeSelector: {eks.amazonaws.com/nodegroup: gpu}\n",
+    );
+    let c = cluster(&y);
+    let cap = capacity(&c, None);
+    let names: Vec<&str> = cap.pools.iter().map(PoolUsage::display).collect();
+    assert_eq!(names, ["general", "spot", "(no pool label)"]);
+    let general = &cap.pools[0];
+    assert_eq!(general.nodes.len(), 2);
+    assert_eq!(general.allocatable.cpu, 4000);
+    assert_eq!(general.requested.cpu, 1000);
+    assert_eq!(general.pods, 2);
+    assert_eq!(general.share("cpu"), Some(0.25));
+    assert_eq!(cap.pools[1].spot, 1);
+    assert_eq!(cap.pending, 3);
+    assert_eq!(cap.placed, 1);
+    let unplaced: Vec<(&str, &[usize])> = cap
+        .unplaced
+        .iter()
+        .map(|u| (c.pods[u.pod as usize].name.as_str(), u.pools.as_slice()))
+        .collect();
+    // `huge` is meant for every pool and fits in none; `gpu` for none
+    assert_eq!(unplaced, [("huge", &[0, 1, 2][..]), ("gpu", &[][..])]);
+    assert!(
+        cap.unplaced[0].reason.contains("Insufficient cpu"),
+        "{}",
+        cap.unplaced[0].reason
+    );
+    assert_eq!(general.unplaced, 1);
+    // a named label groups by it alone
+    let by_zone = capacity(&c, Some("zone"));
+    assert_eq!(by_zone.pools.len(), 4);
+    assert_eq!(
+        node_spot(&c.nodes[2].labels, &[]).as_deref(),
+        Some("eks.amazonaws.com/capacityType=SPOT")
+    );
+    assert_eq!(
+        node_spot(&c.nodes[0].labels, &["eks.amazonaws.com/nodegroup".into()]).as_deref(),
+        Some("eks.amazonaws.com/nodegroup=general")
+    );
+}

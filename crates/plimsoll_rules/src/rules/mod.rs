@@ -5,6 +5,7 @@ use crate::rule::Rule;
 pub mod api;
 pub mod avl;
 pub mod bak;
+pub mod cap;
 pub mod coverage;
 pub mod dlv;
 pub mod img;
@@ -77,6 +78,11 @@ pub static GROUPS: &[Group] = &[
         prefix: "SCH",
         title: "Scheduling and node pools",
         rules: sch::RULES,
+    },
+    Group {
+        prefix: "CAP",
+        title: "Capacity and node pools",
+        rules: cap::RULES,
     },
     Group {
         prefix: "STO",

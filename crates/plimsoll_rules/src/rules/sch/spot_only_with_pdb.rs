@@ -1,3 +1,4 @@
+use plimsoll_model::drain::SPOT_LABELS;
 use plimsoll_model::{Node, Object, PodTemplate, Pointer};
 
 use super::util::required_terms;
@@ -84,20 +85,14 @@ struct SpotLabel {
 }
 
 fn spot_labels(extra: &[String]) -> Vec<SpotLabel> {
-    let mut v: Vec<SpotLabel> = [
-        ("eks.amazonaws.com/capacityType", "SPOT", false),
-        ("karpenter.sh/capacity-type", "spot", false),
-        ("cloud.google.com/gke-spot", "true", true),
-        ("cloud.google.com/gke-preemptible", "true", true),
-        ("kubernetes.azure.com/scalesetpriority", "spot", true),
-    ]
-    .into_iter()
-    .map(|(k, val, e)| SpotLabel {
-        key: k.into(),
-        value: Some(val.into()),
-        exists_means_spot: e,
-    })
-    .collect();
+    let mut v: Vec<SpotLabel> = SPOT_LABELS
+        .iter()
+        .map(|l| SpotLabel {
+            key: l.key.into(),
+            value: Some(l.value.into()),
+            exists_means_spot: l.exists_means_spot,
+        })
+        .collect();
     for entry in extra {
         v.push(match entry.split_once('=') {
             Some((k, val)) => SpotLabel {
@@ -145,6 +140,45 @@ fn term_spot(term: &Node, labels: &[SpotLabel]) -> Option<String> {
         })
 }
 
+/// The spot label a pod template demands (a `nodeSelector` entry, or every term of
+/// required node affinity), and where: `None` when it can run on other nodes too.
+pub(crate) fn demands_spot(cx: &Context, t: &PodTemplate) -> Option<(String, Pointer)> {
+    let labels = spot_labels(&cx.settings.spot_node_labels);
+    let from_selector = t
+        .spec_field("nodeSelector")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .find_map(|e| {
+            let value = e.value.as_text().unwrap_or("");
+            labels
+                .iter()
+                .any(|l| l.key == e.key && is_spot_value(l, value))
+                .then(|| {
+                    (
+                        format!("{}={value}", e.key),
+                        t.spec_pointer(&["nodeSelector", &e.key]),
+                    )
+                })
+        });
+    from_selector.or_else(|| {
+        let terms = required_terms(t);
+        let spots: Option<Vec<String>> =
+            terms.iter().map(|term| term_spot(term, &labels)).collect();
+        match spots {
+            Some(s) if !s.is_empty() => Some((
+                s.join(" or "),
+                t.spec_pointer(&[
+                    "affinity",
+                    "nodeAffinity",
+                    "requiredDuringSchedulingIgnoredDuringExecution",
+                ]),
+            )),
+            _ => None,
+        }
+    })
+}
+
 impl Rule for SpotOnlyWithPdb {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
         let pdbs = cx.index.pdbs_for(id);
@@ -154,41 +188,7 @@ impl Rule for SpotOnlyWithPdb {
         let Some(t) = PodTemplate::of(obj) else {
             return;
         };
-        let labels = spot_labels(&cx.settings.spot_node_labels);
-        let from_selector = t
-            .spec_field("nodeSelector")
-            .map(Node::entries)
-            .unwrap_or_default()
-            .iter()
-            .find_map(|e| {
-                let value = e.value.as_text().unwrap_or("");
-                labels
-                    .iter()
-                    .any(|l| l.key == e.key && is_spot_value(l, value))
-                    .then(|| {
-                        (
-                            format!("{}={value}", e.key),
-                            t.spec_pointer(&["nodeSelector", &e.key]),
-                        )
-                    })
-            });
-        let found = from_selector.or_else(|| {
-            let terms = required_terms(&t);
-            let spots: Option<Vec<String>> =
-                terms.iter().map(|term| term_spot(term, &labels)).collect();
-            match spots {
-                Some(s) if !s.is_empty() => Some((
-                    s.join(" or "),
-                    t.spec_pointer(&[
-                        "affinity",
-                        "nodeAffinity",
-                        "requiredDuringSchedulingIgnoredDuringExecution",
-                    ]),
-                )),
-                _ => None,
-            }
-        });
-        let Some((label, path)) = found else {
+        let Some((label, path)) = demands_spot(cx, &t) else {
             return;
         };
         let pdb_name = &cx.index.object(pdb).name;
