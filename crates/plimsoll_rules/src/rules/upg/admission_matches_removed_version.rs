@@ -2,7 +2,7 @@ use plimsoll_model::{Node, Object, Pointer};
 
 use super::util::{kind_of_resource, removed_at, when};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Applicability, Context, Fix, Rule, Sink};
 
 declare_rule! {
     /// ## What it does
@@ -47,7 +47,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix: the webhook server must accept objects of the new version.
+    /// Display-only: the fix shows the rule naming the replacement group and version (where
+    /// every version it names has one), and is never applied: the webhook server, or the
+    /// policy's expressions, must first accept objects of the new version.
     ///
     /// ## References
     /// - <https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#matching-requests-matchpolicy>
@@ -57,6 +59,7 @@ declare_rule! {
         name: "admission-matches-removed-version",
         severity: Warning,
         default: false,
+        fix: DisplayOnly,
         summary: "An admission webhook or policy rule names only apiVersions the target Kubernetes version no longer serves",
     }
 }
@@ -69,9 +72,18 @@ fn texts(n: Option<&Node>) -> Vec<&str> {
         .collect()
 }
 
-/// What a rule names that is gone at the target: `extensions/v1beta1 ingresses`, with
-/// the replacement; `None` when the rule still matches something (or is not judged).
-fn dead_rule(rule: &Node, cx: &Context) -> Option<(Vec<String>, String)> {
+/// What a dead rule names, when it fails, and the replacement groups and versions (empty
+/// when one of its versions has none).
+struct Dead {
+    gone: Vec<String>,
+    at: String,
+    groups: Vec<String>,
+    versions: Vec<String>,
+}
+
+/// What a rule names that is gone at the target (`extensions/v1beta1 ingresses`, with the
+/// replacement); `None` when the rule still matches something (or is not judged).
+fn dead_rule(rule: &Node, cx: &Context) -> Option<Dead> {
     let groups = texts(rule.get("apiGroups"));
     let versions = texts(rule.get("apiVersions"));
     let resources = texts(rule.get("resources"));
@@ -83,6 +95,8 @@ fn dead_rule(rule: &Node, cx: &Context) -> Option<(Vec<String>, String)> {
     }
     let mut gone = Vec::new();
     let mut at = String::new();
+    let (mut groups_new, mut versions_new) = (Vec::new(), Vec::new());
+    let mut replaceable = true;
     for g in &groups {
         for r in &resources {
             let resource = r.split('/').next().unwrap_or(r);
@@ -101,8 +115,20 @@ fn dead_rule(rule: &Node, cx: &Context) -> Option<(Vec<String>, String)> {
                     at = when(cx, api);
                 }
                 let instead = match api.replacement.split_once(' ') {
-                    Some((gv, _)) => format!(" (use `{gv}`)"),
-                    None => String::new(),
+                    Some((gv, _)) => {
+                        let (g, v) = gv.rsplit_once('/').unwrap_or(("", gv));
+                        if !groups_new.iter().any(|x: &String| x == g) {
+                            groups_new.push(g.to_string());
+                        }
+                        if !versions_new.iter().any(|x: &String| x == v) {
+                            versions_new.push(v.to_string());
+                        }
+                        format!(" (use `{gv}`)")
+                    }
+                    None => {
+                        replaceable = false;
+                        String::new()
+                    }
                 };
                 let words = format!(
                     "`{api_version}` {resource}, removed in 1.{}{instead}",
@@ -114,7 +140,16 @@ fn dead_rule(rule: &Node, cx: &Context) -> Option<(Vec<String>, String)> {
             }
         }
     }
-    (!gone.is_empty()).then_some((gone, at))
+    if !replaceable {
+        groups_new.clear();
+        versions_new.clear();
+    }
+    (!gone.is_empty()).then_some(Dead {
+        gone,
+        at,
+        groups: groups_new,
+        versions: versions_new,
+    })
 }
 
 impl Rule for AdmissionMatchesRemovedVersion {
@@ -151,10 +186,28 @@ impl Rule for AdmissionMatchesRemovedVersion {
                 continue;
             };
             for (j, rule) in rules.items().iter().enumerate() {
-                let Some((gone, at)) = dead_rule(rule, cx) else {
+                let Some(Dead {
+                    gone,
+                    at,
+                    groups,
+                    versions,
+                }) = dead_rule(rule, cx)
+                else {
                     continue;
                 };
-                out.report(
+                let fix = (!groups.is_empty()).then(|| {
+                    Fix::new(
+                        Applicability::DisplayOnly,
+                        format!(
+                            "name the replacement: apiGroups [{}], apiVersions [{}] (once the server accepts them)",
+                            groups.join(", "),
+                            versions.join(", ")
+                        ),
+                    )
+                    .replace(&path.index(j).key("apiGroups"), serde_json::json!(groups))
+                    .replace(&path.index(j).key("apiVersions"), serde_json::json!(versions))
+                });
+                let f = out.report(
                     id,
                     path.index(j).key("apiVersions"),
                     format!(
@@ -162,6 +215,7 @@ impl Rule for AdmissionMatchesRemovedVersion {
                         gone.join(", ")
                     ),
                 );
+                f.fix = fix;
             }
         }
     }
