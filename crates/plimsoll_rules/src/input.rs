@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use plimsoll_model::{Object, SourceRef, is_cluster_scoped};
 use plimsoll_yaml::{
-    Data, DuplicateKey, Limit, Limits, Node, Stream, merge_streams, parse_piece, plan,
+    Data, Document, DuplicateKey, Entry, Limit, Limits, Node, Span, Stream, merge_streams,
+    parse_piece, parse_stream_at, plan,
 };
 use rayon::prelude::*;
 
@@ -28,6 +29,14 @@ pub fn parse_text_in_parts(text: &str, part_bytes: usize) -> Stream {
 /// out before any parsing ([`plan`]): documents over the size limit and past the
 /// document limit are errors and never parsed.
 pub fn parse_text_with(text: &str, limits: Limits, part_bytes: usize) -> Stream {
+    // one large JSON List (`kubectl get -o json`, `plimsoll snapshot`): its items are
+    // parsed apart, in parallel, as documents of their own would be
+    if text.len() >= part_bytes
+        && text.len() <= limits.max_document_bytes
+        && let Some(stream) = parse_json_list(text, limits)
+    {
+        return stream;
+    }
     let pieces = plan(text, &limits, part_bytes);
     if let [piece] = pieces.as_slice() {
         return parse_piece(text, piece, limits);
@@ -37,6 +46,179 @@ pub fn parse_text_with(text: &str, limits: Limits, part_bytes: usize) -> Stream 
         .map(|piece| parse_piece(text, piece, limits))
         .collect();
     merge_streams(streams)
+}
+
+/// Where an item of a JSON List starts and ends, and its position.
+struct ListItem {
+    start: usize,
+    end: usize,
+    /// Lines before the item's first line.
+    line: u32,
+    /// Characters before the item on its first line.
+    col: usize,
+}
+
+/// The items of a text that is one JSON object whose `kind` ends with `List` and whose
+/// `items` is an array of objects (found by a scan of brackets and strings, without
+/// parsing), and the `kind`. `None` for any other text, or one the scan finds malformed
+/// (the parser then reads it whole, and reports what is wrong where it is).
+fn json_list_items(text: &str) -> Option<(String, Vec<ListItem>)> {
+    let bytes = text.as_bytes();
+    let first = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    if bytes[first] != b'{' {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let (mut line, mut line_start) = (0u32, 0usize);
+    // the last string read at depth 1, and whether it is a key (a `:` followed it)
+    let mut last_string: Option<(usize, usize)> = None;
+    let mut key: Option<&str> = None;
+    let mut kind: Option<String> = None;
+    let mut in_items = false;
+    let mut item_start: Option<(usize, u32, usize)> = None;
+    let mut end = None;
+    let mut i = first;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    } else if bytes[i] == b'\n' {
+                        return None;
+                    }
+                    i += 1;
+                }
+                if i >= bytes.len() {
+                    return None;
+                }
+                if depth == 1 {
+                    if key == Some("kind") && last_string.is_none() {
+                        kind = Some(text[start..i].to_string());
+                    }
+                    last_string = Some((start, i));
+                }
+            }
+            b':' if depth == 1 => {
+                let (s, e) = last_string.take()?;
+                key = Some(&text[s..e]);
+                // the value comes next: a string value of `kind` is read above
+                last_string = None;
+            }
+            b',' if depth == 1 => {
+                key = None;
+                last_string = None;
+            }
+            b'{' | b'[' => {
+                if depth == 1 && b == b'[' && key == Some("items") {
+                    in_items = true;
+                } else if depth == 2 && in_items {
+                    if b != b'{' {
+                        return None;
+                    }
+                    let col = text[line_start..i].chars().count();
+                    item_start = Some((i, line, col));
+                }
+                depth += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 2 && in_items && b == b'}' {
+                    let (start, l, col) = item_start.take()?;
+                    items.push(ListItem {
+                        start,
+                        end: i + 1,
+                        line: l,
+                        col,
+                    });
+                } else if depth == 1 && in_items {
+                    in_items = false;
+                } else if depth == 0 {
+                    end = Some(i + 1);
+                    break;
+                }
+            }
+            b'\n' => {
+                line += 1;
+                line_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = end?;
+    if !bytes[end..].iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let kind = kind.filter(|k| k.ends_with("List"))?;
+    (!items.is_empty()).then_some((kind, items))
+}
+
+/// A JSON List parsed item by item (see [`json_list_items`]) into one document holding
+/// a List of the items, with their lines and columns in the text. `None` when the text
+/// is not such a List, or an item does not parse.
+fn parse_json_list(text: &str, limits: Limits) -> Option<Stream> {
+    let (kind, items) = json_list_items(text)?;
+    let streams: Vec<Stream> = items
+        .par_iter()
+        .map(|it| {
+            let mut padded = String::with_capacity(it.col + it.end - it.start);
+            padded.extend(std::iter::repeat_n(' ', it.col));
+            padded.push_str(&text[it.start..it.end]);
+            parse_stream_at(&padded, limits, it.line)
+        })
+        .collect();
+    let mut roots = Vec::with_capacity(streams.len());
+    let mut duplicates = Vec::new();
+    for s in streams {
+        if !s.errors.is_empty() {
+            return None;
+        }
+        let [doc] = <[Document; 1]>::try_from(s.documents).ok()?;
+        duplicates.extend(doc.duplicates);
+        roots.push(doc.root?);
+    }
+    let entry = |key: &str, value: Node| Entry {
+        key: key.into(),
+        key_span: Span::default(),
+        value,
+    };
+    let span = roots.first().map(|r| r.span).unwrap_or_default();
+    let text_node = |t: &str| Node {
+        span,
+        data: Data::Scalar(plimsoll_yaml::Scalar {
+            text: t.into(),
+            style: plimsoll_yaml::Style::DoubleQuoted,
+            tag: None,
+        }),
+    };
+    let root = Node {
+        span,
+        data: Data::Map(vec![
+            entry("kind", text_node(&kind)),
+            entry(
+                "items",
+                Node {
+                    span,
+                    data: Data::Seq(roots),
+                },
+            ),
+        ]),
+    };
+    Some(Stream {
+        documents: vec![Document {
+            index: 0,
+            root: Some(root),
+            start_line: span.start.line,
+            duplicates,
+        }],
+        errors: Vec::new(),
+        next_index: 1,
+    })
 }
 
 /// The command-line flag (and `limits:` key of `.plimsoll.yaml`, without the dashes)
@@ -364,5 +546,51 @@ fn add(out: &mut Loaded, node: Node, src: SourceRef, default_namespace: &str) {
             line: Some(line),
             message: "skipped: no apiVersion/kind".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod json_list_tests {
+    use super::*;
+
+    /// The items of a List (as the whole-document parse reads them).
+    fn items(s: &Stream) -> Vec<Node> {
+        let root = s.documents[0].root.as_ref().unwrap();
+        root.get("items").unwrap().items().to_vec()
+    }
+
+    #[test]
+    fn a_json_list_is_read_item_by_item_with_the_same_trees_and_positions() {
+        // as `kubectl get -o json` indents it, and as `plimsoll snapshot` writes it
+        let pretty = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"apiVersion\": \"v1\",\n            \"kind\": \"ConfigMap\",\n            \"metadata\": {\"name\": \"a\", \"annotations\": {\"x\": \"{[\\\"]}\"}},\n            \"data\": {\"k\": \"v\", \"k\": \"w\"}\n        },\n        {\n            \"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\",\n            \"metadata\": {\"name\": \"é-b\"}, \"spec\": {\"replicas\": 3}\n        }\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {\"resourceVersion\": \"\"}\n}\n";
+        let compact = "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"metadata\":{},\"items\":[\n{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}},\n{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n\"}}\n]}\n";
+        for text in [pretty, compact] {
+            let fast = parse_text_with(text, Limits::default(), 1);
+            let whole = parse_text_with(text, Limits::default(), usize::MAX);
+            assert!(json_list_items(text).is_some());
+            assert_eq!(items(&fast), items(&whole));
+            assert_eq!(fast.documents[0].duplicates, whole.documents[0].duplicates);
+        }
+        // the duplicate key of the first item is found with its position
+        let fast = parse_text_with(pretty, Limits::default(), 1);
+        assert_eq!(fast.documents[0].duplicates.len(), 1);
+    }
+
+    #[test]
+    fn anything_else_is_parsed_whole() {
+        for text in [
+            "{\"kind\": \"ConfigMap\", \"items\": [{}]}",
+            "{\"kind\": \"List\", \"items\": [1, 2]}",
+            "{\"kind\": \"List\", \"items\": [{\"a\": 1}]} trailing",
+            "{\"kind\": \"List\", \"items\": [{\"a\": \"unterminated}]}",
+            "kind: List\nitems: [{a: 1}]\n",
+            "[{\"kind\": \"List\"}]",
+        ] {
+            assert!(json_list_items(text).is_none(), "{text}");
+        }
+        // an item that does not parse: the whole text is parsed, and the error reported
+        let bad = "{\"kind\": \"List\", \"items\": [{\"a\": 1}, {\"b\": [1,}]}";
+        let s = parse_text_with(bad, Limits::default(), 1);
+        assert!(!s.errors.is_empty());
     }
 }
