@@ -30,9 +30,9 @@ pub fn parse_text_in_parts(text: &str, part_bytes: usize) -> Stream {
 /// document limit are errors and never parsed.
 pub fn parse_text_with(text: &str, limits: Limits, part_bytes: usize) -> Stream {
     // one large JSON List (`kubectl get -o json`, `plimsoll snapshot`): its items are
-    // parsed apart, in parallel, as documents of their own would be
+    // parsed apart, in parallel, as documents of their own would be, and the document
+    // size limit holds for each item (what a dump of a large cluster is cut into)
     if text.len() >= part_bytes
-        && text.len() <= limits.max_document_bytes
         && let Some(stream) = parse_json_list(text, limits)
     {
         return stream;
@@ -160,9 +160,16 @@ fn json_list_items(text: &str) -> Option<(String, Vec<ListItem>)> {
 
 /// A JSON List parsed item by item (see [`json_list_items`]) into one document holding
 /// a List of the items, with their lines and columns in the text. `None` when the text
-/// is not such a List, or an item does not parse.
+/// is not such a List, an item is larger than the document size limit, or an item does
+/// not parse.
 fn parse_json_list(text: &str, limits: Limits) -> Option<Stream> {
     let (kind, items) = json_list_items(text)?;
+    if items
+        .iter()
+        .any(|it| it.end - it.start > limits.max_document_bytes)
+    {
+        return None;
+    }
     let streams: Vec<Stream> = items
         .par_iter()
         .map(|it| {
@@ -588,6 +595,19 @@ mod json_list_tests {
         ] {
             assert!(json_list_items(text).is_none(), "{text}");
         }
+        // the size limit holds for each item: a List larger than it is read, an item
+        // larger than it is refused with the list
+        let list = "{\"kind\": \"List\", \"items\": [{\"a\": 1}, {\"b\": 2}]}";
+        let small = Limits {
+            max_document_bytes: 12,
+            ..Limits::default()
+        };
+        assert!(parse_text_with(list, small, 1).errors.is_empty());
+        let tiny = Limits {
+            max_document_bytes: 4,
+            ..Limits::default()
+        };
+        assert!(!parse_text_with(list, tiny, 1).errors.is_empty());
         // an item that does not parse: the whole text is parsed, and the error reported
         let bad = "{\"kind\": \"List\", \"items\": [{\"a\": 1}, {\"b\": [1,}]}";
         let s = parse_text_with(bad, Limits::default(), 1);
