@@ -2180,7 +2180,7 @@ fn an_input_that_yields_nothing_is_an_error_unless_allowed() {
 #[test]
 fn a_long_check_shows_progress_on_a_terminal_only() {
     // `script` gives the run a terminal, as a user's shell does
-    let Ok(script) = which("script") else {
+    let Some(script) = common::on_path("script") else {
         common::missing(
             "script (util-linux), to give a run a terminal",
             "apt-get install bsdutils",
@@ -2232,16 +2232,6 @@ fn a_long_check_shows_progress_on_a_terminal_only() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn which(name: &str) -> Result<std::path::PathBuf, ()> {
-    std::env::var_os("PATH")
-        .and_then(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(name))
-                .find(|c| c.is_file())
-        })
-        .ok_or(())
 }
 
 #[test]

@@ -26,20 +26,7 @@ fn report(out: &Output) -> (Value, i32) {
         "exit {code}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(common::repo_root().join("schemas/drain.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "report violates the schema: {errors:?}");
+    let v = common::valid_json(out, "drain.schema.json");
     assert_eq!(v["ok"], json!(code == 0), "ok and the exit code agree");
     (v, code)
 }

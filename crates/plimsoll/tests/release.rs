@@ -324,7 +324,7 @@ fn the_image_unpacks_and_runs_as_its_numeric_user() {
     assert_eq!(config["config"]["Entrypoint"][0], "/plimsoll");
     assert_eq!(manifest["layers"].as_array().unwrap().len(), 1);
 
-    let Ok(umoci) = which("umoci") else {
+    let Some(umoci) = common::on_path("umoci") else {
         common::missing("umoci", "apt-get install umoci");
         return;
     };
@@ -487,16 +487,6 @@ fn the_released_chart_pins_the_image_by_digest() {
     }
 }
 
-fn which(name: &str) -> Result<PathBuf, ()> {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join(name))
-                .find(|p| p.is_file())
-        })
-        .ok_or(())
-}
-
 /// krew and actionlint, built from `tools/release-check` (versions pinned by its go.mod).
 fn go_tool(package: &str, name: &str) -> Option<PathBuf> {
     if Command::new("go").arg("version").output().is_err() {
@@ -529,21 +519,19 @@ fn krew_installs_the_plugin_from_the_manifest_and_archive() {
     let Some(krew) = go_tool("sigs.k8s.io/krew/cmd/krew", "krew") else {
         return;
     };
+    let archive = dir.join(format!("{}.tar.gz", archive_name()));
+    let install = |manifest: &Path, krew_root: &Path| {
+        Command::new(&krew)
+            .arg("install")
+            .arg(format!("--manifest={}", manifest.display()))
+            .arg(format!("--archive={}", archive.display()))
+            .env("KREW_ROOT", krew_root)
+            .env("KREW_NO_UPGRADE_CHECK", "1")
+            .output()
+            .unwrap()
+    };
     let krew_root = tempfile::tempdir().unwrap();
-    let out = Command::new(&krew)
-        .arg("install")
-        .arg(format!(
-            "--manifest={}",
-            dir.join("plimsoll.yaml").display()
-        ))
-        .arg(format!(
-            "--archive={}",
-            dir.join(format!("{}.tar.gz", archive_name())).display()
-        ))
-        .env("KREW_ROOT", krew_root.path())
-        .env("KREW_NO_UPGRADE_CHECK", "1")
-        .output()
-        .unwrap();
+    let out = install(&dir.join("plimsoll.yaml"), krew_root.path());
     ok(&out, "krew install --manifest --archive");
     let plugin = krew_root.path().join("bin/kubectl-plimsoll");
     let out = Command::new(&plugin).arg("--version").output().unwrap();
@@ -553,17 +541,7 @@ fn krew_installs_the_plugin_from_the_manifest_and_archive() {
     let bad = krew_root.path().join("plimsoll.yaml");
     std::fs::write(&bad, manifest.replace(sha, &"0".repeat(64))).unwrap();
     let other_root = tempfile::tempdir().unwrap();
-    let out = Command::new(&krew)
-        .arg("install")
-        .arg(format!("--manifest={}", bad.display()))
-        .arg(format!(
-            "--archive={}",
-            dir.join(format!("{}.tar.gz", archive_name())).display()
-        ))
-        .env("KREW_ROOT", other_root.path())
-        .env("KREW_NO_UPGRADE_CHECK", "1")
-        .output()
-        .unwrap();
+    let out = install(&bad, other_root.path());
     assert!(
         !out.status.success(),
         "krew installed an archive with a wrong checksum"

@@ -20,21 +20,7 @@ fn plimsoll(args: &[&str]) -> Output {
 
 /// The JSON report, validated against schemas/report.schema.json.
 fn report(out: &Output) -> Value {
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(common::repo_root().join("schemas/report.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "report violates the schema: {errors:?}");
-    v
+    common::valid_json(out, "report.schema.json")
 }
 
 /// `CODE Kind ns/name` of every finding.

@@ -4,7 +4,7 @@
 //! package ships both).
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,14 +22,6 @@ impl Drop for Prometheus {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    })
 }
 
 fn free_port() -> u16 {
@@ -54,7 +46,9 @@ fn get_status(port: u16, path: &str) -> Option<u16> {
 /// when prometheus or promtool is missing and the caller may skip (see
 /// `common::missing`, which fails in CI).
 pub fn start(openmetrics: &str) -> Option<Prometheus> {
-    let (Some(prometheus), Some(promtool)) = (on_path("prometheus"), on_path("promtool")) else {
+    let (Some(prometheus), Some(promtool)) =
+        (super::on_path("prometheus"), super::on_path("promtool"))
+    else {
         super::missing(
             "prometheus and promtool (Debian's prometheus package)",
             INSTALL,
