@@ -118,6 +118,26 @@ pub struct Stats {
     pub seconds: f64,
 }
 
+/// A resource whose list failed: refused (403, or gone since discovery), which is
+/// reported as not readable, or any other error, which stops the read.
+fn unreadable(
+    r: &Resource,
+    e: list::ListError,
+    namespace: Option<&str>,
+) -> Result<Unreadable, Error> {
+    match e {
+        list::ListError::Forbidden(reason) => Ok(Unreadable {
+            group: r.group.clone(),
+            version: r.version.clone(),
+            kind: r.kind.clone(),
+            resource: r.resource.clone(),
+            namespaced: r.namespaced,
+            reason,
+        }),
+        list::ListError::Other(msg) => Err(Error(format!("listing {}: {msg}", r.path(namespace)))),
+    }
+}
+
 /// A connection or discovery failure: nothing could be audited.
 #[derive(Debug)]
 pub struct Error(pub String);
@@ -348,20 +368,9 @@ async fn snapshot_async(opts: &Options, skip: SkipFn<'_>) -> Result<Snapshot, Er
                     snap.helm_releases.extend(page.helm_releases);
                     snap.objects.extend(page.objects);
                 }
-                Err(list::ListError::Forbidden(msg)) => snap.unreadable.push(Unreadable {
-                    group: r.group.clone(),
-                    version: r.version.clone(),
-                    kind: r.kind.clone(),
-                    resource: r.resource.clone(),
-                    namespaced: r.namespaced,
-                    reason: msg,
-                }),
-                Err(list::ListError::Other(msg)) => {
-                    return Err(Error(format!(
-                        "listing {}: {msg}",
-                        r.path(opts.namespace.as_deref())
-                    )));
-                }
+                Err(e) => snap
+                    .unreadable
+                    .push(unreadable(r, e, opts.namespace.as_deref())?),
             }
         }
     }
@@ -459,20 +468,9 @@ pub fn read_kinds(opts: &Options, kinds: &[(&str, &str)]) -> Result<KindsRead, E
                     out.stats.bytes += page.bytes;
                     out.objects.extend(page.objects);
                 }
-                Err(list::ListError::Forbidden(msg)) => out.unreadable.push(Unreadable {
-                    group: r.group.clone(),
-                    version: r.version.clone(),
-                    kind: r.kind.clone(),
-                    resource: r.resource.clone(),
-                    namespaced: r.namespaced,
-                    reason: msg,
-                }),
-                Err(list::ListError::Other(msg)) => {
-                    return Err(Error(format!(
-                        "listing {}: {msg}",
-                        r.path(opts.namespace.as_deref())
-                    )));
-                }
+                Err(e) => out
+                    .unreadable
+                    .push(unreadable(r, e, opts.namespace.as_deref())?),
             }
         }
         progress.finish();

@@ -5,7 +5,7 @@ use std::fmt;
 
 use futures::StreamExt;
 use plimsoll_model::{Object, SourceRef};
-use plimsoll_yaml::{CompactString, Data, Entry, Node, NodeSeed, Scalar, Span, Style};
+use plimsoll_yaml::{CompactString, Data, Entry, Node, NodeSeed, Span};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::discovery::Resource;
@@ -143,17 +143,6 @@ async fn list_one(
     Ok(out)
 }
 
-fn text_node(s: &str) -> Node {
-    Node {
-        span: Span::default(),
-        data: Data::Scalar(Scalar {
-            text: CompactString::new(s),
-            style: Style::DoubleQuoted,
-            tag: None,
-        }),
-    }
-}
-
 fn entry(key: &str, value: Node) -> Entry {
     Entry {
         key: CompactString::new(key),
@@ -174,8 +163,8 @@ fn accept(
     // list items carry no apiVersion/kind: they are the collection's
     if let Data::Map(entries) = &mut root.data {
         entries.retain(|e| e.key != "apiVersion" && e.key != "kind");
-        entries.insert(0, entry("kind", text_node(&r.kind)));
-        entries.insert(0, entry("apiVersion", text_node(api_version)));
+        entries.insert(0, entry("kind", slim::text_node(&r.kind)));
+        entries.insert(0, entry("apiVersion", slim::text_node(api_version)));
     }
     let uid = root
         .at(&["metadata", "uid"])

@@ -23,15 +23,20 @@ pub fn put_annotation(root: &mut Node, key: &str, value: &str) {
         entries.push(Entry {
             key: CompactString::new(key),
             key_span: Default::default(),
-            value: Node {
-                span: Default::default(),
-                data: Data::Scalar(Scalar {
-                    text: CompactString::new(value),
-                    style: Style::DoubleQuoted,
-                    tag: None,
-                }),
-            },
+            value: text_node(value),
         });
+    }
+}
+
+/// A string scalar, as JSON writes one.
+pub fn text_node(s: &str) -> Node {
+    Node {
+        span: Default::default(),
+        data: Data::Scalar(Scalar {
+            text: CompactString::new(s),
+            style: Style::DoubleQuoted,
+            tag: None,
+        }),
     }
 }
 
@@ -41,11 +46,7 @@ pub fn put_data(root: &mut Node, key: &str, value: &str) {
         && let Data::Map(entries) = &mut data.data
         && let Some(e) = entries.iter_mut().find(|e| e.key == key)
     {
-        e.value.data = Data::Scalar(Scalar {
-            text: CompactString::new(value),
-            style: Style::DoubleQuoted,
-            tag: None,
-        });
+        e.value = text_node(value);
     }
 }
 

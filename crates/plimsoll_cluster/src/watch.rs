@@ -33,7 +33,7 @@ use kube::core::{ApiResource, DynamicResourceScope, ObjectMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use plimsoll_model::{Object, SourceRef};
-use plimsoll_yaml::{CompactString, Data, Entry, Node, NodeSeed, Scalar, Span, Style};
+use plimsoll_yaml::{CompactString, Data, Entry, Node, NodeSeed, Span};
 use serde::de::{Deserialize, DeserializeSeed, Deserializer};
 
 use crate::discovery::{self, Discovered, Resource};
@@ -775,17 +775,6 @@ fn describe_watch(e: &watcher::Error) -> String {
     }
 }
 
-fn text_node(s: &str) -> Node {
-    Node {
-        span: Span::default(),
-        data: Data::Scalar(Scalar {
-            text: CompactString::new(s),
-            style: Style::DoubleQuoted,
-            tag: None,
-        }),
-    }
-}
-
 /// An object of `kind` as the index keeps it with `keep` (the last-applied annotation,
 /// a second copy of the object, is dropped in every case).
 pub fn trim(mut root: Node, kind: &str, keep: Keep) -> Node {
@@ -816,7 +805,7 @@ fn to_object(mut root: Node, target: &Target, keep: Keep) -> Option<Object> {
                 Entry {
                     key: CompactString::new(key),
                     key_span: Span::default(),
-                    value: text_node(value),
+                    value: slim::text_node(value),
                 },
             );
         }
