@@ -3,7 +3,7 @@ use plimsoll_model::{Object, Pointer};
 
 use super::util::{removed_at, removed_words, when};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Context, Rule, Sink, list_capped};
 
 /// At most this many objects of a release are named in one finding.
 const MAX_NAMED: usize = 5;
@@ -73,43 +73,35 @@ impl Rule for HelmReleaseRemovedApi {
         if release.status != "deployed" {
             return;
         }
-        let mut named = Vec::new();
-        let mut more = 0usize;
-        let mut first = None;
-        for o in &release.objects {
-            let Some(api) = removed_at(&o.api_version, &o.kind, cx.kube_version) else {
-                continue;
-            };
-            first.get_or_insert(api);
-            if named.len() < MAX_NAMED {
-                named.push(format!(
+        let hits: Vec<_> = release
+            .objects
+            .iter()
+            .filter_map(|o| Some((o, removed_at(&o.api_version, &o.kind, cx.kube_version)?)))
+            .collect();
+        let Some(&(_, first)) = hits.first() else {
+            return;
+        };
+        let named = list_capped(
+            hits.iter().map(|(o, api)| {
+                format!(
                     "`{}` {} `{}` ({})",
                     o.api_version,
                     o.kind,
                     o.name,
                     removed_words(api)
-                ));
-            } else {
-                more += 1;
-            }
-        }
-        let Some(first) = first else {
-            return;
-        };
-        let others = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
+                )
+            }),
+            hits.len(),
+            MAX_NAMED,
+        );
         out.report(
             id,
             Pointer::root().keys(&["data", "release"]),
             format!(
-                "Helm release `{}` revision {} (chart {}) recorded {}{others}: `helm upgrade` and `helm rollback` of it fail {} until the chart moves to the replacement (while the old version is served) or helm-mapkubeapis rewrites the record",
+                "Helm release `{}` revision {} (chart {}) recorded {named}: `helm upgrade` and `helm rollback` of it fail {} until the chart moves to the replacement (while the old version is served) or helm-mapkubeapis rewrites the record",
                 release.name,
                 release.revision,
                 release.chart,
-                named.join(", "),
                 when(cx, first)
             ),
         );

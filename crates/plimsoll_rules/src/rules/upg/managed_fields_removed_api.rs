@@ -2,7 +2,7 @@ use plimsoll_model::{Object, Pointer};
 
 use super::util::{removed_at, removed_words, when};
 use crate::declare_rule;
-use crate::rule::{Context, Rule, Sink};
+use crate::rule::{Context, Rule, Sink, list_capped};
 
 /// At most this many managers are named in one finding.
 const MAX_NAMED: usize = 5;
@@ -61,42 +61,36 @@ impl Rule for ManagedFieldsRemovedApi {
         let Some(entries) = obj.root.at(&["metadata", "managedFields"]) else {
             return;
         };
-        let mut first = None;
-        let mut named: Vec<String> = Vec::new();
-        let mut more = 0usize;
-        let mut removed = None;
-        for (i, e) in entries.items().iter().enumerate() {
-            let Some(api_version) = e.get("apiVersion").and_then(|v| v.as_text()) else {
-                continue;
-            };
-            if api_version == obj.api_version {
-                continue;
-            }
-            let Some(api) = removed_at(api_version, &obj.kind, cx.kube_version) else {
-                continue;
-            };
-            first.get_or_insert(i);
-            removed.get_or_insert(api);
-            let text = |k: &str| e.get(k).and_then(|v| v.as_text()).unwrap_or("?");
-            if named.len() < MAX_NAMED {
-                named.push(format!(
+        // (index, apiVersion, the entry, its API) of the entries in a removed version
+        let hits: Vec<_> = entries
+            .items()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let api_version = e.get("apiVersion").and_then(|v| v.as_text())?;
+                if api_version == obj.api_version {
+                    return None;
+                }
+                let api = removed_at(api_version, &obj.kind, cx.kube_version)?;
+                Some((i, api_version, e, api))
+            })
+            .collect();
+        let Some(&(i, _, _, api)) = hits.first() else {
+            return;
+        };
+        let named = list_capped(
+            hits.iter().map(|(_, api_version, e, _)| {
+                let text = |k: &str| e.get(k).and_then(|v| v.as_text()).unwrap_or("?");
+                format!(
                     "`{}` ({} as `{api_version}`, {})",
                     text("manager"),
                     text("operation"),
                     text("time")
-                ));
-            } else {
-                more += 1;
-            }
-        }
-        let (Some(i), Some(api)) = (first, removed) else {
-            return;
-        };
-        let others = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
+                )
+            }),
+            hits.len(),
+            MAX_NAMED,
+        );
         out.report(
             id,
             Pointer::root()
@@ -104,8 +98,7 @@ impl Rule for ManagedFieldsRemovedApi {
                 .index(i)
                 .key("apiVersion"),
             format!(
-                "last written by {}{others}, through an apiVersion {}: a client that still sends it fails {}",
-                named.join(", "),
+                "last written by {named}, through an apiVersion {}: a client that still sends it fails {}",
                 removed_words(api),
                 when(cx, api)
             ),

@@ -1,5 +1,6 @@
 use plimsoll_model::{KubeVersion, Object, PodTemplate, Pointer};
 
+use super::util::upgrade_from;
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 use crate::rules::pss::eval::{self, Level};
@@ -81,12 +82,7 @@ fn in_force(ns: &Object, server: KubeVersion) -> KubeVersion {
 
 impl Rule for PssRejectsAfterUpgrade {
     fn check(&self, cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        let Some(from) = cx
-            .settings
-            .upgrade_from
-            .as_deref()
-            .and_then(|v| KubeVersion::parse(v).ok())
-        else {
+        let Some(from) = upgrade_from(cx) else {
             return;
         };
         let to = cx.kube_version;

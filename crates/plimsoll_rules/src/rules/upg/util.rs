@@ -14,16 +14,19 @@ pub fn removed_at(api_version: &str, kind: &str, target: KubeVersion) -> Option<
     (target >= KubeVersion::new(1, removed)).then_some(api)
 }
 
+/// The version the cluster runs before the upgrade (the setting `upgrade-from`).
+pub fn upgrade_from(cx: &Context) -> Option<KubeVersion> {
+    cx.settings
+        .upgrade_from
+        .as_deref()
+        .and_then(|v| KubeVersion::parse(v).ok())
+}
+
 /// When what depends on `api` fails: "after the upgrade", or "already (1.33 does not
 /// serve it either)" when the version the cluster runs (the setting `upgrade-from`) no
 /// longer serves it.
 pub fn when(cx: &Context, api: &Api) -> String {
-    let from = cx
-        .settings
-        .upgrade_from
-        .as_deref()
-        .and_then(|v| KubeVersion::parse(v).ok());
-    match (from, api.removed) {
+    match (upgrade_from(cx), api.removed) {
         (Some(from), Some(removed)) if from >= KubeVersion::new(1, removed) => {
             format!("already ({from} does not serve it either)")
         }
