@@ -397,10 +397,35 @@ fn world() -> World {
             (60.0, 20.0),
             &mut rng,
         ),
+        // a second legacy pod, started 7 hours later (its memory windows start at
+        // another time of day), with less CPU and more memory than the first
+        container(
+            "legacy-5f7b9c8d4-z8x7c",
+            "legacy",
+            start + 7 * 3600,
+            blocks - 7 * 12,
+            (0.005, 0.01),
+            (300.0, 300.0),
+            &mut rng,
+        ),
     ];
     let mut f = Families::default();
     for c in &cs {
         usage(&mut f, c);
+    }
+    // a second job scraping one container's CPU counter, at half its rate (the
+    // de-duplication per pod and container keeps the highest)
+    let mut counter = 1000.0;
+    let mut t = start + 30;
+    while t < start + blocks as i64 * STEP {
+        f.sample(
+            "container_cpu_usage_seconds_total",
+            r#"namespace="shop",pod="api-7d9f8b6c4-abcde",container="api",job="cadvisor""#,
+            counter,
+            t,
+        );
+        counter += cs[0].cpu[((t - start) / STEP) as usize] * 30.0;
+        t += 60;
     }
     for (pod, rs) in [
         ("api-7d9f8b6c4-abcde", "api-7d9f8b6c4"),
@@ -721,8 +746,8 @@ fn against_a_real_prometheus() {
         ],
     );
     schema_check(&v);
-    let r = rec(&v, "api", "api");
-    let first = api[0].start as f64 + STEP as f64;
+    // every step's CPU rate weighs 2^(t / 24h); the memory peak of each 24 h window from
+    // the pod's first block 2^(window end / 24h)
     let weighted = |samples: &[(f64, f64)], q: f64| {
         let mut s = samples.to_vec();
         s.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -736,39 +761,55 @@ fn against_a_real_prometheus() {
         }
         s.last().unwrap().0
     };
-    let cpu_samples: Vec<(f64, f64)> = api
-        .iter()
-        .flat_map(|c| {
-            c.cpu.iter().enumerate().map(|(i, &x)| {
-                (
-                    x,
-                    2f64.powf((first + (i as f64) * 300.0 - first) / 86_400.0),
-                )
+    let vpa_expect = |cs: &[&Container]| {
+        let origin = cs.iter().map(|c| c.start).min().unwrap();
+        let day = |t: i64| (t - origin) as f64 / 86_400.0;
+        let cpu: Vec<(f64, f64)> = cs
+            .iter()
+            .flat_map(|c| {
+                c.cpu
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &x)| (x, 2f64.powf(day(c.start + i as i64 * STEP))))
             })
-        })
-        .collect();
-    let expect = weighted(&cpu_samples, 0.9) * 1.15;
-    let got = num(&r["recommended"]["cpu"]["request"]);
-    assert!(
-        got >= expect - 0.005 && got <= expect * 1.05 + 0.01,
-        "vpa cpu {got} vs {expect}"
-    );
-    // memory: a peak per pod and day
-    let mem_samples: Vec<(f64, f64)> = api
-        .iter()
-        .flat_map(|c| {
-            c.memory
-                .chunks(288)
-                .enumerate()
-                .map(|(d, day)| (max(day), 2f64.powf(d as f64 + 1.0)))
-        })
-        .collect();
-    let expect = weighted(&mem_samples, 0.9) * 1.15;
-    let got = num(&r["recommended"]["memory"]["request"]);
-    assert!(
-        got >= expect - MIB && got <= expect * 1.05 + MIB,
-        "vpa memory {got} vs {expect}"
-    );
+            .collect();
+        let mem: Vec<(f64, f64)> = cs
+            .iter()
+            .flat_map(|c| {
+                c.memory
+                    .chunks(288)
+                    .enumerate()
+                    .map(|(d, w)| (max(w), 2f64.powf(day(c.start) + d as f64 + 1.0)))
+            })
+            .collect();
+        // the minimums: 25m and 250Mi (one container)
+        (
+            (weighted(&cpu, 0.9) * 1.15).max(0.025),
+            (weighted(&mem, 0.9) * 1.15).max(250.0 * MIB),
+        )
+    };
+    for (name, cs) in [("api", api.clone()), ("legacy", of(&w, "legacy-", "legacy"))] {
+        let r = rec(&v, name, name);
+        let (cpu, mem) = vpa_expect(&cs);
+        // the percentile is the end of its bucket: buckets grow by 5% from a first one
+        // of 0.01 core and 10^7 bytes, so the end is within 5% + the first bucket's
+        // width of the value (times the margin), and then rounded up to 5m and 1Mi
+        let got = num(&r["recommended"]["cpu"]["request"]);
+        assert!(
+            got >= cpu - 1e-9 && got <= cpu * 1.05 + 1.15 * 0.01 + 0.005,
+            "vpa {name} cpu {got} vs {cpu}"
+        );
+        // memory: a peak per pod and day
+        let got = num(&r["recommended"]["memory"]["request"]);
+        assert!(
+            got >= mem - 1.0 && got <= mem * 1.05 + 1.15 * 1e7 + MIB,
+            "vpa {name} memory {got} vs {mem}"
+        );
+        // one sample per step and pod (the rate at each step but the first block's):
+        // a second job's copy of a series is not counted twice
+        let steps: usize = cs.iter().map(|c| c.cpu.len()).sum();
+        assert_eq!(r["dataPoints"], steps, "vpa {name}: {r:#}");
+    }
 
     // text and markdown
     let out = common::run_in(dir.path(), &["rightsize", "--prometheus", url, "shop.yaml"]);

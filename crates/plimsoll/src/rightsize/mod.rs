@@ -539,66 +539,89 @@ async fn namespace(
     let restart_counts = by_pod_container(restarts);
     let oom_request = by_pod_container(oom_requests);
 
-    let mem = format!("max by (pod, container) (container_memory_working_set_bytes{usage_sel})");
-    let cpu = format!(
-        "max by (pod, container) (rate(container_cpu_usage_seconds_total{usage_sel}[{st}]))"
-    );
+    // per series: the `max by (pod, container)` that de-duplicates them is taken here,
+    // as Prometheus' per-step aggregation costs twice the rate itself
+    let cpu = format!("rate(container_cpu_usage_seconds_total{usage_sel}[{st}])");
     let mut rows: HashMap<Key, PodRow> = HashMap::new();
     if p.strategy == Strategy::Vpa {
         let reference = p.at - p.history as f64;
         let mut states: HashMap<(usize, usize), VpaState> = HashMap::new();
-        let mut windows: HashMap<Key, MemoryWindow> = HashMap::new();
-        // chunks of at most MAX_RANGE_POINTS steps, oldest first (the memory windows
-        // need the samples in time order)
+        // CPU: every step, in chunks of at most MAX_RANGE_POINTS steps, oldest first;
+        // the rows' sample counts and first and last steps come from the same series
         let step = p.step as f64;
         let start = ((p.at - p.history as f64) / step).ceil() * step;
         let end = (p.at / step).floor() * step;
         let mut from = start;
         while from <= end {
             let to = (from + step * (MAX_RANGE_POINTS - 1.0)).min(end);
-            let (cpus, mems) = futures::try_join!(
-                prom.range(&cpu, from, to, step),
-                prom.range(&mem, from, to, step)
-            )?;
-            for s in cpus {
-                let pod = label(&s.labels, "pod");
-                let Some(t) = target_of(pod, &mut data) else {
-                    continue;
-                };
-                let Some(c) = container_of(t, label(&s.labels, "container")) else {
-                    continue;
-                };
-                let st = states
-                    .entry((t, c))
-                    .or_insert_with(|| VpaState::new(reference));
-                for (time, v) in s.values {
-                    st.add_cpu(v, time, step);
-                }
+            let mut series: HashMap<Key, Vec<Vec<(f64, f64)>>> = HashMap::new();
+            for s in prom.range(&cpu, from, to, step).await? {
+                let key = (
+                    label(&s.labels, "pod").to_string(),
+                    label(&s.labels, "container").to_string(),
+                );
+                series.entry(key).or_default().push(s.values);
             }
-            for s in mems {
-                let pod = label(&s.labels, "pod").to_string();
-                let container = label(&s.labels, "container").to_string();
+            for ((pod, container), mut values) in series {
                 let Some(t) = target_of(&pod, &mut data) else {
                     continue;
                 };
                 let Some(c) = container_of(t, &container) else {
                     continue;
                 };
+                // several series of one pod and container (several jobs scraping
+                // cAdvisor, a restarted container): the highest at each step
+                let values = if values.len() == 1 {
+                    values.pop().unwrap_or_default()
+                } else {
+                    let mut merged: BTreeMap<i64, f64> = BTreeMap::new();
+                    for (time, v) in values.into_iter().flatten() {
+                        let m = merged.entry((time * 1000.0).round() as i64).or_insert(v);
+                        *m = m.max(v);
+                    }
+                    merged
+                        .into_iter()
+                        .map(|(ms, v)| (ms as f64 / 1000.0, v))
+                        .collect()
+                };
                 let st = states
                     .entry((t, c))
                     .or_insert_with(|| VpaState::new(reference));
-                let key = (pod, container);
-                let w = windows.entry(key.clone()).or_default();
-                let row = rows.entry(key).or_default();
-                for &(time, v) in &s.values {
-                    st.add_memory(w, v, time, false);
+                let row = rows.entry((pod, container)).or_default();
+                for (time, v) in values {
+                    st.add_cpu(v, time, step);
                     row.count += 1.0;
                     row.first = Some(row.first.map_or(time, |f: f64| f.min(time)));
                     row.last = Some(row.last.map_or(time, |l: f64| l.max(time)));
-                    row.memory_max = Some(row.memory_max.map_or(v, |m: f64| m.max(v)));
                 }
             }
             from = to + step;
+        }
+        // memory: one peak per container per 24 h window, fed in time order; the windows
+        // start where the container's first CPU rate does (a step before its first step)
+        let anchors: HashMap<Key, (f64, f64)> = rows
+            .iter()
+            .filter_map(|(k, r)| Some((k.clone(), (r.first? - step, r.last?))))
+            .collect();
+        let peaks = memory_windows(prom, p, ns, start, &anchors).await?;
+        let mut windows: HashMap<Key, MemoryWindow> = HashMap::new();
+        for (key, mut days) in peaks {
+            let Some(t) = target_of(&key.0, &mut data) else {
+                continue;
+            };
+            let Some(c) = container_of(t, &key.1) else {
+                continue;
+            };
+            days.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let st = states
+                .entry((t, c))
+                .or_insert_with(|| VpaState::new(reference));
+            let w = windows.entry(key.clone()).or_default();
+            let row = rows.entry(key).or_default();
+            for (window_start, peak) in days {
+                st.add_memory(w, peak, window_start, false);
+                row.memory_max = Some(row.memory_max.map_or(peak, |m: f64| m.max(peak)));
+            }
         }
         // OOM kills: a synthetic peak in the pod's last window
         for (key, w) in windows.iter_mut() {
@@ -751,6 +774,159 @@ async fn namespace(
         u.restarts += row.restarts;
     }
     Ok(data)
+}
+
+/// VPA's memory aggregation interval (`MemoryAggregationInterval`): 24 h.
+const DAY: f64 = 86_400.0;
+
+/// The memory peaks of the `vpa` strategy: per pod and container, the peak of its
+/// working set (every scraped sample) in each 24 h window `[f + k·24h, f + (k+1)·24h)`
+/// from its anchor `f` (where its first CPU rate starts: its first step with CPU usage
+/// less the step), as (window start, peak). `anchors`: (anchor, last step) per pod and
+/// container.
+///
+/// VPA keeps one peak per container and window (`addMemorySample`: a later, higher
+/// sample of the window replaces the window's peak in the histogram), so only the
+/// peaks are asked of Prometheus, never every sample. Containers are grouped by their
+/// anchor's time of day: per group, a range query with a 24 h step evaluated 1 ms
+/// before each window's end over 24 h (the same window whether the range's left end is
+/// closed, Prometheus 2, or open, Prometheus 3), and an instant query at the end of the
+/// history for the window still open. A container seen for less than a day has a single
+/// window, its whole life: one query over the whole history serves all of them.
+async fn memory_windows(
+    prom: &Prom,
+    p: &QueryParams,
+    ns: &str,
+    start: f64,
+    anchors: &HashMap<Key, (f64, f64)>,
+) -> Result<HashMap<Key, Vec<(f64, f64)>>, String> {
+    let mut out: HashMap<Key, Vec<(f64, f64)>> = HashMap::new();
+    if anchors.is_empty() {
+        return Ok(out);
+    }
+    let step = p.step as f64;
+    let at = (p.at * 1000.0).floor() / 1000.0;
+    let ms = |x: f64| (x * 1000.0).round() as i64;
+    // all of a container's samples in one window (they end within a step of its last step)
+    let single = |first: f64, last: f64| last + step - first < DAY;
+    // the earliest anchor: the rate at the history's first step starts a step before it
+    let origin = start - step;
+    // anchors' phases (ms into the day from the origin), and the
+    // containers seen for less than a day
+    let mut phases: BTreeMap<i64, Vec<&Key>> = BTreeMap::new();
+    let mut short = false;
+    for (k, &(first, last)) in anchors {
+        if single(first, last) {
+            short = true;
+        } else {
+            phases
+                .entry(ms((first - origin).rem_euclid(DAY)))
+                .or_default()
+                .push(k);
+        }
+    }
+    // the largest group reads the whole namespace; the others their own pods
+    let main = phases
+        .iter()
+        .max_by_key(|(phase, keys)| (keys.len(), std::cmp::Reverse(**phase)))
+        .map(|(phase, _)| *phase);
+    let all = p.selector(ns, r#"container!="",container!="POD""#);
+    let peak_query = |sel: &str, range: &str| {
+        format!(
+            "max by (pod, container) (max_over_time(container_memory_working_set_bytes{sel}[{range}]))"
+        )
+    };
+    let mut jobs = Vec::new();
+    for (&phase, keys) in &phases {
+        let sel = if Some(phase) == main {
+            all.clone()
+        } else {
+            let mut pods: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+            pods.sort_unstable();
+            pods.dedup();
+            let re = pods
+                .iter()
+                .map(|x| regex_escape(x))
+                .collect::<Vec<_>>()
+                .join("|");
+            p.selector(
+                ns,
+                &format!(r#"container!="",container!="POD",pod=~{}"#, quote(&re)),
+            )
+        };
+        let base = origin + phase as f64 / 1000.0;
+        // windows j = 0..full end at or before `at`; the next one is still open
+        let full = ((at - base + 0.001) / DAY).floor().max(0.0);
+        let open = base + full * DAY;
+        let q_full = peak_query(&sel, "1d");
+        let q_open = peak_query(&sel, &format!("{}ms", ms(at - open) + 1));
+        jobs.push(async move {
+            let mut got: Vec<(Vec<(f64, f64)>, prom::Labels)> = Vec::new();
+            if full >= 1.0 {
+                let first_end = base + DAY - 0.001;
+                let last_end = base + full * DAY - 0.001;
+                for s in prom.range(&q_full, first_end, last_end, DAY).await? {
+                    let days = s
+                        .values
+                        .iter()
+                        .map(|&(t, v)| (t + 0.001 - DAY, v))
+                        .collect();
+                    got.push((days, s.labels));
+                }
+            }
+            if at > open {
+                for s in prom.instant(&q_open, at).await? {
+                    got.push((vec![(open, s.value)], s.labels));
+                }
+            }
+            Ok::<_, String>((phase, got))
+        });
+    }
+    let q_short = peak_query(&all, &p.h());
+    let (groups, short_peaks) = futures::try_join!(futures::future::try_join_all(jobs), async {
+        if short || main.is_none() {
+            prom.instant(&q_short, at).await
+        } else {
+            Ok(Vec::new())
+        }
+    })?;
+    for (phase, got) in groups {
+        for (days, labels) in got {
+            let key = (
+                label(&labels, "pod").to_string(),
+                label(&labels, "container").to_string(),
+            );
+            let keep_from = match anchors.get(&key) {
+                Some(&(first, last)) => {
+                    // another group's container, or one of a single window
+                    if single(first, last) || ms((first - origin).rem_euclid(DAY)) != phase {
+                        continue;
+                    }
+                    first - 0.5
+                }
+                // memory without CPU usage: in the whole namespace's group only
+                None if Some(phase) == main => f64::NEG_INFINITY,
+                None => continue,
+            };
+            out.entry(key).or_default().extend(
+                days.into_iter()
+                    .filter(|&(w, v)| w >= keep_from && v.is_finite()),
+            );
+        }
+    }
+    for s in short_peaks {
+        let key = (
+            label(&s.labels, "pod").to_string(),
+            label(&s.labels, "container").to_string(),
+        );
+        let window = match anchors.get(&key) {
+            Some(&(first, last)) if single(first, last) => first,
+            None if main.is_none() => origin,
+            _ => continue,
+        };
+        out.entry(key).or_default().push((window, s.value));
+    }
+    Ok(out)
 }
 
 fn cost(v: &strategy::Values, replicas: f64, prices: &Prices) -> Option<f64> {

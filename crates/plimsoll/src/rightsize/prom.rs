@@ -32,17 +32,20 @@ pub struct Options {
     pub verbose: bool,
 }
 
+/// A series' labels.
+pub type Labels = BTreeMap<String, String>;
+
 /// One series of a range query: its labels and its (time, value) samples.
 #[derive(Debug, Clone, Default)]
 pub struct Series {
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub values: Vec<(f64, f64)>,
 }
 
 /// One element of an instant vector.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub value: f64,
 }
 
