@@ -788,7 +788,10 @@ fn against_a_real_prometheus() {
             (weighted(&mem, 0.9) * 1.15).max(250.0 * MIB),
         )
     };
-    for (name, cs) in [("api", api.clone()), ("legacy", of(&w, "legacy-", "legacy"))] {
+    for (name, cs) in [
+        ("api", api.clone()),
+        ("legacy", of(&w, "legacy-", "legacy")),
+    ] {
         let r = rec(&v, name, name);
         let (cpu, mem) = vpa_expect(&cs);
         // the percentile is the end of its bucket: buckets grow by 5% from a first one

@@ -659,15 +659,11 @@ async fn namespace(
         );
         let q_mem_p95 = format!("max by (pod, container) (quantile_over_time(0.95, {raw}[{h}]))");
         let q_mem_max = format!("max by (pod, container) (max_over_time({raw}[{h}]))");
-        let q_count = format!("max by (pod, container) (count_over_time({raw}[{h}]))");
-        let q_first = format!(
-            "min by (pod, container) (min_over_time(timestamp(last_over_time({raw}[1h]))[{h}:1h]))"
-        );
-        let q_last = format!(
-            "max by (pod, container) (max_over_time(timestamp(last_over_time({raw}[1h]))[{h}:1h]))"
-        );
+        // the samples of each hour: their sum is the count, the first and last hours with
+        // samples the span (one range query with an hour's step reads the working set once)
+        let q_hours = format!("max by (pod, container) (count_over_time({raw}[1h]))");
         let p95_2x = p.strategy == Strategy::P95x2;
-        let (cpu_p95, mem_p95, mem_max, count, first, last) = futures::try_join!(
+        let (cpu_p95, mem_p95, mem_max, hours) = futures::try_join!(
             prom.instant(&q_cpu, p.at),
             async {
                 if p95_2x {
@@ -704,9 +700,7 @@ async fn namespace(
                 )
                 .await
             },
-            prom.instant(&q_count, p.at),
-            prom.instant(&q_first, p.at),
-            prom.instant(&q_last, p.at),
+            hourly(prom, &q_hours, p),
         )?;
         for (k, v) in by_pod_container(cpu_p95) {
             rows.entry(k).or_default().cpu_p95 = Some(v);
@@ -717,14 +711,18 @@ async fn namespace(
         for (k, v) in by_pod_container(mem_max) {
             rows.entry(k).or_default().memory_max = Some(v);
         }
-        for (k, v) in by_pod_container(count) {
-            rows.entry(k).or_default().count = v;
-        }
-        for (k, v) in by_pod_container(first) {
-            rows.entry(k).or_default().first = Some(v);
-        }
-        for (k, v) in by_pod_container(last) {
-            rows.entry(k).or_default().last = Some(v);
+        for s in hours {
+            let row = rows
+                .entry((
+                    label(&s.labels, "pod").to_string(),
+                    label(&s.labels, "container").to_string(),
+                ))
+                .or_default();
+            for (time, n) in s.values {
+                row.count += n;
+                row.first = Some(row.first.map_or(time, |f: f64| f.min(time)));
+                row.last = Some(row.last.map_or(time, |l: f64| l.max(time)));
+            }
         }
     }
     // the scrape interval, from the pods seen for two hours or more (the median), to
@@ -774,6 +772,26 @@ async fn namespace(
         u.restarts += row.restarts;
     }
     Ok(data)
+}
+
+/// An hourly range query over the history: points at `at`, `at - 1h`, ... back to the
+/// last whole hour of the history, each over the hour before it (the hours tile the
+/// history, whatever the left end of a range), in chunks below Prometheus' limit.
+async fn hourly(prom: &Prom, query: &str, p: &QueryParams) -> Result<Vec<prom::Series>, String> {
+    let hours = (p.history / 3600).max(1) as f64;
+    let mut out: HashMap<prom::Labels, Vec<(f64, f64)>> = HashMap::new();
+    let mut from = p.at - (hours - 1.0) * 3600.0;
+    while from <= p.at {
+        let to = (from + 3600.0 * (MAX_RANGE_POINTS - 1.0)).min(p.at);
+        for s in prom.range(query, from, to, 3600.0).await? {
+            out.entry(s.labels).or_default().extend(s.values);
+        }
+        from = to + 3600.0;
+    }
+    Ok(out
+        .into_iter()
+        .map(|(labels, values)| prom::Series { labels, values })
+        .collect())
 }
 
 /// VPA's memory aggregation interval (`MemoryAggregationInterval`): 24 h.
