@@ -427,6 +427,14 @@ fn spec_rules_agree_with_the_api_server() {
             "never",
         ]);
         let report: Value = serde_json::from_slice(&plimsoll.stdout).expect("plimsoll JSON");
+        // the findings of each file (one object per file)
+        let mut by_file: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+        for x in report["findings"].as_array().unwrap() {
+            if let Some(f) = x["location"]["file"].as_str() {
+                let name = f.rsplit(['/', '\\']).next().unwrap_or(f);
+                by_file.entry(name).or_default().push(x);
+            }
+        }
         for (i, o) in objs.iter().enumerate() {
             let f = files[i].to_string_lossy().to_string();
             let fname = files[i].file_name().unwrap().to_string_lossy().to_string();
@@ -436,60 +444,34 @@ fn spec_rules_agree_with_the_api_server() {
                 .map(str::to_string)
                 .collect();
             messages.extend(lone_error(&stderr, &o.value));
-            let mine: Vec<(&str, &str)> = report["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|x| {
-                    x["location"]["file"]
-                        .as_str()
-                        .is_some_and(|p| p.ends_with(&fname))
-                })
-                .map(|x| (x["code"].as_str().unwrap(), x["message"].as_str().unwrap()))
-                .collect();
-            let spec = mine.iter().any(|(c, _)| c.starts_with("SPEC"));
-            let rule = mine.iter().any(|&(c, m)| rejected_by_rule(c, m));
+            let of_file = by_file.get(fname.as_str()).map_or(&[][..], Vec::as_slice);
+            fn code(x: &Value) -> &str {
+                x["code"].as_str().unwrap()
+            }
+            fn message(x: &Value) -> &str {
+                x["message"].as_str().unwrap()
+            }
+            let spec = of_file.iter().any(|x| code(x).starts_with("SPEC"));
             let mine = if spec {
                 Mine::Schema
-            } else if rule {
+            } else if of_file
+                .iter()
+                .any(|x| rejected_by_rule(code(x), message(x)))
+            {
                 Mine::Rule
             } else {
                 Mine::Accepts
             };
-            let found: Vec<String> = report["findings"]
-                .as_array()
-                .unwrap()
+            let found: Vec<String> = of_file
                 .iter()
-                .filter(|x| {
-                    x["location"]["file"]
-                        .as_str()
-                        .is_some_and(|p| p.ends_with(&fname))
-                })
-                .filter(|x| {
-                    let c = x["code"].as_str().unwrap();
-                    let m = x["message"].as_str().unwrap();
-                    c.starts_with("SPEC") || rejected_by_rule(c, m)
-                })
-                .map(|x| {
-                    format!(
-                        "{} {}",
-                        x["code"].as_str().unwrap(),
-                        x["message"].as_str().unwrap()
-                    )
-                })
+                .filter(|x| code(x).starts_with("SPEC") || rejected_by_rule(code(x), message(x)))
+                .map(|x| format!("{} {}", code(x), message(x)))
                 .collect();
             let server = server_verdict(&messages);
             // the fields the SPEC rules name, as JSON pointers
-            let fields: Vec<String> = report["findings"]
-                .as_array()
-                .unwrap()
+            let fields: Vec<String> = of_file
                 .iter()
-                .filter(|x| {
-                    x["location"]["file"]
-                        .as_str()
-                        .is_some_and(|p| p.ends_with(&fname))
-                        && x["code"].as_str().is_some_and(|c| c.starts_with("SPEC"))
-                })
+                .filter(|x| code(x).starts_with("SPEC"))
                 .filter_map(|x| x["path"].as_str().map(str::to_string))
                 .collect();
             let named = if mine == Mine::Schema {

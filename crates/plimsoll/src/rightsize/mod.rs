@@ -411,20 +411,29 @@ struct PodRow {
     seconds: f64,
 }
 
+impl PodRow {
+    /// `n` samples at `time`.
+    fn add_samples(&mut self, time: f64, n: f64) {
+        self.count += n;
+        self.first = Some(self.first.map_or(time, |f| f.min(time)));
+        self.last = Some(self.last.map_or(time, |l| l.max(time)));
+    }
+}
+
 type Key = (String, String);
+
+/// The pod and container a series is of.
+fn key_of(labels: &prom::Labels) -> Key {
+    (
+        label(labels, "pod").to_string(),
+        label(labels, "container").to_string(),
+    )
+}
 
 fn by_pod_container(samples: Vec<prom::Sample>) -> HashMap<Key, f64> {
     samples
         .into_iter()
-        .map(|s| {
-            (
-                (
-                    label(&s.labels, "pod").to_string(),
-                    label(&s.labels, "container").to_string(),
-                ),
-                s.value,
-            )
-        })
+        .map(|s| (key_of(&s.labels), s.value))
         .collect()
 }
 
@@ -556,11 +565,7 @@ async fn namespace(
             let to = (from + step * (MAX_RANGE_POINTS - 1.0)).min(end);
             let mut series: HashMap<Key, Vec<Vec<(f64, f64)>>> = HashMap::new();
             for s in prom.range(&cpu, from, to, step).await? {
-                let key = (
-                    label(&s.labels, "pod").to_string(),
-                    label(&s.labels, "container").to_string(),
-                );
-                series.entry(key).or_default().push(s.values);
+                series.entry(key_of(&s.labels)).or_default().push(s.values);
             }
             for ((pod, container), mut values) in series {
                 let Some(t) = target_of(&pod, &mut data) else {
@@ -590,9 +595,7 @@ async fn namespace(
                 let row = rows.entry((pod, container)).or_default();
                 for (time, v) in values {
                     st.add_cpu(v, time, step);
-                    row.count += 1.0;
-                    row.first = Some(row.first.map_or(time, |f: f64| f.min(time)));
-                    row.last = Some(row.last.map_or(time, |l: f64| l.max(time)));
+                    row.add_samples(time, 1.0);
                 }
             }
             from = to + step;
@@ -712,16 +715,9 @@ async fn namespace(
             rows.entry(k).or_default().memory_max = Some(v);
         }
         for s in hours {
-            let row = rows
-                .entry((
-                    label(&s.labels, "pod").to_string(),
-                    label(&s.labels, "container").to_string(),
-                ))
-                .or_default();
+            let row = rows.entry(key_of(&s.labels)).or_default();
             for (time, n) in s.values {
-                row.count += n;
-                row.first = Some(row.first.map_or(time, |f: f64| f.min(time)));
-                row.last = Some(row.last.map_or(time, |l: f64| l.max(time)));
+                row.add_samples(time, n);
             }
         }
     }
@@ -825,22 +821,19 @@ async fn memory_windows(
     let step = p.step as f64;
     let at = (p.at * 1000.0).floor() / 1000.0;
     let ms = |x: f64| (x * 1000.0).round() as i64;
-    // all of a container's samples in one window (they end within a step of its last step)
-    let single = |first: f64, last: f64| last + step - first < DAY;
     // the earliest anchor: the rate at the history's first step starts a step before it
     let origin = start - step;
-    // anchors' phases (ms into the day from the origin), and the
-    // containers seen for less than a day
+    // an anchor's phase (ms into the day from the origin); none for a container whose
+    // samples all fall in one window (they end within a step of its last step)
+    let phase_of = |(first, last): (f64, f64)| {
+        (last + step - first >= DAY).then(|| ms((first - origin).rem_euclid(DAY)))
+    };
     let mut phases: BTreeMap<i64, Vec<&Key>> = BTreeMap::new();
     let mut short = false;
-    for (k, &(first, last)) in anchors {
-        if single(first, last) {
-            short = true;
-        } else {
-            phases
-                .entry(ms((first - origin).rem_euclid(DAY)))
-                .or_default()
-                .push(k);
+    for (k, &anchor) in anchors {
+        match phase_of(anchor) {
+            Some(phase) => phases.entry(phase).or_default().push(k),
+            None => short = true,
         }
     }
     // the largest group reads the whole namespace; the others their own pods
@@ -910,17 +903,14 @@ async fn memory_windows(
     })?;
     for (phase, got) in groups {
         for (days, labels) in got {
-            let key = (
-                label(&labels, "pod").to_string(),
-                label(&labels, "container").to_string(),
-            );
+            let key = key_of(&labels);
             let keep_from = match anchors.get(&key) {
-                Some(&(first, last)) => {
+                Some(&anchor) => {
                     // another group's container, or one of a single window
-                    if single(first, last) || ms((first - origin).rem_euclid(DAY)) != phase {
+                    if phase_of(anchor) != Some(phase) {
                         continue;
                     }
-                    first - 0.5
+                    anchor.0 - 0.5
                 }
                 // memory without CPU usage: in the whole namespace's group only
                 None if Some(phase) == main => f64::NEG_INFINITY,
@@ -933,12 +923,9 @@ async fn memory_windows(
         }
     }
     for s in short_peaks {
-        let key = (
-            label(&s.labels, "pod").to_string(),
-            label(&s.labels, "container").to_string(),
-        );
+        let key = key_of(&s.labels);
         let window = match anchors.get(&key) {
-            Some(&(first, last)) if single(first, last) => first,
+            Some(&anchor) if phase_of(anchor).is_none() => anchor.0,
             None if main.is_none() => origin,
             _ => continue,
         };
