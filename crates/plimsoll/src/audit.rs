@@ -200,11 +200,46 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         helm_releases,
         ..
     } = snap;
+    // --policy and the configuration's `policies`: read from files, judged with the
+    // cluster's objects (their findings located in those files)
+    let mut objects = objects;
+    let mut policy_paths = Vec::new();
+    if let Some(config) = &s.config_path {
+        let dir = config.parent().unwrap_or(std::path::Path::new("."));
+        policy_paths.extend(s.config.policies.iter().map(|p| dir.join(p)));
+    }
+    policy_paths.extend(args.policies.iter().cloned());
+    let mut sources = Vec::new();
+    if !policy_paths.is_empty() {
+        let loaded = crate::check::load_inputs(&policy_paths, &s.namespace, &[]);
+        if !loaded.errors.is_empty() {
+            return Err(Fatal(format!("--policy: {}", loaded.errors.join("; "))));
+        }
+        // a file's object replaces the cluster's of the same name: the version tried
+        let from_files: std::collections::HashSet<(String, Option<String>, String)> = loaded
+            .index
+            .objects()
+            .iter()
+            .map(|o| (o.kind.clone(), o.namespace.clone(), o.name.clone()))
+            .collect();
+        objects.retain(|o| {
+            !from_files.contains(&(o.kind.clone(), o.namespace.clone(), o.name.clone()))
+        });
+        objects.extend(loaded.index.objects().iter().cloned());
+        sources = loaded.sources;
+    }
     let mut index = Index::new(objects);
     // a live audit lists every object of each namespace it reads: what is missing from
     // one is missing from the cluster (kinds it could not list are not evaluated above)
     index.hold_namespaces_of(|_| true);
-    let mut report = judge(&index, &run_rules, &s, args.run.strict, Some(&live));
+    let mut report = judge(
+        &index,
+        &run_rules,
+        &s,
+        args.run.strict,
+        Some(&live),
+        sources,
+    );
 
     for (code, kinds) in &blocked {
         for u in kinds {
@@ -377,7 +412,7 @@ fn helm_findings(
         return Vec::new();
     }
     let index = Index::new(objects);
-    let mut report = judge(&index, &api_rules, s, false, None);
+    let mut report = judge(&index, &api_rules, s, false, None, Vec::new());
     let by_id: std::collections::BTreeMap<ObjectId, &str> = index
         .objects()
         .iter()
@@ -410,6 +445,7 @@ fn judge(
     s: &crate::check::Settings,
     strict: bool,
     live: Option<&LiveFacts>,
+    sources: Vec<plimsoll_report::SourceFile>,
 ) -> Report {
     let facts = YamlFacts::default();
     let run = Run {
@@ -427,7 +463,7 @@ fn judge(
         context_files_from: None,
     };
     Report::build(RunResult {
-        sources: Vec::new(),
+        sources,
         index,
         outcome: engine::run(index, &run),
         notes: Vec::new(),

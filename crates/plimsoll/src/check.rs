@@ -272,6 +272,39 @@ fn roots(args: &CheckArgs, s: &Settings) -> Result<Vec<PathBuf>, Fatal> {
     Ok(out)
 }
 
+/// The paths a run reads: those named, then the configuration's `policies` (relative to
+/// the configuration file) and `--policy`, each unless it is under a path already read.
+fn input_paths(args: &CheckArgs, s: &Settings) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = args.paths.clone();
+    let mut extra: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(config) = &s.config_path {
+        let dir = config.parent().unwrap_or(Path::new("."));
+        for p in &s.config.policies {
+            extra.push((
+                format!("{}: policies `{p}`", config.display()),
+                shorter(&dir.join(p)),
+            ));
+        }
+    }
+    for p in &args.policies {
+        extra.push((format!("--policy {}", p.display()), p.clone()));
+    }
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    for (what, p) in extra {
+        let Some(c) = canonical(&p) else {
+            return Err(Fatal(format!("{what}: no such file or directory")));
+        };
+        let covered = out
+            .iter()
+            .filter_map(|q| canonical(q))
+            .any(|q| c.starts_with(&q));
+        if !covered {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 /// A path relative to the working directory when it is under it (a configuration found
 /// upward is known by its absolute path), for the report.
 fn shorter(p: &Path) -> PathBuf {
@@ -361,6 +394,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
 
     let rules = select_rules(&args.run, &s)?;
     let roots = roots(args, &s)?;
+    let paths = input_paths(args, &s)?;
 
     let baseline = match &args.baseline {
         Some(p) => {
@@ -411,7 +445,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
         };
         for _ in 0..fix::MAX_PASSES {
             let mut g = gather(
-                &args.paths,
+                &paths,
                 &roots,
                 &args.crd_dirs,
                 &excludes,
@@ -506,7 +540,7 @@ pub fn run(args: &CheckArgs) -> Result<i32, Fatal> {
 
     let phase = std::time::Instant::now();
     let mut gathered = gather(
-        &args.paths,
+        &paths,
         &roots,
         &args.crd_dirs,
         &excludes,

@@ -89,6 +89,61 @@ pub enum Command {
     /// Questions about the NetworkPolicies of the input: who may connect to whom.
     #[command(subcommand)]
     Netpol(NetpolCommand),
+    /// ValidatingAdmissionPolicies evaluated offline, as the API server evaluates them.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Evaluate ValidatingAdmissionPolicies against objects as the API server would on
+    /// their creation, and print per object and binding whether it is admitted or
+    /// denied, with the API server's message: the loop of a policy author.
+    /// `plimsoll policy test POLICY... -- OBJECT...`: the POLICY paths hold the
+    /// policies and bindings, and the params and Namespaces they read; every object
+    /// of the OBJECT paths is evaluated (Namespaces and params among them are read
+    /// too). Exit 0 when every object is admitted, 1 when one is denied, 2 on bad
+    /// input, a policy or binding the API server would refuse included.
+    Test(PolicyTestArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// Files and directories holding the policies, bindings, params and Namespaces.
+    #[arg(required = true, value_name = "POLICY")]
+    pub policies: Vec<PathBuf>,
+
+    /// Files and directories holding the objects to evaluate (after `--`).
+    #[arg(last = true, required = true, value_name = "OBJECT")]
+    pub objects: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PolicyFormat,
+
+    /// The Kubernetes version whose CEL libraries and defaults apply (default: the
+    /// newest this build knows).
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+
+    /// The namespace of namespaced objects that do not name one.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+
+    /// The user making the requests (`request.userInfo.username`).
+    #[arg(long = "as", value_name = "USER", default_value = "admin")]
+    pub user: String,
+
+    /// A group of the user (repeatable; default `system:masters` and
+    /// `system:authenticated`).
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -278,6 +333,13 @@ pub struct CheckArgs {
     #[arg(long = "root", value_name = "DIR")]
     pub roots: Vec<PathBuf>,
 
+    /// A file or directory of ValidatingAdmissionPolicies and their bindings (and the
+    /// params and Namespaces they read), read as an input: the POL rules evaluate every
+    /// object of the run against them as the API server would. Repeatable; added to the
+    /// configuration's `policies`. A path under an input directory is read once.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+
     /// A directory of CustomResourceDefinitions (YAML or JSON files, as `kubectl get crd
     /// -o yaml` or a chart's `crds/` write them) that validate the custom resources of
     /// the input (the SPEC rules), as CRDs among the inputs do. Only the CRDs of its files
@@ -434,6 +496,13 @@ pub struct AuditArgs {
     /// syntax: `app=shop,tier!=cache,env in (prod,staging)`). Every object is still
     /// read, so that rules looking across objects see the whole cluster; cluster-scoped
     /// objects are reported as without a selector.
+    /// A file or directory of ValidatingAdmissionPolicies and their bindings (and the
+    /// params and Namespaces they read), evaluated with the cluster's own against every
+    /// object read (the POL rules): a policy tried on the cluster before it is applied.
+    /// Repeatable; added to the configuration's `policies`.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+
     #[arg(long, short = 'l', value_name = "SELECTOR")]
     pub selector: Option<String>,
 

@@ -12,6 +12,7 @@ pub mod fix;
 pub mod fix_rendered;
 pub mod inputs;
 pub mod netpol_cmd;
+pub mod policy_cmd;
 pub mod progress;
 pub mod rbac_cmd;
 pub mod render;
@@ -63,6 +64,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         cli::Command::Rbac(cli::RbacCommand::WhoCan(a)) => rbac_cmd::who_can(a),
         cli::Command::Netpol(cli::NetpolCommand::Matrix(a)) => netpol_cmd::matrix(a),
         cli::Command::Netpol(cli::NetpolCommand::Reach(a)) => netpol_cmd::reach(a),
+        cli::Command::Policy(cli::PolicyCommand::Test(a)) => policy_cmd::test(a),
     };
     match result {
         Ok(code) => code,

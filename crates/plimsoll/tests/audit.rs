@@ -1284,3 +1284,92 @@ fn audit_against_a_real_apiserver() {
     stale_aggregated_api(&c);
     job_is_admitted(&c);
 }
+
+/// The cluster's ValidatingAdmissionPolicies judge the objects already there (POL001: a
+/// policy made after them, which they would not pass again), and `--policy` tries a
+/// policy from a file on the cluster before it is applied, replacing the cluster's copy.
+#[test]
+fn audit_evaluates_the_clusters_policies_and_those_of_files() {
+    let Some(bin) = binaries() else { return };
+    let Some(tools) = common::tools::tools() else {
+        return;
+    };
+    let c = Cluster::start(bin, &tools.kubectl, &[]);
+    c.apply(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: legacy-cart, namespace: shop}\n\
+         spec:\n  replicas: 7\n  selector: {matchLabels: {app: cart}}\n  template:\n    \
+         metadata: {labels: {app: cart}}\n    spec:\n      containers:\n      - {name: app, image: 'docker.io/library/cart:1.0'}\n",
+    );
+    // made after the Deployment: the API server never judged it
+    c.apply(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+         metadata: {name: replica-limit}\nspec:\n  matchConstraints:\n    resourceRules:\n    \
+         - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}\n  \
+         validations:\n  - {expression: 'object.spec.replicas <= 5', message: at most 5 replicas}\n---\n\
+         apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n\
+         metadata: {name: replica-limit}\nspec: {policyName: replica-limit, validationActions: [Deny]}\n",
+    );
+    let out = audit(&c, ADMIN, &["--select", "POL"]);
+    let v = report(&out);
+    let pol = findings(&v, "POL001");
+    assert_eq!(pol.len(), 1, "{v:#}");
+    assert_eq!(on(pol[0]), "Deployment shop/legacy-cart");
+    assert_eq!(
+        pol[0]["message"],
+        "ValidatingAdmissionPolicy 'replica-limit' with binding 'replica-limit' denied request: at most 5 replicas"
+    );
+
+    // a file's version of the policy replaces the cluster's; the example's policies
+    // read a param from the file too
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("replica-limit.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+         metadata: {name: replica-limit}\nspec:\n  matchConstraints:\n    resourceRules:\n    \
+         - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}\n  \
+         validations:\n  - {expression: 'object.spec.replicas <= 10', message: at most 10 replicas}\n",
+    )
+    .unwrap();
+    let examples = common::repo_root().join("examples/policies/policies.yaml");
+    let out = audit(
+        &c,
+        ADMIN,
+        &[
+            "--select",
+            "POL",
+            "--policy",
+            &file.to_string_lossy(),
+            "--policy",
+            &examples.to_string_lossy(),
+        ],
+    );
+    let v = report(&out);
+    let messages: BTreeSet<String> = findings(&v, "POL001")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !messages.iter().any(|m| m.contains("at most 5 replicas")),
+        "the file's policy replaces the cluster's: {messages:#?}"
+    );
+    assert!(
+        messages.contains(
+            "ValidatingAdmissionPolicy 'workload-rules' with binding 'workload-rules' denied request: every workload carries a `team` label"
+        ),
+        "{messages:#?}"
+    );
+    // the related policy is located in its file
+    let f = findings(&v, "POL001")
+        .into_iter()
+        .find(|f| f["message"].as_str().unwrap().contains("team"))
+        .unwrap();
+    assert!(
+        f["related"][0]["location"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("policies.yaml"),
+        "{f:#}"
+    );
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_plimsoll"));
@@ -2532,4 +2532,114 @@ fn crd_dir_validates_custom_resources_and_strict_schemas_reports_unknown_ones() 
             .is_some_and(|f| f.contains("broken.yaml"))),
         "{v:#}"
     );
+}
+
+/// `policy test`: per object the verdict and the API server's messages, exit 1 when one
+/// is denied; a policy the API server would refuse is an input error (exit 2), and
+/// `check --policy` reports the same denials as POL001, located where the policies read.
+#[test]
+fn policy_test_and_check_policy_give_the_api_servers_verdicts() {
+    let root = repo_root();
+    let out = run_in(
+        &root,
+        &[
+            "policy",
+            "test",
+            "--format",
+            "json",
+            "examples/policies/policies.yaml",
+            "--",
+            "examples/policies/objects.yaml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let objects = v["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 2);
+    assert_eq!(objects[0]["name"], "checkout");
+    assert_eq!(objects[0]["admitted"], true);
+    assert_eq!(objects[1]["name"], "legacy-cart");
+    assert_eq!(objects[1]["admitted"], false);
+    let denials: Vec<&str> = objects[1]["denials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        denials,
+        [
+            "ValidatingAdmissionPolicy 'workload-rules' with binding 'workload-rules' denied request: every workload carries a `team` label",
+            "ValidatingAdmissionPolicy 'workload-rules' with binding 'workload-rules' denied request: images come from registry.example.com: docker.io/library/cart:latest",
+            "ValidatingAdmissionPolicy 'workload-rules' with binding 'workload-rules' denied request: every container has a memory limit of at most 2Gi",
+        ]
+    );
+    assert_eq!(
+        objects[1]["warnings"],
+        json!([
+            "Validation failed for ValidatingAdmissionPolicy 'no-host-path' with binding 'no-host-path': hostPath volumes only in the storage namespace: cache"
+        ])
+    );
+
+    // a policy the API server refuses: named with the field and the compiler's message
+    let d = dir_with(&[
+        (
+            "policy.yaml",
+            b"apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+metadata: {name: typo}\nspec:\n  matchConstraints:\n    resourceRules:\n    \
+- {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}\n  \
+validations:\n  - expression: object.spec.replicas <= maxReplicas\n---\n\
+apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n\
+metadata: {name: typo}\nspec: {policyName: typo, validationActions: [Deny]}\n",
+        ),
+        ("objects.yaml", NO_LIMIT.as_bytes()),
+    ]);
+    let out = run_in(
+        d.path(),
+        &["policy", "test", "policy.yaml", "--", "objects.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("policy.yaml:1: the API server refuses to create ValidatingAdmissionPolicy typo: /spec/validations/0/expression")
+            && stderr.contains("undeclared reference to 'maxReplicas'"),
+        "{stderr}"
+    );
+
+    // check --policy: the same verdicts, as findings
+    let out = run_in(
+        &root,
+        &[
+            "check",
+            "examples/policies/objects.yaml",
+            "--policy",
+            "examples/policies/policies.yaml",
+            "--select",
+            "POL",
+            "--format",
+            "json",
+            "--no-config",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_valid_report(&v);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 4, "{v:#}");
+    let team = findings
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().ends_with("`team` label"))
+        .unwrap();
+    assert_eq!(team["severity"], "error");
+    assert_eq!(team["path"], "/metadata");
+    let warn = findings
+        .iter()
+        .find(|f| f["severity"] == "warning")
+        .unwrap();
+    assert!(warn["message"].as_str().unwrap().contains("no-host-path"));
 }

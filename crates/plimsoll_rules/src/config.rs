@@ -115,6 +115,10 @@ pub struct Config {
     /// Directories, relative to the configuration file, whose manifests `check` reads
     /// for cross-object context only (`--root` adds to them).
     pub root: Vec<String>,
+    /// Files and directories, relative to the configuration file, holding
+    /// ValidatingAdmissionPolicies and their bindings, params and Namespaces, read as
+    /// inputs by `check` and with the cluster's by `audit` (`--policy` adds to them).
+    pub policies: Vec<String>,
     pub settings: Settings,
     pub exemptions: Vec<ConfigExemption>,
     /// What one input may cost (the `--max-*` flags win over these).

@@ -10,6 +10,7 @@ use crate::live::LiveFacts;
 use crate::rules::cap::util::CapModel;
 use crate::rules::net::policy::NetModel;
 use crate::rules::net::svc_util::ServiceSelections;
+use crate::rules::pol::model::PolModel;
 use crate::rules::rbac::model::Rbac;
 use crate::rules::scl::util::HpaGroups;
 use crate::rules::spec::util::SchemaRun;
@@ -201,6 +202,7 @@ pub struct RunCache<'a> {
     services: OnceLock<ServiceSelections>,
     schema: OnceLock<SchemaRun>,
     capacity: OnceLock<CapModel>,
+    pol: OnceLock<PolModel>,
 }
 
 impl<'a> Context<'a> {
@@ -246,6 +248,14 @@ impl<'a> Context<'a> {
         self.cache
             .capacity
             .get_or_init(|| CapModel::build(self.index))
+    }
+
+    /// The ValidatingAdmissionPolicies of the run and what they decide on each object,
+    /// shared by the POL rules.
+    pub fn pol(&self) -> &PolModel {
+        self.cache
+            .pol
+            .get_or_init(|| PolModel::build(self.index, self.kube_version))
     }
 
     /// What the live front-end knows besides the objects; `None` for files.

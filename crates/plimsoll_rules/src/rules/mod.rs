@@ -15,6 +15,7 @@ pub mod meta;
 pub mod mon;
 pub mod msh;
 pub mod net;
+pub mod pol;
 pub mod prb;
 pub mod pss;
 pub mod rbac;
@@ -48,6 +49,11 @@ pub static GROUPS: &[Group] = &[
         prefix: "SPEC",
         title: "Schema validation: fields, types and values the API server rejects",
         rules: spec::RULES,
+    },
+    Group {
+        prefix: "POL",
+        title: "The organisation's own rules, as ValidatingAdmissionPolicies",
+        rules: pol::RULES,
     },
     Group {
         prefix: "RES",
