@@ -293,6 +293,19 @@ fn main() {
             if group == "api" || group == "spec" || src.contains("code: \"META004\"") {
                 kinds.insert("*".to_string());
             }
+            // the policies judge every kind, and read the policies, their bindings and
+            // the Namespaces (their params may be of any kind: `*`)
+            if group == "pol" {
+                kinds.extend(
+                    [
+                        "*",
+                        "ValidatingAdmissionPolicy",
+                        "ValidatingAdmissionPolicyBinding",
+                        "Namespace",
+                    ]
+                    .map(String::from),
+                );
+            }
             for (other, text) in &helpers {
                 if src.contains(&format!("rules::{other}::")) {
                     literals(text, &mut kinds);

@@ -191,7 +191,10 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
         .copied()
         .filter(|r| {
             let code = r.meta().code;
-            !blocked.contains_key(code) || judges_each_on_its_own(code)
+            match blocked.get(code) {
+                None => true,
+                Some(kinds) => judges_each_on_its_own(code) && !needs_one_of(code, kinds),
+            }
         })
         .collect();
 
@@ -476,4 +479,17 @@ fn judge(
 /// the reads table): a kind they could not read leaves only its own objects unjudged.
 fn judges_each_on_its_own(code: &str) -> bool {
     reads::kinds_read(code).contains(&"*")
+}
+
+/// Whether a rule that judges every kind still cannot run without one of `kinds`: the
+/// POL rules without the policies or their bindings would pass everything.
+fn needs_one_of(code: &str, kinds: &[&plimsoll_cluster::Unreadable]) -> bool {
+    code.starts_with("POL")
+        && kinds.iter().any(|u| {
+            u.group == "admissionregistration.k8s.io"
+                && matches!(
+                    u.kind.as_str(),
+                    "ValidatingAdmissionPolicy" | "ValidatingAdmissionPolicyBinding"
+                )
+        })
 }

@@ -548,6 +548,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
     pub listen: std::net::SocketAddr,
 
+    /// A file or directory of ValidatingAdmissionPolicies and their bindings (and the
+    /// params and Namespaces they read), read at start: every review is judged against
+    /// them too (POL001), as the API server would judge it. The cluster's own policies
+    /// are the API server's to enforce, and are not read. Repeatable; added to the
+    /// configuration's `policies`.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+
     /// The serving certificate (PEM, leaf first). Read again when the file changes.
     #[arg(long, value_name = "FILE")]
     pub tls_cert: PathBuf,

@@ -401,3 +401,48 @@ fn serve_refuses_bad_certificate_files_at_start() {
     assert!(err.contains("c.pem"), "{err}");
     let _ = Path::new(".");
 }
+
+/// `--policy`: the webhook judges every review against the ValidatingAdmissionPolicies
+/// of the files as well (POL001, with the API server's message), and admits what they
+/// admit.
+#[test]
+fn serve_judges_reviews_against_the_policies_of_files() {
+    let certs = Certs::new();
+    let dir = tempfile::tempdir().unwrap();
+    let policies = common::repo_root().join("examples/policies/policies.yaml");
+    let s = Server::start(
+        &certs,
+        dir.path(),
+        &[
+            "--no-cluster",
+            "--mode",
+            "deny",
+            "--select",
+            "POL",
+            "--policy",
+            &policies.to_string_lossy(),
+        ],
+    );
+    let objects = objects("examples/policies/objects.yaml");
+    let r = validate(&s, &certs, review("u-cart", "CREATE", "shop", &objects[1]));
+    assert_eq!(r["allowed"], false, "{r:#}");
+    let message = r["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("ValidatingAdmissionPolicy 'workload-rules' with binding 'workload-rules' denied request: every workload carries a `team` label"),
+        "{message}"
+    );
+    // the Warn binding's verdict is a warning
+    assert!(
+        warnings(&r).iter().any(|w| w.starts_with(
+            "plimsoll POL001: Validation failed for ValidatingAdmissionPolicy 'no-host-path'"
+        )),
+        "{:?}",
+        warnings(&r)
+    );
+    let ok = validate(
+        &s,
+        &certs,
+        review("u-checkout", "CREATE", "shop", &objects[0]),
+    );
+    assert_eq!(ok["allowed"], true, "{ok:#}");
+}

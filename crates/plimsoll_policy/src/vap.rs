@@ -1151,20 +1151,50 @@ impl Compiler {
         expected: &[Type],
         authorizer: bool,
     ) -> Expr {
-        let program = compile(
-            source,
+        // the same expression under the same declarations compiles once per process:
+        // the webhook builds the policies of every review
+        type Key = (String, u32, bool, bool, String, String);
+        type Compiled = (Result<Arc<Program>, String>, Option<cost::Shape>);
+        static CACHE: OnceLock<std::sync::Mutex<HashMap<Key, Compiled>>> = OnceLock::new();
+        let key: Key = (
+            source.to_string(),
             self.minor,
             self.params,
             authorizer,
-            &self.variables,
-            expected,
+            format!("{:?}", self.variables),
+            format!("{expected:?}"),
         );
+        let cache = CACHE.get_or_init(Default::default);
+        let hit = cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        let (program, shape) = hit.unwrap_or_else(|| {
+            let program = compile(
+                source,
+                self.minor,
+                self.params,
+                authorizer,
+                &self.variables,
+                expected,
+            )
+            .map(Arc::new);
+            let shape = program.as_ref().ok().map(|p| cost::shape(p));
+            let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+            // bounded: a long-running webhook whose policies change keeps the newest
+            if c.len() > 10_000 {
+                c.clear();
+            }
+            c.insert(key, (program.clone(), shape));
+            (program, shape)
+        });
         Expr {
             name: name.to_string(),
             source: source.to_string(),
             pointer,
-            shape: program.as_ref().ok().map(cost::shape),
-            program: program.map(Arc::new),
+            shape,
+            program,
         }
     }
 }
@@ -1331,7 +1361,6 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
         .iter()
         .enumerate()
         .map(|(i, v)| Validation {
-            reads: text(v, "expression").map(object_reads).unwrap_or_default(),
             expression: c.compile(
                 "",
                 text(v, "expression").unwrap_or_default(),
@@ -1339,6 +1368,7 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
                 &bool_ty,
                 true,
             ),
+            reads: Vec::new(),
             message: text(v, "message").map(str::to_string),
             message_expression: text(v, "messageExpression").map(|src| {
                 c.compile(
@@ -1352,6 +1382,12 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
             reason: text(v, "reason").unwrap_or("Invalid").to_string(),
         })
         .collect();
+    let mut validations = validations;
+    for v in &mut validations {
+        if let Ok(p) = &v.expression.program {
+            v.reads = object_reads(p);
+        }
+    }
     let audit_annotations: Vec<Expr> = spec
         .get("auditAnnotations")
         .map(Node::items)
@@ -1492,9 +1528,9 @@ fn read_binding(d: &Doc) -> Binding {
     }
 }
 
-/// The fields of `object` that `source` reads: each chain of selections (and of
+/// The fields of `object` that `program` reads: each chain of selections (and of
 /// indexes by a string literal) that starts at `object`, longest first per chain.
-pub fn object_reads(source: &str) -> Vec<Vec<String>> {
+pub fn object_reads(program: &Program) -> Vec<Vec<String>> {
     use cel::common::ast::{EntryExpr, Expr as E};
     fn chain(e: &cel::IdedExpr) -> Option<Vec<String>> {
         match &e.expr {
@@ -1565,9 +1601,6 @@ pub fn object_reads(source: &str) -> Vec<Vec<String>> {
             _ => {}
         }
     }
-    let Ok(program) = k8s::env().compile(source) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
     walk(program.expression(), &mut out);
     out

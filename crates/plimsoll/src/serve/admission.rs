@@ -248,6 +248,10 @@ pub struct Judge {
     pub mutate: bool,
     /// `--strict`: annotation exemptions are not applied.
     pub strict: bool,
+    /// The objects of `--policy` and the configuration's `policies`: the
+    /// ValidatingAdmissionPolicies (with their bindings, params and Namespaces) every
+    /// review is judged against, by the POL rules.
+    pub policies: Vec<Object>,
 }
 
 /// Built-in controllers that make pods, or objects that make pods, from a template a
@@ -344,6 +348,8 @@ fn judged(
     held: Option<&str>,
     rules: &[&'static dyn plimsoll_rules::Rule],
 ) -> Vec<Finding> {
+    let mut objects = objects;
+    objects.extend(judge.policies.iter().cloned());
     let mut index = Index::new(objects);
     index.hold_declared_namespaces_only();
     if let Some(ns) = held {

@@ -324,7 +324,23 @@ fn judge(args: &ServeArgs) -> Result<(Judge, crate::check::Settings), Fatal> {
         Some(ModeArg::Off) => ServeMode::Off,
         None => s.config.serve.mode.unwrap_or(ServeMode::Warn),
     };
+    // --policy and the configuration's `policies`: read once, judged with every review
+    let mut policy_paths: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(config) = &s.config_path {
+        let dir = config.parent().unwrap_or(std::path::Path::new("."));
+        policy_paths.extend(s.config.policies.iter().map(|p| dir.join(p)));
+    }
+    policy_paths.extend(args.policies.iter().cloned());
+    let mut policies = Vec::new();
+    if !policy_paths.is_empty() {
+        let loaded = crate::check::load_inputs(&policy_paths, "default", &[]);
+        if !loaded.errors.is_empty() {
+            return Err(Fatal(format!("--policy: {}", loaded.errors.join("; "))));
+        }
+        policies = loaded.index.objects().to_vec();
+    }
     let judge = Judge {
+        policies,
         rules,
         config: s.config.clone(),
         kube_version: s.kube_version,
@@ -477,7 +493,15 @@ pub mod cluster {
     const REFRESH: Duration = Duration::from_secs(1);
 
     /// Kinds the rules name that are not API resources, or that are never watched.
-    const NOT_WATCHED: &[&str] = &["*", "Secret", "EncryptionConfiguration"];
+    /// The cluster's ValidatingAdmissionPolicies are the API server's to enforce: serve
+    /// judges with those of `--policy` only.
+    const NOT_WATCHED: &[&str] = &[
+        "*",
+        "Secret",
+        "EncryptionConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    ];
 
     /// How much of a kind the index keeps: workloads as their neighbours' rules read
     /// them, ConfigMaps as their keys, CustomResourceDefinitions without their schemas,
