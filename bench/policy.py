@@ -116,15 +116,19 @@ spec:
 
 
 def measure(cmd, runs):
-    walls, rss = [], []
+    """Median wall time (s), peak RSS (MB) and CPU time (user + system, s) over `runs`
+    runs, and the last run's output."""
+    walls, rss, cpu = [], [], []
     out = None
     for _ in range(runs):
         start = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S"] + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         walls.append(time.perf_counter() - start)
-        rss.append(int(p.stderr.strip().splitlines()[-1]) / 1024)
+        m, u, s = p.stderr.strip().splitlines()[-1].split()
+        rss.append(int(m) / 1024)
+        cpu.append(float(u) + float(s))
         out = p.stdout
-    return statistics.median(walls), statistics.median(rss), out
+    return statistics.median(walls), statistics.median(rss), statistics.median(cpu), out
 
 
 def main():
@@ -149,17 +153,24 @@ def main():
     with_pol = base + ["--policy", pol]
     # one run of each first: warm the page cache
     measure(base, 1)
-    w0, m0, _ = measure(base, args.runs)
-    w1, m1, out = measure(with_pol, args.runs)
+    # alternated, so that a slower spell of the machine weighs on both alike
+    r0, r1 = [], []
+    for _ in range(args.runs):
+        r0.append(measure(base, 1))
+        r1.append(measure(with_pol, 1))
+    w0, m0, c0 = (statistics.median(x[i] for x in r0) for i in range(3))
+    w1, m1, c1 = (statistics.median(x[i] for x in r1) for i in range(3))
+    out = r1[-1][3]
     report = json.loads(out)
     pol_findings = [f for f in report.get("findings", []) if f.get("code", f.get("rule")) in ("POL001", "POL002")]
     by_code = {}
     for f in pol_findings:
         by_code[f.get("code", f.get("rule"))] = by_code.get(f.get("code", f.get("rule")), 0) + 1
     print(f"corpus: {args.objects} objects; {args.bindings} policies with one binding each; {args.runs} runs, medians")
-    print(f"check (default rules):            {w0:6.2f} s  {m0:7.1f} MB")
-    print(f"check --policy ({args.bindings} bindings):   {w1:6.2f} s  {m1:7.1f} MB")
-    print(f"added by the policies:            {w1 - w0:+6.2f} s  {m1 - m0:+7.1f} MB")
+    print("                                   wall      peak RSS   CPU (user+sys)")
+    print(f"check (default rules):            {w0:6.2f} s  {m0:7.1f} MB  {c0:6.2f} s")
+    print(f"check --policy ({args.bindings} bindings):   {w1:6.2f} s  {m1:7.1f} MB  {c1:6.2f} s")
+    print(f"added by the policies:            {w1 - w0:+6.2f} s  {m1 - m0:+7.1f} MB  {c1 - c0:+6.2f} s")
     print(f"POL findings: {by_code}")
 
 
