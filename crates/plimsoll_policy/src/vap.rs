@@ -369,7 +369,7 @@ impl PolicySet {
             // policies never see policies
             return ev;
         }
-        let object: OnceLock<(serde_json::Value, Value, String)> = OnceLock::new();
+        let object: OnceLock<(serde_json::Value, String)> = OnceLock::new();
         let mut base: Option<cel::Context<'static, 'static>> = None;
         // the most entries of a list, map or string of the object: what bounds the cost
         let mut largest: Option<u64> = None;
@@ -407,7 +407,7 @@ impl PolicySet {
                     continue;
                 }
                 ev.matched.push((p, b));
-                let (_, _, name) = object.get_or_init(|| self.object_of(req));
+                let (_, name) = object.get_or_init(|| self.object_of(req));
                 let params =
                     match self.collect_params(policy, binding, request_namespace(req, name)) {
                         Ok(params) => params,
@@ -428,14 +428,14 @@ impl PolicySet {
                             continue;
                         }
                     };
-                let (json, obj, name) = object.get_or_init(|| self.object_of(req));
+                let (json, name) = object.get_or_init(|| self.object_of(req));
                 let largest = largest.get_or_insert_with(|| largest_collection(json));
                 let base = base.get_or_insert_with(|| {
                     let own = Matched {
                         version: req.version.to_string(),
                     };
                     base_context(
-                        obj,
+                        json,
                         &request_value(req, name, &own),
                         &self.namespace_object(req),
                     )
@@ -505,7 +505,7 @@ impl PolicySet {
     /// The object as admission sees it: defaulted, and named when it has only a
     /// `generateName` (the API server generates the name before admission; offline the
     /// suffix is a fixed one), with its name.
-    fn object_of(&self, req: &Request) -> (serde_json::Value, Value, String) {
+    fn object_of(&self, req: &Request) -> (serde_json::Value, String) {
         let mut v = req.object.to_json();
         defaults::apply(&mut v, self.minor);
         let mut name = req.name.to_string();
@@ -518,8 +518,7 @@ impl PolicySet {
             name = format!("{prefix}{GENERATED_SUFFIX}");
             meta.insert("name".into(), serde_json::Value::String(name.clone()));
         }
-        let c = to_cel(&v);
-        (v, c, name)
+        (v, name)
     }
 
     /// Why the cluster cannot serve `policy`'s paramKind, if it cannot.
@@ -577,7 +576,7 @@ impl PolicySet {
         &self,
         mr: &MatchResources,
         req: &Request,
-        object: &OnceLock<(serde_json::Value, Value, String)>,
+        object: &OnceLock<(serde_json::Value, String)>,
     ) -> Option<Matched> {
         // the resource rules first: they need nothing of the object
         if mr.exclude.iter().any(|r| rule_matches(r, req, req.version)) {
@@ -602,14 +601,14 @@ impl PolicySet {
         // namespaceSelector: a cluster-scoped request that is not for a namespace
         // always matches
         if !mr.namespace_selector.is_empty() && (req.namespace.is_some() || req.is_namespace()) {
-            let (json, _, _) = object.get_or_init(|| self.object_of(req));
+            let (json, _) = object.get_or_init(|| self.object_of(req));
             let labels = self.namespace_labels(req, json);
             if !mr.namespace_selector.matches_pairs(&pairs(&labels)) {
                 return None;
             }
         }
         if !mr.object_selector.is_empty() {
-            let (json, _, _) = object.get_or_init(|| self.object_of(req));
+            let (json, _) = object.get_or_init(|| self.object_of(req));
             let labels = labels_of(json);
             if !mr.object_selector.matches_pairs(&pairs(&labels)) {
                 return None;
@@ -865,12 +864,12 @@ fn map(fields: Vec<(&str, Value)>) -> Value {
 /// in the request's own version, `namespaceObject`), converted once per request; each
 /// (policy, binding, param) adds its own in an inner scope.
 fn base_context(
-    object: &Value,
+    object: &serde_json::Value,
     request: &Value,
     namespace: &Value,
 ) -> cel::Context<'static, 'static> {
     let mut cx = cel::Context::with_env(k8s::env());
-    cx.add_variable_from_value("object", object.clone());
+    cx.add_variable_as_val("object", crate::convert::to_val(object));
     cx.add_variable_from_value("oldObject", Value::Null);
     cx.add_variable_from_value("request", request.clone());
     cx.add_variable_from_value("namespaceObject", namespace.clone());

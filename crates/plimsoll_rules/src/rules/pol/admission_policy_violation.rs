@@ -8,12 +8,14 @@ declare_rule! {
     /// ## What it does
     /// Evaluates the ValidatingAdmissionPolicies and ValidatingAdmissionPolicyBindings
     /// of the run (among the inputs, under `--policy`, or in the configuration's
-    /// `policies:`; for `audit`, those of the cluster) against every object, as the API
+    /// `policies:`; for `audit`, also those of the cluster; for `serve`, those of
+    /// `--policy`) against every object, as the API
     /// server would on its creation, and reports each object a policy does not admit.
     /// The object is seen as the API server sees it: with the defaults the API server
     /// applies first (`replicas`, `strategy`, `imagePullPolicy`, ports' `protocol`,
-    /// ...), quantities and int-or-string values as written. Matching, `paramRef`,
-    /// `matchConditions`, `variables`, `messageExpression`, `failurePolicy` and
+    /// ...), quantities in the API server's canonical form (`0.5` is `500m`),
+    /// int-or-string values as written. Matching, `paramRef`, `matchConditions`,
+    /// `variables`, `messageExpression`, `failurePolicy` and
     /// `validationActions` follow the API server: the message is the one the API
     /// server gives, and the severity follows the binding's actions (`Deny`: error,
     /// `Warn`: warning, `Audit`: info). An expression that fails on the object under

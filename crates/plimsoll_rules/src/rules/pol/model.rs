@@ -52,11 +52,17 @@ impl PolModel {
             root: &o.root,
         });
         let set = PolicySet::build(docs, kube_version.minor, &scope);
+        let set_is_empty = set.is_empty();
         PolModel {
             set,
             resources,
             user: UserInfo::default(),
-            evaluations: (0..objects.len()).map(|_| OnceLock::new()).collect(),
+            // nothing to remember in a run without policies
+            evaluations: if set_is_empty {
+                Vec::new()
+            } else {
+                (0..objects.len()).map(|_| OnceLock::new()).collect()
+            },
         }
     }
 
