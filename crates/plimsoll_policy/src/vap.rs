@@ -75,6 +75,8 @@ pub struct Expr {
     pub program: Result<Arc<Program>, String>,
     /// What its cost can be known to be before it runs.
     pub shape: Option<cost::Shape>,
+    /// Its type (`dyn` when it does not compile).
+    pub ty: Type,
 }
 
 #[derive(Debug)]
@@ -1153,7 +1155,7 @@ impl Compiler {
         // the same expression under the same declarations compiles once per process:
         // the webhook builds the policies of every review
         type Key = (String, u32, bool, bool, String, String);
-        type Compiled = (Result<Arc<Program>, String>, Option<cost::Shape>);
+        type Compiled = (Result<Arc<Program>, String>, Option<cost::Shape>, Type);
         static CACHE: OnceLock<std::sync::Mutex<HashMap<Key, Compiled>>> = OnceLock::new();
         let key: Key = (
             source.to_string(),
@@ -1169,37 +1171,39 @@ impl Compiler {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
             .cloned();
-        let (program, shape) = hit.unwrap_or_else(|| {
-            let program = compile(
+        let (program, shape, ty) = hit.unwrap_or_else(|| {
+            let compiled = compile(
                 source,
                 self.minor,
                 self.params,
                 authorizer,
                 &self.variables,
                 expected,
-            )
-            .map(Arc::new);
+            );
+            let ty = compiled.as_ref().map_or(Type::Dyn, |(_, t)| t.clone());
+            let program = compiled.map(|(p, _)| Arc::new(p));
             let shape = program.as_ref().ok().map(|p| cost::shape(p));
             let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
             // bounded: a long-running webhook whose policies change keeps the newest
             if c.len() > 10_000 {
                 c.clear();
             }
-            c.insert(key, (program.clone(), shape));
-            (program, shape)
+            c.insert(key, (program.clone(), shape, ty.clone()));
+            (program, shape, ty)
         });
         Expr {
             name: name.to_string(),
             source: source.to_string(),
             pointer,
             shape,
+            ty,
             program,
         }
     }
 }
 
 /// Compiles `source` as the API server does for a new policy of Kubernetes 1.`minor`:
-/// the program, or the message (`compilation failed: ERROR: ...`, `must evaluate to
+/// the program and its type, or the message (`compilation failed: ERROR: ...`, `must evaluate to
 /// bool`).
 pub fn compile(
     source: &str,
@@ -1208,7 +1212,7 @@ pub fn compile(
     authorizer: bool,
     variables: &[(String, Type)],
     expected: &[Type],
-) -> Result<Program, String> {
+) -> Result<(Program, Type), String> {
     let program = k8s::env()
         .compile(source)
         .map_err(|e| format!("compilation failed: {}", parse_error(source, &e)))?;
@@ -1234,7 +1238,7 @@ pub fn compile(
     if !expected.is_empty() {
         checker::expect(&ty, expected)?;
     }
-    Ok(program)
+    Ok((program, ty))
 }
 
 /// A parse error as cel-go prints it (`ERROR: <input>:1:5: Syntax error: ...` and the
@@ -1246,21 +1250,6 @@ fn parse_error(source: &str, e: &cel::ParseErrors) -> String {
     }
     let _ = source;
     format!("ERROR: <input>: {text}")
-}
-
-/// The type a compiled variable gives later expressions.
-fn variable_type(source: &str, c: &Compiler) -> Type {
-    let Ok(program) = k8s::env().compile(source) else {
-        return Type::Dyn;
-    };
-    let decls = Decls {
-        minor: c.minor,
-        mode: Mode::New,
-        params: c.params,
-        authorizer: false,
-        variables: c.variables.clone(),
-    };
-    checker::check(&program, source, &decls).unwrap_or(Type::Dyn)
 }
 
 fn read_policy(d: &Doc, minor: u32) -> Policy {
@@ -1329,11 +1318,7 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
             &[],
             false,
         );
-        let ty = if e.program.is_ok() {
-            variable_type(source, &c)
-        } else {
-            Type::Dyn
-        };
+        let ty = e.ty.clone();
         variables.push(e);
         c.variables.push((name.to_string(), ty));
     }
