@@ -162,11 +162,15 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
             object: &o.root,
             user: &user,
         });
+        // each text once: a binding whose selector picks several params gives one
+        // decision per param, most often with the same message
         let texts = |a: Action| -> Vec<String> {
+            let mut seen = std::collections::HashSet::new();
             ev.decisions
                 .iter()
                 .filter(|d| d.action == a)
                 .map(|d| set.server_text(d))
+                .filter(|t| seen.insert(t.clone()))
                 .collect()
         };
         let denials = texts(Action::Deny);

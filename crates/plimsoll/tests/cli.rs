@@ -2643,3 +2643,59 @@ metadata: {name: typo}\nspec: {policyName: typo, validationActions: [Deny]}\n",
         .unwrap();
     assert!(warn["message"].as_str().unwrap().contains("no-host-path"));
 }
+
+/// A binding whose selector picks hundreds of params: one POL001 finding per object and
+/// validation (the params related, capped), not one per param.
+#[test]
+fn policy_findings_stay_one_per_object_whatever_the_params() {
+    let mut yaml = String::from(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+metadata: {name: per-param}\nspec:\n  paramKind: {apiVersion: v1, kind: ConfigMap}\n  \
+matchConstraints:\n    resourceRules:\n    \
+- {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}\n  \
+validations:\n  - expression: object.spec.replicas <= int(params.data.max)\n    \
+messageExpression: \"'at most ' + params.data.max + ' replicas'\"\n---\n\
+apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n\
+metadata: {name: per-param}\nspec:\n  policyName: per-param\n  validationActions: [Deny]\n  \
+paramRef: {selector: {}, parameterNotFoundAction: Allow}\n",
+    );
+    let params = 300;
+    let objects = 100;
+    for i in 0..params {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: limit-{i}, namespace: shop}}\ndata: {{max: '{}'}}\n",
+            i % 3
+        ));
+    }
+    for i in 0..objects {
+        yaml.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web-{i}, namespace: shop}}\n\
+spec:\n  replicas: 5\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    \
+metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: web, image: 'nginx:1.27'}}]}}\n"
+        ));
+    }
+    let d = dir_with(&[("all.yaml", yaml.as_bytes())]);
+    let out = run_in(
+        d.path(),
+        &[
+            "check",
+            "all.yaml",
+            "--select",
+            "POL001",
+            "--format",
+            "json",
+            "--no-config",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), objects, "one per object");
+    let f = &findings[0];
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("(with each of 300 params; the message is the first one's)"),
+        "{message}"
+    );
+    assert!(f["related"].as_array().unwrap().len() <= 22, "{f:#}");
+}

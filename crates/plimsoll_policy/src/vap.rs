@@ -211,7 +211,7 @@ impl Default for UserInfo {
 }
 
 /// What a decision comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cause {
     /// A validation that was false (its index).
     Violation(usize),

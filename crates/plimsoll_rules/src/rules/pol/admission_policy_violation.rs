@@ -1,5 +1,8 @@
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use plimsoll_model::{Object, Pointer};
-use plimsoll_policy::vap::{Action, Cause};
+use plimsoll_policy::vap::{Action, Cause, Decision};
 
 use crate::declare_rule;
 use crate::rule::{Context, Related, Rule, Severity, Sink};
@@ -95,7 +98,24 @@ impl Rule for AdmissionPolicyViolation {
             return;
         };
         let set = &model.set;
+        // one finding per (policy, binding, action, validation) whatever the number of
+        // params that fail it: a selector matching many params must not multiply them
+        let mut groups: Vec<(&Decision, Vec<usize>, bool)> = Vec::new();
+        let mut index: HashMap<(usize, Option<usize>, Action, &Cause), usize> = HashMap::new();
         for d in &ev.decisions {
+            match index.entry((d.policy, d.binding, d.action, &d.cause)) {
+                Entry::Occupied(e) => {
+                    let (g, params, differ) = &mut groups[*e.get()];
+                    params.extend(d.param);
+                    *differ |= g.message != d.message;
+                }
+                Entry::Vacant(e) => {
+                    e.insert(groups.len());
+                    groups.push((d, d.param.into_iter().collect(), false));
+                }
+            }
+        }
+        for (d, params, differ) in groups {
             let policy = &set.policies[d.policy];
             let binding = d.binding.map(|b| &set.bindings[b]);
             let with = binding
@@ -106,13 +126,24 @@ impl Rule for AdmissionPolicyViolation {
                 Action::Warn => Severity::Warning,
                 Action::Audit => Severity::Info,
             };
-            let message = match d.action {
+            let mut message = match d.action {
                 Action::Audit => format!(
                     "ValidatingAdmissionPolicy '{}'{with} records for audit: {}",
                     policy.name, d.message
                 ),
                 _ => set.server_text(d),
             };
+            if params.len() > 1 {
+                message.push_str(&format!(
+                    " (with each of {} params{})",
+                    params.len(),
+                    if differ {
+                        "; the message is the first one's"
+                    } else {
+                        ""
+                    }
+                ));
+            }
             let at = match &d.cause {
                 Cause::Violation(i) => Pointer::root().keys(&["spec", "validations"]).index(*i),
                 Cause::Error(p) | Cause::AnnotationError(p) => Pointer::parse(p),
@@ -141,13 +172,7 @@ impl Rule for AdmissionPolicyViolation {
                     message: Some(format!("ValidatingAdmissionPolicyBinding {}", binding.name)),
                 });
             }
-            if let Some(param) = d.param {
-                f.related.push(Related {
-                    object: param,
-                    path: Pointer::root(),
-                    message: Some("the param".into()),
-                });
-            }
+            f.related_all(&params, |_| Pointer::root());
         }
     }
 }
