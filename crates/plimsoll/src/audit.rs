@@ -193,7 +193,10 @@ pub fn run(args: &AuditArgs) -> Result<i32, Fatal> {
             let code = r.meta().code;
             match blocked.get(code) {
                 None => true,
-                Some(kinds) => judges_each_on_its_own(code) && !needs_one_of(code, kinds),
+                Some(kinds) => {
+                    judges_each_on_its_own(code)
+                        && (!needs_one_of(code, kinds) || has_policy_files(args, &s))
+                }
             }
         })
         .collect();
@@ -479,6 +482,12 @@ fn judge(
 /// the reads table): a kind they could not read leaves only its own objects unjudged.
 fn judges_each_on_its_own(code: &str) -> bool {
     reads::kinds_read(code).contains(&"*")
+}
+
+/// Whether `--policy` or the configuration's `policies` name files of policies: the POL
+/// rules then have policies to judge with, whatever the cluster lets the audit read.
+fn has_policy_files(args: &AuditArgs, s: &crate::check::Settings) -> bool {
+    !args.policies.is_empty() || (s.config_path.is_some() && !s.config.policies.is_empty())
 }
 
 /// Whether a rule that judges every kind still cannot run without one of `kinds`: the

@@ -78,16 +78,31 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
             .get(&(group, kind))
             .map(|&(_, namespaced)| namespaced)
     };
-    let all = (0..n + targets.index.objects().len()).map(|id| {
+    // an object of the OBJECT paths that the POLICY paths hold too (`policy test
+    // policies/ -- .`) is read once, as context
+    let identity = |o: &Object| {
+        (
+            group_version(&o.api_version).0.to_string(),
+            o.kind.clone(),
+            o.namespace.clone(),
+            o.name.clone(),
+        )
+    };
+    let in_context: std::collections::HashSet<_> =
+        context.index.objects().iter().map(identity).collect();
+    let all = (0..n + targets.index.objects().len()).filter_map(|id| {
         let (_, o) = object(id);
-        Doc {
+        if id >= n && in_context.contains(&identity(o)) {
+            return None;
+        }
+        Some(Doc {
             id,
             api_version: &o.api_version,
             kind: &o.kind,
             name: &o.name,
             namespace: o.namespace.as_deref(),
             root: &o.root,
-        }
+        })
     });
     let set = PolicySet::build(all, version.minor, &scope);
     // what the API server would refuse to create
@@ -251,6 +266,14 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
                 })
             })
             .collect();
+        // what a policy decides without a binding: its own configuration errors
+        for d in ev.decisions.iter().filter(|d| d.binding.is_none()) {
+            let _ = writeln!(
+                text,
+                "  {}: denied: {}",
+                set.policies[d.policy].name, d.message
+            );
+        }
         for (p, at, m) in &ev.ignored {
             let _ = writeln!(
                 text,
@@ -271,6 +294,11 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
             "warnings": warnings,
             "audits": audits,
             "evaluations": evaluations,
+            "ignoredErrors": ev.ignored.iter().map(|(p, at, m)| json!({
+                "policy": set.policies[*p].name,
+                "at": at,
+                "message": m,
+            })).collect::<Vec<_>>(),
         }));
     }
     let mut stdout = std::io::stdout().lock();

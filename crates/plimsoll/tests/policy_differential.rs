@@ -69,6 +69,10 @@ const KNOWN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Policies and bindings the API server refuses to create that plimsoll does not yet
+/// refuse, each with the reason.
+const KNOWN_ACCEPTED: &[(&str, &str)] = &[];
+
 /// One document of the corpus.
 struct Doc {
     /// `objects/pods.yaml`, relative to the corpus.
@@ -355,6 +359,46 @@ fn policy_verdicts_agree_with_the_api_server() {
         }
         println!("  {:<40} {}", d.name(), short(because, 90));
     }
+
+    // ---- plimsoll refuses them too: `policy test` names each as refused (exit 2)
+    let scratch = tempfile::tempdir().unwrap();
+    let object_file = scratch.path().join("object.yaml");
+    std::fs::write(
+        &object_file,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: probe, namespace: default}\n",
+    )
+    .unwrap();
+    let mut accepted_by_plimsoll = Vec::new();
+    for (i, d) in refused_docs.iter().enumerate() {
+        let file = scratch.path().join(format!("refused-{i}.json"));
+        std::fs::write(&file, d.json()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+            .args(["policy", "test"])
+            .arg(&file)
+            .arg("--")
+            .arg(&object_file)
+            .output()
+            .expect("run plimsoll");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let says = format!("the API server refuses to create {} {}", d.kind(), d.name());
+        if out.status.code() != Some(2) || !stderr.contains(&says) {
+            accepted_by_plimsoll.push(format!("{} {}: {}", d.kind(), d.name(), stderr.trim()));
+        }
+    }
+    println!(
+        "plimsoll refuses {} of the {} policies and bindings the API server refuses",
+        refused_docs.len() - accepted_by_plimsoll.len(),
+        refused_docs.len()
+    );
+    for a in &accepted_by_plimsoll {
+        println!("  NOT REFUSED by plimsoll: {a}");
+    }
+    failures.extend(
+        accepted_by_plimsoll
+            .iter()
+            .filter(|a| !KNOWN_ACCEPTED.iter().any(|(name, _)| a.contains(name)))
+            .map(|a| format!("plimsoll does not refuse what the API server refuses: {a}")),
+    );
 
     // ---- the policies and bindings, the sentinel last
     for d in policy_docs.iter().chain(&sentinel_docs) {

@@ -24,7 +24,7 @@
 //! ```
 //! use plimsoll_policy::checker::{check, expect, Decls, Mode, Type};
 //!
-//! let decls = Decls { minor: 31, mode: Mode::New, params: false, authorizer: false, variables: vec![] };
+//! let decls = Decls { minor: 31, mode: Mode::New, params: false, authorizer: false, variables: vec![], without_variables: false };
 //! let source = "object.spec.paused";
 //! let program = cel::Program::compile(source).unwrap();
 //! let found = check(&program, source, &decls).unwrap();
@@ -121,6 +121,9 @@ pub struct Decls {
     /// primitive types, lists and maps and turns every other type (a Kubernetes library
     /// type, an optional, a typed object) into `dyn`: [`check`] does the same.
     pub variables: Vec<(String, Type)>,
+    /// Whether `variables` is not declared at all: a policy's match conditions, which
+    /// the API server compiles without them.
+    pub without_variables: bool,
 }
 
 /// Where a [`CompileError`] comes from.
@@ -459,7 +462,7 @@ impl<'a> Checker<'a> {
             "params" if d.params => T::Dyn,
             "request" => T::Object("kubernetes.AdmissionRequest"),
             "namespaceObject" => T::Object("kubernetes.Namespace"),
-            "variables" => T::Object("kubernetes.variables"),
+            "variables" if !d.without_variables => T::Object("kubernetes.variables"),
             "authorizer" if d.authorizer => T::Opaque("kubernetes.authorization.Authorizer"),
             "authorizer.requestResource" if d.authorizer => {
                 T::Opaque("kubernetes.authorization.ResourceCheck")

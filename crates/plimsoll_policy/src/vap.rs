@@ -37,6 +37,11 @@ pub const PER_CALL_LIMIT: u64 = 1_000_000;
 pub const RUNTIME_BUDGET: u64 = 10_000_000;
 /// What the match conditions of one evaluation may cost.
 pub const MATCH_CONDITIONS_BUDGET: u64 = 2_500_000;
+/// The API server's one decision when the validations of an evaluation run out of
+/// their shared budget: it replaces every other decision of that evaluation.
+const OUT_OF_BUDGET: &str =
+    "validation failed due to running out of cost budget, no further validation rules will be run";
+
 /// The longest message a messageExpression may give (`MaxEvaluatedMessageExpressionSizeBytes`).
 const MAX_MESSAGE_BYTES: usize = 5 * 1024;
 
@@ -581,7 +586,15 @@ impl PolicySet {
         object: &OnceLock<(serde_json::Value, String)>,
     ) -> Option<Matched> {
         // the resource rules first: they need nothing of the object
-        if mr.exclude.iter().any(|r| rule_matches(r, req, req.version)) {
+        // exclusion wins, and is matched with the same equivalence as inclusion
+        let excluded = |r: &ResourceRule| {
+            rule_matches(r, req, req.version)
+                || mr.equivalent
+                    && r.versions
+                        .iter()
+                        .any(|v| v != "*" && v != req.version && rule_matches(r, req, v))
+        };
+        if mr.exclude.iter().any(excluded) {
             return None;
         }
         let matched =
@@ -906,18 +919,20 @@ fn eval(
         Some(b) => Ok(b),
         None => cost::runtime_cost(program, cx),
     };
-    match counted {
-        Ok(c) if c > PER_CALL_LIMIT => {
+    // as the API server: the cost is charged first (running out of the shared budget
+    // ends the evaluation), then an expression over the per-call limit fails alone
+    if let Ok(c) = counted {
+        let charged = c.min(PER_CALL_LIMIT);
+        if charged > *budget {
+            *budget = 0;
+            return Err(OUT_OF_BUDGET.into());
+        }
+        *budget -= charged;
+        if c > PER_CALL_LIMIT {
             return Err(wrap(
                 "operation cancelled: actual cost limit exceeded".into(),
             ));
         }
-        Ok(c) if c > *budget => {
-            *budget = 0;
-            return Err("validation failed due to running out of cost budget, no further validation rules will be run".into());
-        }
-        Ok(c) => *budget -= c,
-        Err(_) => {}
     }
     match program.execute(cx) {
         Ok(v) => Ok(v),
@@ -1026,6 +1041,9 @@ fn validate(
                     message = format!("failed expression: {}", v.expression.source.trim());
                 }
                 out.push((Cause::Violation(i), message, v.reason.clone()));
+            }
+            Err(m) if m == OUT_OF_BUDGET => {
+                return vec![(Cause::Error(v.expression.pointer.clone()), m, String::new())];
             }
             Err(m) => out.push((Cause::Error(v.expression.pointer.clone()), m, String::new())),
         }
@@ -1141,6 +1159,8 @@ struct Compiler {
     minor: u32,
     params: bool,
     variables: Vec<(String, Type)>,
+    /// Match conditions: `variables` is not declared.
+    without_variables: bool,
 }
 
 impl Compiler {
@@ -1154,7 +1174,7 @@ impl Compiler {
     ) -> Expr {
         // the same expression under the same declarations compiles once per process:
         // the webhook builds the policies of every review
-        type Key = (String, u32, bool, bool, String, String);
+        type Key = (String, u32, bool, bool, String, String, bool);
         type Compiled = (Result<Arc<Program>, String>, Option<cost::Shape>, Type);
         static CACHE: OnceLock<std::sync::Mutex<HashMap<Key, Compiled>>> = OnceLock::new();
         let key: Key = (
@@ -1164,6 +1184,7 @@ impl Compiler {
             authorizer,
             format!("{:?}", self.variables),
             format!("{expected:?}"),
+            self.without_variables,
         );
         let cache = CACHE.get_or_init(Default::default);
         let hit = cache
@@ -1177,7 +1198,7 @@ impl Compiler {
                 self.minor,
                 self.params,
                 authorizer,
-                &self.variables,
+                (!self.without_variables).then_some(self.variables.as_slice()),
                 expected,
             );
             let ty = compiled.as_ref().map_or(Type::Dyn, |(_, t)| t.clone());
@@ -1204,13 +1225,14 @@ impl Compiler {
 
 /// Compiles `source` as the API server does for a new policy of Kubernetes 1.`minor`:
 /// the program and its type, or the message (`compilation failed: ERROR: ...`, `must evaluate to
-/// bool`).
+/// bool`). `variables`: those declared before it; `None` where `variables` is not declared
+/// at all (match conditions).
 pub fn compile(
     source: &str,
     minor: u32,
     params: bool,
     authorizer: bool,
-    variables: &[(String, Type)],
+    variables: Option<&[(String, Type)]>,
     expected: &[Type],
 ) -> Result<(Program, Type), String> {
     let program = k8s::env()
@@ -1221,7 +1243,8 @@ pub fn compile(
         mode: Mode::New,
         params,
         authorizer,
-        variables: variables.to_vec(),
+        variables: variables.unwrap_or_default().to_vec(),
+        without_variables: variables.is_none(),
     };
     let ty = match checker::check(&program, source, &decls) {
         Ok(ty) => ty,
@@ -1271,6 +1294,14 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
         }
     };
     let param_kind = spec.get("paramKind").map(|pk| {
+        for field in ["apiVersion", "kind"] {
+            if text(pk, field).is_none_or(str::is_empty) {
+                invalid.push(Problem {
+                    pointer: format!("/spec/paramKind/{field}"),
+                    message: "Required value".into(),
+                });
+            }
+        }
         (
             text(pk, "apiVersion").unwrap_or_default().to_string(),
             text(pk, "kind").unwrap_or_default().to_string(),
@@ -1299,6 +1330,7 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
         minor,
         params: param_kind.is_some(),
         variables: Vec::new(),
+        without_variables: false,
     };
     let bool_ty = [Type::Bool];
     let mut variables = Vec::new();
@@ -1322,14 +1354,39 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
         variables.push(e);
         c.variables.push((name.to_string(), ty));
     }
-    let match_conditions = spec
+    // match conditions see no variables (the API server refuses a policy whose match
+    // conditions use them); their names are unique, and at most 64
+    let conditions = spec
         .get("matchConditions")
         .map(Node::items)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if conditions.len() > 64 {
+        invalid.push(Problem {
+            pointer: "/spec/matchConditions".into(),
+            message: format!("Too many: {}: must have at most 64 items", conditions.len()),
+        });
+    }
+    let mut names = std::collections::HashSet::new();
+    for (i, m) in conditions.iter().enumerate() {
+        let name = text(m, "name").unwrap_or_default();
+        if !names.insert(name) {
+            invalid.push(Problem {
+                pointer: format!("/spec/matchConditions/{i}/name"),
+                message: format!("Duplicate value: \"{name}\""),
+            });
+        }
+    }
+    let without_variables = Compiler {
+        minor,
+        params: c.params,
+        variables: Vec::new(),
+        without_variables: true,
+    };
+    let match_conditions = conditions
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            c.compile(
+            without_variables.compile(
                 text(m, "name").unwrap_or_default(),
                 text(m, "expression").unwrap_or_default(),
                 format!("/spec/matchConditions/{i}/expression"),
@@ -1353,7 +1410,16 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
                 true,
             ),
             reads: Vec::new(),
-            message: text(v, "message").map(str::to_string),
+            message: {
+                let m = text(v, "message").map(str::to_string);
+                if m.as_deref().is_some_and(|m| m.contains('\n')) {
+                    invalid.push(Problem {
+                        pointer: format!("/spec/validations/{i}/message"),
+                        message: "Invalid value: message must not contain line breaks".into(),
+                    });
+                }
+                m
+            },
             message_expression: text(v, "messageExpression").map(|src| {
                 c.compile(
                     "",
@@ -1363,7 +1429,16 @@ fn read_policy(d: &Doc, minor: u32) -> Policy {
                     false,
                 )
             }),
-            reason: text(v, "reason").unwrap_or("Invalid").to_string(),
+            reason: {
+                let r = text(v, "reason").unwrap_or("Invalid");
+                if !matches!(r, "Forbidden" | "Invalid" | "RequestEntityTooLarge") {
+                    invalid.push(Problem {
+                        pointer: format!("/spec/validations/{i}/reason"),
+                        message: format!("Unsupported value: \"{r}\": supported values: \"Forbidden\", \"Invalid\", \"RequestEntityTooLarge\""),
+                    });
+                }
+                r.to_string()
+            },
         })
         .collect();
     let mut validations = validations;
@@ -1450,6 +1525,12 @@ fn read_binding(d: &Doc) -> Binding {
                 LabelSelector::default()
             })
         });
+        if name.is_none() && selector.is_none() {
+            invalid.push(Problem {
+                pointer: "/spec/paramRef".into(),
+                message: "Required value: one of name or selector must be set".into(),
+            });
+        }
         if name.is_some() && selector.is_some() {
             invalid.push(Problem {
                 pointer: "/spec/paramRef".into(),
@@ -1460,7 +1541,22 @@ fn read_binding(d: &Doc) -> Binding {
             name,
             namespace: text(pr, "namespace").map(str::to_string),
             selector,
-            deny_when_missing: text(pr, "parameterNotFoundAction") == Some("Deny"),
+            deny_when_missing: match text(pr, "parameterNotFoundAction") {
+                Some("Deny") => true,
+                Some("Allow") => false,
+                other => {
+                    invalid.push(Problem {
+                        pointer: "/spec/paramRef/parameterNotFoundAction".into(),
+                        message: match other {
+                            None => "Required value".into(),
+                            Some(v) => format!(
+                                "Unsupported value: \"{v}\": supported values: \"Allow\", \"Deny\""
+                            ),
+                        },
+                    });
+                    false
+                }
+            },
         }
     });
     let match_resources = spec

@@ -13,6 +13,7 @@ fn decls(minor: u32, mode: Mode) -> Decls {
             ("names".into(), Type::List(Box::new(Type::String))),
             ("q".into(), Type::Opaque("kubernetes.Quantity")),
         ],
+        without_variables: false,
     }
 }
 

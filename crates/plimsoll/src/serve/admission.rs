@@ -427,7 +427,12 @@ impl Judge {
         mode: ServeMode,
         context: Option<&dyn Context>,
     ) -> Answer {
-        let findings = findings_on(self, object, context, &self.rules);
+        let mut findings = findings_on(self, object, context, &self.rules);
+        // the policies of `--policy` judge a request as its CREATE: an UPDATE (whose
+        // oldObject the evaluation does not have) is not theirs to judge here
+        if review.operation != "CREATE" {
+            findings.retain(|f| !f.rule.code.starts_with("POL"));
+        }
         let mut answer = Answer::allow(&review.uid, Decision::Allowed);
         answer.codes = findings.iter().map(|f| f.rule.code).collect();
         if findings.is_empty() {

@@ -129,29 +129,45 @@ impl Rule for AdmissionPolicyError {
             objects: Vec<usize>,
             ignored: bool,
         }
-        let mut failing: BTreeMap<(usize, String), Failing> = BTreeMap::new();
+        // keyed by (policy, the object to report at, where in it): a binding's own
+        // error (its params) is reported at the binding
+        let mut failing: BTreeMap<(usize, usize, String), Failing> = BTreeMap::new();
         // POL001 evaluated every object it judges already; alone, evaluate them here
         let evaluations = model.evaluations(cx.index, !cx.is_selected("POL001"));
         for (id, ev) in evaluations {
             let id = &id;
             let denied = ev.decisions.iter().filter_map(|d| match &d.cause {
-                Cause::Error(at) | Cause::AnnotationError(at) => {
-                    Some((d.policy, at.clone(), d.message.clone(), false))
-                }
-                Cause::Configuration => Some((
+                Cause::Error(at) | Cause::AnnotationError(at) => Some((
                     d.policy,
-                    "/spec/paramKind".to_string(),
+                    set.policies[d.policy].id,
+                    at.clone(),
                     d.message.clone(),
                     false,
                 )),
+                Cause::Configuration => Some(match d.binding {
+                    Some(b) => (
+                        d.policy,
+                        set.bindings[b].id,
+                        "/spec/paramRef".to_string(),
+                        d.message.clone(),
+                        false,
+                    ),
+                    None => (
+                        d.policy,
+                        set.policies[d.policy].id,
+                        "/spec/paramKind".to_string(),
+                        d.message.clone(),
+                        false,
+                    ),
+                }),
                 Cause::Violation(_) => None,
             });
             let ignored = ev
                 .ignored
                 .iter()
-                .map(|(p, at, m)| (*p, at.clone(), m.clone(), true));
-            for (p, at, message, ignored) in denied.chain(ignored) {
-                let e = failing.entry((p, at)).or_insert(Failing {
+                .map(|(p, at, m)| (*p, set.policies[*p].id, at.clone(), m.clone(), true));
+            for (p, on, at, message, ignored) in denied.chain(ignored) {
+                let e = failing.entry((p, on, at)).or_insert(Failing {
                     message,
                     objects: Vec::new(),
                     ignored,
@@ -161,7 +177,7 @@ impl Rule for AdmissionPolicyError {
                 }
             }
         }
-        for ((p, at), f) in failing {
+        for ((p, on, at), f) in failing {
             let policy = &set.policies[p];
             let n = f.objects.len();
             let what = if f.ignored || policy.failure == Failure::Ignore {
@@ -170,7 +186,7 @@ impl Rule for AdmissionPolicyError {
                 "so the API server denies them (failurePolicy: Fail)"
             };
             let finding = out.report(
-                policy.id,
+                on,
                 Pointer::parse(&at),
                 format!(
                     "ValidatingAdmissionPolicy {} fails on {n} object{} of the run, {what}: {}",

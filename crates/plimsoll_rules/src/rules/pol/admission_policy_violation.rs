@@ -149,6 +149,12 @@ impl Rule for AdmissionPolicyViolation {
                 Cause::Error(p) | Cause::AnnotationError(p) => Pointer::parse(p),
                 Cause::Configuration => Pointer::root().keys(&["spec", "paramKind"]),
             };
+            // a binding's own error (its params) is shown at the binding's paramRef
+            let binding_at = if matches!(d.cause, Cause::Configuration) {
+                Pointer::root().keys(&["spec", "paramRef"])
+            } else {
+                Pointer::root()
+            };
             // the field the failing validation reads, as far as the object has it
             let path = match &d.cause {
                 Cause::Violation(i) => policy.validations[*i]
@@ -168,7 +174,7 @@ impl Rule for AdmissionPolicyViolation {
             if let Some(binding) = binding {
                 f.related.push(Related {
                     object: binding.id,
-                    path: Pointer::root(),
+                    path: binding_at,
                     message: Some(format!("ValidatingAdmissionPolicyBinding {}", binding.name)),
                 });
             }
