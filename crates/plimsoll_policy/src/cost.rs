@@ -80,53 +80,54 @@ pub struct Shape {
 
 /// The [`Shape`] of `program`.
 pub fn shape(program: &cel::Program) -> Shape {
-    fn walk(e: &IdedExpr, depth: u32, max: &mut u32, generates: &mut bool) {
+    /// `in_range`: inside what a comprehension ranges over.
+    fn walk(e: &IdedExpr, depth: u32, in_range: bool, max: &mut u32, generates: &mut bool) {
         if let Expr::Call(call) = &e.expr
             && matches!(call.func_name.as_str(), "range" | "split" | "findAll")
         {
             *generates = true;
         }
-        // a policy's variable may hold anything (`lists.range(n)`): what ranges over one
-        // is not bounded by the inputs' sizes
-        if matches!(&e.expr, Expr::Ident(name) if name == "variables") {
+        // a policy's variable may hold anything (`lists.range(n)`): a loop over one is
+        // not bounded by the inputs' sizes
+        if in_range && matches!(&e.expr, Expr::Ident(name) if name == "variables") {
             *generates = true;
         }
         *max = (*max).max(depth);
-        let mut go = |e: &IdedExpr, d: u32| walk(e, d, max, generates);
+        let mut go = |e: &IdedExpr, d: u32, r: bool| walk(e, d, r, max, generates);
         match &e.expr {
             Expr::Comprehension(c) => {
-                go(&c.iter_range, depth);
-                go(&c.accu_init, depth);
-                go(&c.loop_cond, depth + 1);
-                go(&c.loop_step, depth + 1);
-                go(&c.result, depth);
+                go(&c.iter_range, depth, true);
+                go(&c.accu_init, depth, in_range);
+                go(&c.loop_cond, depth + 1, in_range);
+                go(&c.loop_step, depth + 1, in_range);
+                go(&c.result, depth, in_range);
             }
             Expr::Call(call) => {
                 if let Some(t) = call.target.as_deref() {
-                    go(t, depth);
+                    go(t, depth, in_range);
                 }
                 for a in &call.args {
-                    go(a, depth);
+                    go(a, depth, in_range);
                 }
             }
-            Expr::Select(select) => go(&select.operand, depth),
-            Expr::List(list) => list.elements.iter().for_each(|x| go(x, depth)),
+            Expr::Select(select) => go(&select.operand, depth, in_range),
+            Expr::List(list) => list.elements.iter().for_each(|x| go(x, depth, in_range)),
             Expr::Map(map) => {
                 for entry in &map.entries {
                     match &entry.expr {
                         EntryExpr::MapEntry(entry) => {
-                            go(&entry.key, depth);
-                            go(&entry.value, depth);
+                            go(&entry.key, depth, in_range);
+                            go(&entry.value, depth, in_range);
                         }
-                        EntryExpr::StructField(field) => go(&field.value, depth),
+                        EntryExpr::StructField(field) => go(&field.value, depth, in_range),
                     }
                 }
             }
             Expr::Struct(st) => {
                 for entry in &st.entries {
                     match &entry.expr {
-                        EntryExpr::StructField(field) => go(&field.value, depth),
-                        EntryExpr::MapEntry(entry) => go(&entry.value, depth),
+                        EntryExpr::StructField(field) => go(&field.value, depth, in_range),
+                        EntryExpr::MapEntry(entry) => go(&entry.value, depth, in_range),
                     }
                 }
             }
@@ -135,7 +136,7 @@ pub fn shape(program: &cel::Program) -> Shape {
     }
     let root = program.expression();
     let (mut depth, mut generates) = (0, false);
-    walk(root, 0, &mut depth, &mut generates);
+    walk(root, 0, false, &mut depth, &mut generates);
     Shape {
         static_cost: static_cost(root).min(CAP),
         depth,
