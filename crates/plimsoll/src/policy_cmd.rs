@@ -2,13 +2,12 @@
 //! against objects as the API server would on their creation. The semantics are
 //! `plimsoll_policy::vap`; this file reads and prints.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use plimsoll_model::{ApiResources, KubeVersion, Object};
-use plimsoll_policy::vap::{Action, Doc, PolicySet, Request, UserInfo, is_policy_kind};
-use plimsoll_rules::rules::pol::model::group_version;
+use plimsoll_model::{KubeVersion, Object};
+use plimsoll_policy::vap::{Action, PolicySet, UserInfo, is_policy_kind};
+use plimsoll_rules::rules::pol::model::{Served, doc, group_version};
 use serde_json::{Value, json};
 
 use crate::check::{Fatal, LoadedInputs, load_inputs};
@@ -61,23 +60,7 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
         }
     };
     // kinds: built-in, and those of the CRDs of either input
-    let mut resources = ApiResources::of(&context.index).resources().to_vec();
-    resources.extend(ApiResources::of(&targets.index).resources().iter().cloned());
-    let by_kind: HashMap<(&str, &str), (&str, bool)> = resources
-        .iter()
-        .map(|r| {
-            (
-                (r.group.as_str(), r.kind.as_str()),
-                (r.plural.as_str(), r.namespaced),
-            )
-        })
-        .collect();
-    let scope = |api_version: &str, kind: &str| {
-        let (group, _) = group_version(api_version);
-        by_kind
-            .get(&(group, kind))
-            .map(|&(_, namespaced)| namespaced)
-    };
+    let served = Served::of(&[&context.index, &targets.index]);
     // an object of the OBJECT paths that the POLICY paths hold too (`policy test
     // policies/ -- .`) is read once, as context
     let identity = |o: &Object| {
@@ -95,16 +78,11 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
         if id >= n && in_context.contains(&identity(o)) {
             return None;
         }
-        Some(Doc {
-            id,
-            api_version: &o.api_version,
-            kind: &o.kind,
-            name: &o.name,
-            namespace: o.namespace.as_deref(),
-            root: &o.root,
-        })
+        Some(doc(id, o))
     });
-    let set = PolicySet::build(all, version.minor, &scope);
+    let set = PolicySet::build(all, version.minor, &|v: &str, k: &str| {
+        served.namespaced(v, k)
+    });
     // what the API server would refuse to create
     for p in &set.policies {
         let (inputs, o) = object(p.id);
@@ -149,34 +127,19 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
     let mut results = Vec::new();
     let mut text = String::new();
     let mut denied_any = false;
-    for (j, o) in targets.index.objects().iter().enumerate() {
+    for o in targets.index.objects() {
         if is_policy_kind(&o.api_version, &o.kind) {
             continue;
         }
         let (file, line) = location(&targets, o);
-        let (group, version_of) = group_version(&o.api_version);
-        let Some(&(resource, _)) = by_kind.get(&(group, o.kind.as_str())) else {
+        let Some(request) = served.request(o, &user) else {
             errors.push(format!(
                 "{file}:{line}: {} {}: the kind is not served (no CustomResourceDefinition for it among the inputs)",
                 o.api_version, o.kind
             ));
             continue;
         };
-        let name = o
-            .root
-            .at(&["metadata", "name"])
-            .and_then(|n| n.as_text())
-            .unwrap_or("");
-        let ev = set.evaluate(&Request {
-            group,
-            version: version_of,
-            kind: &o.kind,
-            resource,
-            name,
-            namespace: o.namespace.as_deref(),
-            object: &o.root,
-            user: &user,
-        });
+        let ev = set.evaluate(&request);
         // each text once: a binding whose selector picks several params gives one
         // decision per param, most often with the same message
         let texts = |a: Action| -> Vec<String> {
@@ -281,7 +244,6 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
                 set.policies[*p].name
             );
         }
-        let _ = j;
         results.push(json!({
             "file": file,
             "line": line,

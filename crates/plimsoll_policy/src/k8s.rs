@@ -15,7 +15,7 @@
 //! renders any evaluation error the way cel-go prints it.
 
 mod comprehensions;
-mod format;
+pub(crate) mod format;
 mod lists;
 mod net;
 mod quantity;

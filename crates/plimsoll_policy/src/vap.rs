@@ -355,9 +355,11 @@ impl PolicySet {
 
     /// The bindings of the run that name no policy among the inputs.
     pub fn unbound(&self) -> impl Iterator<Item = &Binding> {
-        self.bindings.iter().filter(|b| {
-            b.invalid.is_empty() && !self.policies.iter().any(|p| p.name == b.policy_name)
-        })
+        let names: std::collections::HashSet<&str> =
+            self.policies.iter().map(|p| p.name.as_str()).collect();
+        self.bindings
+            .iter()
+            .filter(move |b| b.invalid.is_empty() && !names.contains(b.policy_name.as_str()))
     }
 
     /// The decisions the API server makes on a CREATE of `req`: every denial, warning

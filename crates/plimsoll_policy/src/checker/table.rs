@@ -95,21 +95,6 @@ const COMPARABLE: [&str; 8] = [
     "bytes",
 ];
 const SUMMABLE: [&str; 4] = ["int", "uint", "double", "duration"];
-const FORMATS: [&str; 13] = [
-    "dns1123Label",
-    "dns1123Subdomain",
-    "dns1035Label",
-    "qualifiedName",
-    "dns1123LabelPrefix",
-    "dns1123SubdomainPrefix",
-    "dns1035LabelPrefix",
-    "labelValue",
-    "uri",
-    "uuid",
-    "byte",
-    "date",
-    "datetime",
-];
 
 const TABLE: &str = "
 Std||_+_|int,int|int
@@ -439,7 +424,7 @@ pub(crate) fn overloads() -> Vec<Overload> {
     for t in SUMMABLE {
         push(Lib::K8sBase, &format!("list({t})"), "sum", "", t);
     }
-    for f in FORMATS {
+    for f in crate::k8s::format::NAMES {
         let name: &'static str = format!("format.{f}").leak();
         push(Lib::Format, "", name, "", "NamedFormat");
     }
