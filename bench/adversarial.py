@@ -22,7 +22,7 @@ least-squares slope of log x against log n). A run past --timeout seconds or
 --mem-limit-gb is stopped and shown as such. Results are printed and written to
 `target/bench/adversarial.md`.
 
-The family is one file of 13n + 7 documents: past n = 7,691 it exceeds the default
+The family is one file of 15n + 8 documents: past n = 6,666 it exceeds the default
 --max-documents (100,000 per file), and `check` and `netpol` stop with exit 2.
 """
 
@@ -163,7 +163,7 @@ def main():
     for n in sizes:
         path = family(n)
         mb = os.path.getsize(path) / 1e6
-        objects = 13 * n + 7
+        objects = 15 * n + 8
         for name, cmd in commands.items():
             if args.only and name not in args.only:
                 continue

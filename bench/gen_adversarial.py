@@ -25,6 +25,10 @@ At a given n, all in namespace `shop` (deterministic: no randomness):
 - n RoleBindings `rb<i>` granting the Role `app` (wildcards, secrets, pods/exec,
   serviceaccounts/token) to the ServiceAccount `app`, and n RoleBindings `rbx<i>` to the
   missing Role `gone`: RBAC001-RBAC010, SEC002;
+- n ClusterRoles `cr<i>` (the even ones labelled `aggregate: shop`, which the one
+  aggregating ClusterRole `shop-all` selects) and n ClusterRoleBindings `crb<i>` granting
+  `cr0`-`cr3` (n/4 on each) to the ServiceAccount `app`: RBAC aggregation over n roles,
+  UNU005 (the odd roles past `cr3` are granted by no binding), RBAC001-RBAC010 again;
 - n copies of the ConfigMap `settings` and of the Secret `tls`: META004;
 - n StatefulSets `st<i>` (`tier: db`, with a container port 22) governed by the one
   headless Service `db`, which forwards a port to it: STO001, STO004, SEC008 and the
@@ -33,8 +37,8 @@ At a given n, all in namespace `shop` (deterministic: no randomness):
 - n Ingresses `i<i>` sending to the Service `s0` by port name, behind the policies
   above, with an ingress-nginx controller in its own namespace: NET006, NET104-NET107.
 
-Objects in all: 13n + 7 (the family in `shop`, plus the PriorityClass `batch` and the
-controller with its Namespace).
+Objects in all: 15n + 8 (the family in `shop` and its cluster roles, the aggregating
+ClusterRole, plus the PriorityClass `batch` and the controller with its Namespace).
 """
 
 import sys
@@ -204,6 +208,35 @@ subjects: [{{kind: ServiceAccount, name: app, namespace: shop}}]
 kind: RoleBinding
 metadata: {{name: rbx{i}, namespace: shop}}
 roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: gone}}
+subjects: [{{kind: ServiceAccount, name: app, namespace: shop}}]
+"""
+        )
+    docs.append(
+        """apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: shop-all}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {aggregate: shop}}]
+rules: []
+"""
+    )
+    for i in range(n):
+        labels = "{aggregate: shop}" if i % 2 == 0 else "{tier: shop}"
+        docs.append(
+            f"""apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: cr{i}, labels: {labels}}}
+rules:
+  - {{apiGroups: [""], resources: [pods], verbs: [get, list, watch]}}
+  - {{apiGroups: [""], resources: [configmaps], resourceNames: [settings], verbs: [get]}}
+"""
+        )
+    for i in range(n):
+        docs.append(
+            f"""apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: crb{i}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cr{i % 4}}}
 subjects: [{{kind: ServiceAccount, name: app, namespace: shop}}]
 """
         )

@@ -13,7 +13,7 @@
 //! then the input errors, not-evaluated entries, exemptions and notes. There is no
 //! timestamp: the same input gives the same file.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
 use plimsoll_rules::rule::{Applicability, Severity};
@@ -68,7 +68,7 @@ pub fn score<'a>(
     objects: usize,
     findings: impl IntoIterator<Item = (&'a ObjectId, Severity)>,
 ) -> Option<Score> {
-    let mut worst: BTreeMap<&ObjectId, Severity> = BTreeMap::new();
+    let mut worst: HashMap<&ObjectId, Severity> = HashMap::new();
     for (o, s) in findings {
         let w = worst.entry(o).or_insert(s);
         *w = (*w).max(s);

@@ -139,7 +139,7 @@ pub struct Tool {
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectId {
     pub api_version: String,
@@ -422,42 +422,80 @@ fn finding_out(sources: &[SourceFile], index: &Index, f: Finding) -> FindingOut 
     }
 }
 
-type SortKey = (
+type SortKey<'a> = (
     u8,
-    String,
+    &'a str,
     u32,
     u32,
     u32,
-    Option<String>,
-    String,
-    String,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
     &'static str,
 );
 
-fn sort_key(f: &FindingOut) -> SortKey {
+/// Findings are ordered by place (file, line, column, rendered line), then those
+/// without one by object; borrowed, so that sorting allocates nothing.
+fn sort_key(f: &FindingOut) -> SortKey<'_> {
     match &f.location {
         Some(l) => (
             0,
-            l.file.clone(),
+            &l.file,
             l.line.unwrap_or(0),
             l.column.unwrap_or(0),
             f.source.as_ref().and_then(|s| s.rendered_line).unwrap_or(0),
             None,
-            String::new(),
-            String::new(),
+            "",
+            "",
             f.code,
         ),
         None => (
             1,
-            String::new(),
+            "",
             0,
             0,
             0,
-            f.object.namespace.clone(),
-            f.object.kind.clone(),
-            f.object.name.clone(),
+            f.object.namespace.as_deref(),
+            &f.object.kind,
+            &f.object.name,
             f.code,
         ),
+    }
+}
+
+/// Sorts findings in report order, stably, by sorting their positions and then
+/// moving each finding once: a stable sort of the findings themselves would hold a
+/// buffer of half of them (tens of MB on a large run) at the report's peak of memory.
+fn sort_findings(findings: &mut [FindingOut]) {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&findings[a], &findings[b]);
+        sort_key(a)
+            .cmp(&sort_key(b))
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    permute(findings, &mut order);
+}
+
+/// Reorders `v` so that its element `k` is the one that was at `order[k]`, by
+/// following each cycle of the permutation (`order` is consumed).
+fn permute<T>(v: &mut [T], order: &mut [usize]) {
+    const DONE: usize = usize::MAX;
+    for start in 0..v.len() {
+        if order[start] == DONE {
+            continue;
+        }
+        let mut k = start;
+        loop {
+            let src = order[k];
+            order[k] = DONE;
+            if src == start {
+                break;
+            }
+            v.swap(k, src);
+            k = src;
+        }
     }
 }
 
@@ -485,12 +523,7 @@ impl Report {
             .into_iter()
             .map(|f| finding_out(&sources, index, f))
             .collect();
-        findings.sort_by(|a, b| {
-            sort_key(a)
-                .cmp(&sort_key(b))
-                .then_with(|| a.path.cmp(&b.path))
-                .then_with(|| a.message.cmp(&b.message))
-        });
+        sort_findings(&mut findings);
         findings.dedup_by(|a, b| a == b);
         let mut not_evaluated: Vec<NotEvaluatedOut> = not_evaluated
             .iter()
@@ -615,12 +648,7 @@ impl Report {
     /// Re-sorts and re-counts after a front-end added entries of its own (a live audit
     /// adds findings on Helm release manifests, kinds it could not read and notes).
     pub fn finish(&mut self) {
-        self.findings.sort_by(|a, b| {
-            sort_key(a)
-                .cmp(&sort_key(b))
-                .then_with(|| a.path.cmp(&b.path))
-                .then_with(|| a.message.cmp(&b.message))
-        });
+        sort_findings(&mut self.findings);
         self.not_evaluated
             .sort_by(|a, b| (&a.object, a.code).cmp(&(&b.object, b.code)));
         self.not_evaluated.dedup();
@@ -662,6 +690,27 @@ impl Report {
     pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut out, self)?;
         out.write_all(b"\n")
+    }
+}
+
+#[cfg(test)]
+mod permute_tests {
+    #[test]
+    fn permute_follows_the_order() {
+        for order in [
+            vec![],
+            vec![0],
+            vec![2, 0, 1],
+            vec![1, 0, 3, 2],
+            vec![4, 3, 2, 1, 0],
+            vec![0, 2, 1, 5, 3, 4],
+        ] {
+            let v: Vec<u32> = (0..order.len() as u32).map(|i| i * 10).collect();
+            let want: Vec<u32> = order.iter().map(|&i| v[i]).collect();
+            let mut got = v.clone();
+            super::permute(&mut got, &mut order.clone());
+            assert_eq!(got, want, "order {order:?}");
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use crate::rules::pol::model::PolModel;
 use crate::rules::rbac::model::Rbac;
 use crate::rules::scl::util::HpaGroups;
 use crate::rules::spec::util::SchemaRun;
+use crate::rules::unu::util::Refs;
 use crate::settings::Settings;
 
 /// How bad a finding is.
@@ -203,6 +204,7 @@ pub struct RunCache<'a> {
     schema: OnceLock<SchemaRun>,
     capacity: OnceLock<CapModel>,
     pol: OnceLock<PolModel>,
+    refs: OnceLock<Refs<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -256,6 +258,11 @@ impl<'a> Context<'a> {
         self.cache
             .pol
             .get_or_init(|| PolModel::build(self.index, self.kube_version))
+    }
+
+    /// What the objects of the input refer to by name, shared by the UNU rules.
+    pub fn unused_refs(&self) -> &Refs<'a> {
+        self.cache.refs.get_or_init(|| Refs::build(self.index))
     }
 
     /// What the live front-end knows besides the objects; `None` for files.

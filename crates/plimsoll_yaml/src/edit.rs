@@ -867,7 +867,7 @@ impl<'a> Editor<'a> {
 
 fn seg_key(s: &Segment) -> String {
     match s {
-        Segment::Key(k) => k.clone(),
+        Segment::Key(k) => k.to_string(),
         Segment::Index(i) => i.to_string(),
     }
 }

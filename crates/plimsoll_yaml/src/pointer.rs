@@ -2,9 +2,13 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Segment {
-    Key(String),
+    /// A key, inline up to 24 bytes (nearly every key of a manifest): a pointer is
+    /// built for many nodes and most of them are never shown.
+    Key(CompactString),
     Index(usize),
 }
 
@@ -29,7 +33,7 @@ impl Pointer {
                     let p = p.replace("~1", "/").replace("~0", "~");
                     match p.parse::<usize>() {
                         Ok(i) if !p.starts_with('+') => Segment::Index(i),
-                        _ => Segment::Key(p),
+                        _ => Segment::Key(p.into()),
                     }
                 })
                 .collect(),
@@ -43,7 +47,7 @@ impl Pointer {
     #[must_use]
     pub fn key(&self, k: &str) -> Self {
         let mut v = self.0.clone();
-        v.push(Segment::Key(k.to_string()));
+        v.push(Segment::Key(k.into()));
         Pointer(v)
     }
 
@@ -58,7 +62,7 @@ impl Pointer {
     #[must_use]
     pub fn keys(&self, ks: &[&str]) -> Self {
         let mut v = self.0.clone();
-        v.extend(ks.iter().map(|k| Segment::Key((*k).to_string())));
+        v.extend(ks.iter().map(|k| Segment::Key((*k).into())));
         Pointer(v)
     }
 

@@ -336,7 +336,6 @@ impl<'a> Rbac<'a> {
                 let mut out = Vec::new();
                 let mut visiting = HashSet::from([id]);
                 Self::collect(
-                    index,
                     &rbac.effective,
                     &sources,
                     id,
@@ -379,34 +378,28 @@ impl<'a> Rbac<'a> {
     /// Rules of an aggregated role: the rules of every matched ClusterRole in name
     /// order (their own aggregated rules when they aggregate too), exact duplicates
     /// dropped.
-    fn collect(
-        index: &Index,
-        literal: &HashMap<usize, Vec<EffectiveRule>>,
+    fn collect<'l>(
+        literal: &'l HashMap<usize, Vec<EffectiveRule>>,
         sources: &HashMap<usize, Vec<usize>>,
         role: usize,
         visiting: &mut HashSet<usize>,
-        seen: &mut HashSet<PolicyRule>,
+        seen: &mut HashSet<&'l PolicyRule>,
         out: &mut Vec<EffectiveRule>,
     ) {
         for &src in sources.get(&role).map(Vec::as_slice).unwrap_or_default() {
             if sources.contains_key(&src) {
                 if visiting.insert(src) {
-                    Self::collect(index, literal, sources, src, visiting, seen, out);
+                    Self::collect(literal, sources, src, visiting, seen, out);
                 }
-            } else {
-                let parsed;
-                let rules = match literal.get(&src) {
-                    Some(rules) => rules,
-                    None => {
-                        parsed = literal_rules(index.object(src), src);
-                        &parsed
-                    }
-                };
-                for r in rules {
-                    if !seen.contains(&r.rule) {
-                        seen.insert(r.rule.clone());
-                        out.push(r.clone());
-                    }
+                continue;
+            }
+            // every RBAC role that aggregates nothing has its literal rules there
+            let Some(rules) = literal.get(&src) else {
+                continue;
+            };
+            for r in rules {
+                if seen.insert(&r.rule) {
+                    out.push(r.clone());
                 }
             }
         }

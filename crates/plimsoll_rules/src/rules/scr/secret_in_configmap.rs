@@ -78,7 +78,6 @@ impl Rule for SecretInConfigmap {
         if let Some(data) = obj.root.get("data") {
             for e in data.entries() {
                 let value = e.value.as_text().unwrap_or("");
-                let path = Pointer::root().keys(&["data", &e.key]);
                 let message = if let Some(what) = value_looks_secret(value) {
                     format!(
                         "ConfigMap key `{}` holds what looks like {what}; secrets belong in a Secret",
@@ -105,6 +104,7 @@ impl Rule for SecretInConfigmap {
                     )
                 };
                 // point at the key: a multi-line value (a private key) is never shown
+                let path = Pointer::root().keys(&["data", &e.key]);
                 out.report(id, path, message).span(e.key_span);
             }
         }

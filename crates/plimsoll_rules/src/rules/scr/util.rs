@@ -16,28 +16,29 @@ static NAME_TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 /// Every value pattern starts with one of these: one pass over a value rules most
 /// values out before the precise checks run.
-static VALUE_TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "-----BEGIN",
-        "AKIA",
-        "ASIA",
-        "ghp_",
-        "gho_",
-        "ghu_",
-        "ghs_",
-        "ghr_",
-        "github_pat_",
-        "xox",
-        "eyJ",
-        "://",
-        "glpat-",
-        "AIza",
-        "AccountKey=",
-        "SharedAccessKey=",
-        "service_account",
-    ])
-    .expect("static patterns")
-});
+/// What a value that looks like a secret contains, one of (see [`value_looks_secret`]).
+const VALUE_PATTERNS: [&str; 17] = [
+    "-----BEGIN",
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xox",
+    "eyJ",
+    "://",
+    "glpat-",
+    "AIza",
+    "AccountKey=",
+    "SharedAccessKey=",
+    "service_account",
+];
+
+static VALUE_TRIGGERS: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(VALUE_PATTERNS).expect("static patterns"));
 
 /// Splits a name into lower-case word parts: `DB_PASSWORD`, `dbPassword`,
 /// `db.password` and `db-password` all give `["db", "password"]`.
@@ -235,39 +236,61 @@ pub fn is_placeholder(value: &str) -> bool {
 /// What a value looks like when it looks like a secret, whatever its name: a private
 /// key block, a cloud or chat token, a JWT, a URL with a password.
 pub fn value_looks_secret(value: &str) -> Option<&'static str> {
+    // one pass finds which triggers occur; each check below runs only when its
+    // trigger does (a large configuration file is scanned once, not once per check)
     if !VALUE_TRIGGERS.is_match(value) {
         return None;
     }
-    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
+    let mut seen = 0u32;
+    for m in VALUE_TRIGGERS.find_overlapping_iter(value) {
+        seen |= 1 << m.pattern().as_u32();
+    }
+    if seen == 0 {
+        return None;
+    }
+    let any = |patterns: &[&str]| {
+        patterns.iter().any(|p| {
+            let i = VALUE_PATTERNS
+                .iter()
+                .position(|q| q == p)
+                .expect("a value trigger");
+            seen & (1 << i) != 0
+        })
+    };
+    if any(&["-----BEGIN"]) && value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
         return Some("a PEM private key");
     }
-    if has_aws_key_id(value) {
+    if any(&["AKIA", "ASIA"]) && has_aws_key_id(value) {
         return Some("an AWS access key id");
     }
-    if has_prefixed_token(value, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], 36)
-        || has_prefixed_token(value, &["github_pat_"], 22)
+    if any(&["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"])
+        && (has_prefixed_token(value, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], 36)
+            || has_prefixed_token(value, &["github_pat_"], 22))
     {
         return Some("a GitHub token");
     }
-    if has_prefixed_token(value, &["xoxb-", "xoxp-", "xoxa-", "xoxr-"], 10) {
+    if any(&["xox"]) && has_prefixed_token(value, &["xoxb-", "xoxp-", "xoxa-", "xoxr-"], 10) {
         return Some("a Slack token");
     }
-    if has_prefixed_token(value, &["glpat-"], 20) {
+    if any(&["glpat-"]) && has_prefixed_token(value, &["glpat-"], 20) {
         return Some("a GitLab token");
     }
-    if has_prefixed_token(value, &["AIza"], 35) {
+    if any(&["AIza"]) && has_prefixed_token(value, &["AIza"], 35) {
         return Some("a Google API key");
     }
-    if has_jwt(value) {
+    if any(&["eyJ"]) && has_jwt(value) {
         return Some("a JSON Web Token");
     }
-    if has_connection_key(value) {
+    if any(&["AccountKey=", "SharedAccessKey="]) && has_connection_key(value) {
         return Some("an Azure connection string with an account or access key");
     }
-    if value.contains("\"service_account\"") && value.contains("\"private_key\"") {
+    if any(&["service_account"])
+        && value.contains("\"service_account\"")
+        && value.contains("\"private_key\"")
+    {
         return Some("a Google service account key");
     }
-    if has_url_password(value) {
+    if any(&["://"]) && has_url_password(value) {
         return Some("a connection string with a password");
     }
     None
@@ -363,7 +386,9 @@ fn has_url_password(v: &str) -> bool {
 /// YAML) that assign a literal to a secret-looking key: yields the key names.
 pub fn embedded_secret_keys(value: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if !value.contains('\n') {
+    // a key that looks like a secret holds one of the name triggers, so a value
+    // without any has none
+    if !value.contains('\n') || !NAME_TRIGGERS.is_match(value) {
         return out;
     }
     for line in value.lines() {

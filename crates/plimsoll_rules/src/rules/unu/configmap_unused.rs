@@ -1,4 +1,4 @@
-use super::util::{CONFIG_MAP, Refs, candidates, name_path};
+use super::util::{CONFIG_MAP, candidates, name_path};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -66,7 +66,7 @@ impl Rule for ConfigmapUnused {
         if list.is_empty() {
             return;
         }
-        let refs = Refs::build(cx.index, CONFIG_MAP);
+        let refs = cx.unused_refs();
         for (id, o, ns) in list {
             if o.name == "kube-root-ca.crt"
                 || o.label("owner") == Some("helm")

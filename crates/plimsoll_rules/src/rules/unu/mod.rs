@@ -8,7 +8,7 @@ mod pvc_unused;
 mod role_unbound;
 mod secret_unused;
 mod serviceaccount_unused;
-mod util;
+pub(crate) mod util;
 
 pub use configmap_unused::ConfigmapUnused;
 pub use pvc_unused::PvcUnused;

@@ -1,6 +1,6 @@
 use plimsoll_model::Node;
 
-use super::util::{CLAIM, Refs, candidates, name_path};
+use super::util::{CLAIM, candidates, name_path};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -73,7 +73,7 @@ impl Rule for PvcUnused {
         if list.is_empty() {
             return;
         }
-        let refs = Refs::build(cx.index, CLAIM);
+        let refs = cx.unused_refs();
         for (id, o, ns) in list {
             if refs.has(CLAIM, ns, &o.name) || statefulset_claim(cx, ns, &o.name) {
                 continue;

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use plimsoll_model::{Node, Object};
 
@@ -64,8 +64,12 @@ declare_rule! {
     }
 }
 
+/// The `matchLabels` of the input's aggregating ClusterRoles, found by one of their
+/// labels: a role is looked up by its own labels, not compared with every selector.
+type Aggregators<'a> = HashMap<(&'a str, &'a str), Vec<Vec<(&'a str, &'a str)>>>;
+
 /// Whether the role is one Kubernetes or an aggregation manages.
-fn managed(o: &Object, aggregators: &[Vec<(&str, &str)>]) -> bool {
+fn managed(o: &Object, aggregators: &Aggregators) -> bool {
     if owned(o)
         || o.name.starts_with("system:")
         || o.label("kubernetes.io/bootstrapping") == Some("rbac-defaults")
@@ -78,9 +82,12 @@ fn managed(o: &Object, aggregators: &[Vec<(&str, &str)>]) -> bool {
     o.root.get("aggregationRule").is_some()
         || o.labels()
             .any(|(k, _)| k.starts_with("rbac.authorization.k8s.io/aggregate-to-"))
-        || aggregators
-            .iter()
-            .any(|sel| !sel.is_empty() && sel.iter().all(|(k, v)| o.label(k) == Some(*v)))
+        || o.labels().any(|label| {
+            aggregators.get(&label).is_some_and(|sels| {
+                sels.iter()
+                    .any(|sel| sel.iter().all(|(k, v)| o.label(k) == Some(*v)))
+            })
+        })
 }
 
 impl Rule for RoleUnbound {
@@ -96,6 +103,8 @@ impl Rule for RoleUnbound {
         }
         // (namespace of the binding, or None for a ClusterRoleBinding, kind, name)
         let mut bound: HashSet<(Option<&str>, &str, &str)> = HashSet::new();
+        // the ClusterRoles any binding grants, whatever its namespace
+        let mut bound_cluster_roles: HashSet<&str> = HashSet::new();
         for (_, b) in cx
             .index
             .of_kind("RoleBinding")
@@ -106,9 +115,13 @@ impl Rule for RoleUnbound {
             let text = |k: &str| r.and_then(|r| r.get(k)).and_then(Node::as_text);
             if let (Some(kind), Some(name)) = (text("kind"), text("name")) {
                 bound.insert((b.namespace.as_deref(), kind, name));
+                if kind == "ClusterRole" {
+                    bound_cluster_roles.insert(name);
+                }
             }
         }
-        let aggregators: Vec<Vec<(&str, &str)>> = cx
+        let mut aggregators: Aggregators = HashMap::new();
+        for sel in cx
             .index
             .of_kind("ClusterRole")
             .filter_map(|(_, o)| o.root.at(&["aggregationRule", "clusterRoleSelectors"]))
@@ -123,7 +136,12 @@ impl Rule for RoleUnbound {
                     })
                     .unwrap_or_default()
             })
-            .collect();
+        {
+            let sel: Vec<(&str, &str)> = sel;
+            if let Some(first) = sel.first().copied() {
+                aggregators.entry(first).or_default().push(sel);
+            }
+        }
         let all_held = {
             let mut n = cx.index.namespaces().peekable();
             n.peek().is_some() && cx.index.namespaces().all(|ns| cx.index.holds_namespace(ns))
@@ -144,9 +162,7 @@ impl Rule for RoleUnbound {
                     )
                 }
                 None => (
-                    bound
-                        .iter()
-                        .any(|(_, k, n)| *k == "ClusterRole" && *n == o.name),
+                    bound_cluster_roles.contains(o.name.as_str()),
                     all_held,
                     "the input".to_string(),
                 ),

@@ -1,6 +1,6 @@
 use plimsoll_model::Node;
 
-use super::util::{Refs, SECRET_REF, candidates, name_path};
+use super::util::{SECRET_REF, candidates, name_path};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -68,7 +68,7 @@ impl Rule for SecretUnused {
         if list.is_empty() {
             return;
         }
-        let refs = Refs::build(cx.index, SECRET_REF);
+        let refs = cx.unused_refs();
         for (id, o, ns) in list {
             let ty = o.root.get("type").and_then(Node::as_text).unwrap_or("");
             if SYSTEM_TYPES.contains(&ty)

@@ -1,4 +1,4 @@
-use super::util::{ACCOUNT, Refs, candidates, name_path};
+use super::util::{ACCOUNT, candidates, name_path};
 use crate::declare_rule;
 use crate::rule::{Context, Rule, Sink};
 
@@ -57,7 +57,7 @@ impl Rule for ServiceaccountUnused {
         if list.is_empty() {
             return;
         }
-        let refs = Refs::build(cx.index, ACCOUNT);
+        let refs = cx.unused_refs();
         for (id, o, ns) in list {
             if o.name == "default" || refs.has(ACCOUNT, ns, &o.name) {
                 continue;

@@ -19,24 +19,26 @@ pub const CLAIM: u8 = 4;
 pub const ACCOUNT: u8 = 8;
 
 /// Names referred to, by namespace (`None`: from a cluster-scoped object, which may
-/// refer into any namespace).
+/// refer into any namespace). Built once per run for every kind of reference and
+/// shared by the UNU rules; the names are borrowed from the input's trees.
 #[derive(Default)]
-pub struct Refs {
-    names: HashSet<(u8, Option<String>, String)>,
+pub struct Refs<'a> {
+    names: HashSet<(u8, Option<&'a str>, &'a str)>,
     /// Words of the containers' `command` and `args` (`--configmap=ns/name`), by
-    /// namespace: a name among them counts as referenced.
-    words: HashSet<(Option<String>, String)>,
+    /// namespace: a ConfigMap or Secret name among them counts as referenced.
+    words: HashSet<(Option<&'a str>, &'a str)>,
 }
 
-impl Refs {
-    /// Every reference of kind `what` in the input.
-    pub fn build(index: &Index, what: u8) -> Refs {
+impl<'a> Refs<'a> {
+    /// Every reference in the input, of every kind.
+    pub fn build(index: &'a Index) -> Refs<'a> {
         let mut r = Refs::default();
         for o in index.objects() {
+            let ns = o.namespace.as_deref();
             if matches!(o.kind.as_str(), "Role" | "ClusterRole")
                 && o.group() == "rbac.authorization.k8s.io"
             {
-                granted_names(&mut r, o, what);
+                granted_names(&mut r, o);
                 continue;
             }
             for e in o.root.entries() {
@@ -44,29 +46,28 @@ impl Refs {
                     "status" | "data" | "stringData" | "binaryData" => {}
                     "metadata" => {
                         if let Some(a) = e.value.get("annotations") {
-                            walk(&mut r, o, a, 0, what);
+                            walk(&mut r, ns, a, 0);
                         }
                     }
-                    _ => walk(&mut r, o, &e.value, kinds_of_key(&e.key), what),
+                    _ => walk(&mut r, ns, &e.value, kinds_of_key(&e.key)),
                 }
             }
         }
         r
     }
 
-    /// Whether `name` of namespace `ns` is referred to.
+    /// Whether `name` of namespace `ns` is referred to as a `what` (one of the bits).
     pub fn has(&self, what: u8, ns: &str, name: &str) -> bool {
-        let (ns, name) = (Some(ns.to_string()), name.to_string());
-        self.names.contains(&(what, ns.clone(), name.clone()))
-            || self.names.contains(&(what, None, name.clone()))
-            || self.words.contains(&(ns, name.clone()))
-            || self.words.contains(&(None, name))
+        self.names.contains(&(what, Some(ns), name))
+            || self.names.contains(&(what, None, name))
+            || what & (CONFIG_MAP | SECRET_REF) != 0
+                && (self.words.contains(&(Some(ns), name)) || self.words.contains(&(None, name)))
     }
 }
 
 /// The objects a role grants access to by name (`resourceNames`): a ConfigMap that a
 /// workload reads through the API is used as much as one it mounts.
-fn granted_names(r: &mut Refs, role: &Object, what: u8) {
+fn granted_names<'a>(r: &mut Refs<'a>, role: &'a Object) {
     for rule in role.root.get("rules").map(Node::items).unwrap_or_default() {
         let mut bits = 0;
         for res in rule.get("resources").map(Node::items).unwrap_or_default() {
@@ -87,66 +88,85 @@ fn granted_names(r: &mut Refs, role: &Object, what: u8) {
             .filter_map(Node::as_text)
         {
             for b in [CONFIG_MAP, SECRET_REF, CLAIM, ACCOUNT] {
-                if bits & what & b != 0 {
-                    r.names
-                        .insert((b, role.namespace.clone(), name.to_string()));
+                if bits & b != 0 {
+                    r.names.insert((b, role.namespace.as_deref(), name));
                 }
             }
         }
     }
 }
 
-/// The reference kinds a mapping key names.
+/// The reference kinds a mapping key names, read as its ASCII letters and digits
+/// lowercased: `configMapKeyRef`, `config_map` and `CONFIGMAP` all name a ConfigMap.
 fn kinds_of_key(key: &str) -> u8 {
-    let k: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let k = key.as_bytes();
+    // no key names a reference without one of these letters: most keys are answered
+    // without folding
+    if !k.iter().any(|c| matches!(c, b'c' | b'C' | b's' | b'S')) {
+        return 0;
+    }
+    let mut buf = [0u8; 64];
+    let long: Vec<u8>;
+    let folded: &[u8] = if k.len() <= buf.len() {
+        let mut n = 0;
+        for c in k.iter().filter(|c| c.is_ascii_alphanumeric()) {
+            buf[n] = c.to_ascii_lowercase();
+            n += 1;
+        }
+        &buf[..n]
+    } else {
+        long = k
+            .iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        &long
+    };
+    let has = |needle: &[u8]| folded.windows(needle.len()).any(|w| w == needle);
     let mut bits = 0;
-    if k.contains("configmap") {
+    if has(b"configmap") {
         bits |= CONFIG_MAP;
     }
-    if k.contains("secret") {
+    if has(b"secret") {
         bits |= SECRET_REF;
     }
-    if k.contains("claimname") {
+    if has(b"claimname") {
         bits |= CLAIM;
     }
-    if k.contains("serviceaccount") {
+    if has(b"serviceaccount") {
         bits |= ACCOUNT;
     }
     bits
 }
 
-fn walk(r: &mut Refs, o: &Object, node: &Node, bits: u8, what: u8) {
+fn walk<'a>(r: &mut Refs<'a>, ns: Option<&'a str>, node: &'a Node, bits: u8) {
     if let Some(text) = node.as_text() {
         for b in [CONFIG_MAP, SECRET_REF, CLAIM, ACCOUNT] {
-            if bits & what & b != 0 {
-                r.names.insert((b, o.namespace.clone(), text.to_string()));
+            if bits & b != 0 {
+                r.names.insert((b, ns, text));
                 // `namespace/name`, as annotations and flags write a reference
                 if let Some((n, name)) = text.split_once('/') {
-                    r.names.insert((b, Some(n.to_string()), name.to_string()));
+                    r.names.insert((b, Some(n), name));
                 }
             }
         }
         return;
     }
     for item in node.items() {
-        walk(r, o, item, bits, what);
+        walk(r, ns, item, bits);
     }
     for e in node.entries() {
-        if matches!(e.key.as_str(), "command" | "args") && what & (CONFIG_MAP | SECRET_REF) != 0 {
+        if matches!(e.key.as_str(), "command" | "args") {
             for w in e.value.items().iter().filter_map(Node::as_text) {
                 for word in w.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
                 {
                     if !word.is_empty() {
-                        r.words.insert((o.namespace.clone(), word.to_string()));
+                        r.words.insert((ns, word));
                     }
                 }
             }
         }
-        walk(r, o, &e.value, bits | kinds_of_key(&e.key), what);
+        walk(r, ns, &e.value, bits | kinds_of_key(&e.key));
     }
 }
 
@@ -201,4 +221,31 @@ pub fn candidates<'a>(
 /// Where an unused object's finding points.
 pub fn name_path() -> Pointer {
     Pointer::root().keys(&["metadata", "name"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_name_kinds_whatever_their_case_and_separators() {
+        assert_eq!(kinds_of_key("configMapKeyRef"), CONFIG_MAP);
+        assert_eq!(kinds_of_key("config_map"), CONFIG_MAP);
+        assert_eq!(kinds_of_key("CONFIGMAP"), CONFIG_MAP);
+        assert_eq!(kinds_of_key("secretName"), SECRET_REF);
+        assert_eq!(kinds_of_key("claimName"), CLAIM);
+        assert_eq!(kinds_of_key("serviceAccountName"), ACCOUNT);
+        assert_eq!(
+            kinds_of_key("serviceAccountSecretConfigMap"),
+            ACCOUNT | SECRET_REF | CONFIG_MAP
+        );
+        assert_eq!(kinds_of_key("image"), 0);
+        assert_eq!(kinds_of_key("claim"), 0);
+        assert_eq!(kinds_of_key("sécret"), 0);
+        // longer than the buffer the short keys are folded in
+        let long = format!("{}ConfigMap", "x".repeat(80));
+        assert_eq!(kinds_of_key(&long), CONFIG_MAP);
+        let split = format!("{}Config-Map-{}", "y".repeat(60), "z".repeat(10));
+        assert_eq!(kinds_of_key(&split), CONFIG_MAP);
+    }
 }

@@ -67,7 +67,19 @@ impl Rule for NonStringInStringField {
     }
 
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        for f in string_fields(obj) {
+        // only plain or tagged scalars that do not read as a string, nor as the null
+        // of an empty value, are reported
+        let keep = |n: &plimsoll_yaml::Node| {
+            n.scalar().is_some_and(|s| {
+                (s.style == Style::Plain || s.tag.is_some())
+                    && match s.resolve() {
+                        Resolved::Str => false,
+                        Resolved::Null => !s.text.is_empty(),
+                        _ => true,
+                    }
+            })
+        };
+        for f in string_fields(obj, &keep) {
             let Some(s) = f.node.scalar() else { continue };
             if s.style != Style::Plain && s.tag.is_none() {
                 continue;

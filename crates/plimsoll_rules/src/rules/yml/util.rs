@@ -14,13 +14,22 @@ pub struct StringField<'a> {
     pub what: String,
 }
 
+/// Which values [`string_fields`] returns (their path and description are built only
+/// for those).
+type Keep<'k> = &'k dyn Fn(&Node) -> bool;
+
 fn map_fields<'a>(
     out: &mut Vec<StringField<'a>>,
+    keep: Keep,
     node: Option<&'a Node>,
-    base: Pointer,
-    noun: &str,
+    base: impl Fn() -> Pointer,
+    noun: &dyn Fn() -> String,
 ) {
     for e in node.map(Node::entries).unwrap_or_default() {
+        if !keep(&e.value) {
+            continue;
+        }
+        let (base, noun) = (base(), noun());
         out.push(StringField {
             path: base.key(&e.key),
             node: &e.value,
@@ -31,63 +40,77 @@ fn map_fields<'a>(
 
 fn meta_fields<'a>(
     out: &mut Vec<StringField<'a>>,
+    keep: Keep,
     meta: Option<&'a Node>,
-    base: Pointer,
+    base: impl Fn() -> Pointer,
     whose: &str,
 ) {
     let Some(meta) = meta else { return };
     map_fields(
         out,
+        keep,
         meta.get("labels"),
-        base.key("labels"),
-        &format!("{whose}label"),
+        || base().key("labels"),
+        &|| format!("{whose}label"),
     );
     map_fields(
         out,
+        keep,
         meta.get("annotations"),
-        base.key("annotations"),
-        &format!("{whose}annotation"),
+        || base().key("annotations"),
+        &|| format!("{whose}annotation"),
     );
 }
 
-/// Every string-typed value of an object that YML003 judges.
-pub fn string_fields(obj: &Object) -> Vec<StringField<'_>> {
+/// Every string-typed value of an object that YML003 judges, of those `keep` accepts.
+pub fn string_fields<'a>(obj: &'a Object, keep: Keep) -> Vec<StringField<'a>> {
     let mut out = Vec::new();
-    let root = Pointer::root();
-    meta_fields(&mut out, obj.metadata(), root.key("metadata"), "");
+    let root = Pointer::root;
+    meta_fields(
+        &mut out,
+        keep,
+        obj.metadata(),
+        || root().key("metadata"),
+        "",
+    );
     if obj.group().is_empty() && obj.kind == "ConfigMap" {
         map_fields(
             &mut out,
+            keep,
             obj.root.get("data"),
-            root.key("data"),
-            "ConfigMap key",
+            || root().key("data"),
+            &|| "ConfigMap key".to_string(),
         );
         map_fields(
             &mut out,
+            keep,
             obj.root.get("binaryData"),
-            root.key("binaryData"),
-            "ConfigMap binaryData key",
+            || root().key("binaryData"),
+            &|| "ConfigMap binaryData key".to_string(),
         );
     }
     if obj.group().is_empty() && obj.kind == "Secret" {
         map_fields(
             &mut out,
+            keep,
             obj.root.get("data"),
-            root.key("data"),
-            "Secret key",
+            || root().key("data"),
+            &|| "Secret key".to_string(),
         );
         map_fields(
             &mut out,
+            keep,
             obj.root.get("stringData"),
-            root.key("stringData"),
-            "Secret stringData key",
+            || root().key("stringData"),
+            &|| "Secret stringData key".to_string(),
         );
     }
     if obj.group() == "batch" && obj.kind == "CronJob" {
         meta_fields(
             &mut out,
+            keep,
             obj.root.at(&["spec", "jobTemplate", "metadata"]),
-            root.keys(&["spec", "jobTemplate", "metadata"]),
+            || root().keys(&["spec", "jobTemplate", "metadata"]),
             "job template ",
         );
     }
@@ -95,11 +118,17 @@ pub fn string_fields(obj: &Object) -> Vec<StringField<'_>> {
         return out;
     };
     if !t.is_pod() {
-        meta_fields(&mut out, t.metadata(), t.meta_pointer(&[]), "pod template ");
+        meta_fields(
+            &mut out,
+            keep,
+            t.metadata(),
+            || t.meta_pointer(&[]),
+            "pod template ",
+        );
     }
     for c in t.containers() {
         for (i, env) in c.env().iter().enumerate() {
-            if let Some(v) = env.get("value") {
+            if let Some(v) = env.get("value").filter(|v| keep(v)) {
                 let name = env.get("name").and_then(Node::as_text).unwrap_or("?");
                 out.push(StringField {
                     path: c.field_pointer(&["env"]).index(i).key("value"),
@@ -116,6 +145,9 @@ pub fn string_fields(obj: &Object) -> Vec<StringField<'_>> {
                 .iter()
                 .enumerate()
             {
+                if !keep(item) {
+                    continue;
+                }
                 out.push(StringField {
                     path: c.field_pointer(&[key]).index(i),
                     node: item,
@@ -129,7 +161,10 @@ pub fn string_fields(obj: &Object) -> Vec<StringField<'_>> {
 
 /// The pointers of [`string_fields`], for rules that leave those places to YML003.
 pub fn string_field_paths(obj: &Object) -> HashSet<Pointer> {
-    string_fields(obj).into_iter().map(|f| f.path).collect()
+    string_fields(obj, &|_| true)
+        .into_iter()
+        .map(|f| f.path)
+        .collect()
 }
 
 /// A plain, untagged scalar: the only kind whose meaning depends on the YAML version.
@@ -186,7 +221,7 @@ pub fn walk_scalars<'a>(
 pub fn field_name(path: &Pointer) -> String {
     match path.segments() {
         [.., Segment::Key(p), Segment::Index(i)] => format!("{p}[{i}]"),
-        [.., Segment::Key(k)] => k.clone(),
+        [.., Segment::Key(k)] => k.to_string(),
         [.., Segment::Index(i)] => format!("[{i}]"),
         [] => String::new(),
     }
