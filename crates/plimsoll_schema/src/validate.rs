@@ -148,6 +148,73 @@ fn is_date_time(s: &str) -> bool {
 
 const QUANTITY_RE: &str = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
 
+/// Where the walk is, built on the stack as it descends: a [`Pointer`] is made only
+/// for a violation, not for every node visited.
+#[derive(Clone, Copy)]
+struct Chain<'p> {
+    up: Option<&'p Chain<'p>>,
+    seg: Seg<'p>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'p> {
+    Root,
+    Key(&'p str),
+    Index(usize),
+}
+
+impl<'p> Chain<'p> {
+    const ROOT: Chain<'static> = Chain {
+        up: None,
+        seg: Seg::Root,
+    };
+
+    fn key<'q>(&'q self, k: &'q str) -> Chain<'q> {
+        Chain {
+            up: Some(self),
+            seg: Seg::Key(k),
+        }
+    }
+
+    fn index(&self, i: usize) -> Chain<'_> {
+        Chain {
+            up: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+
+    fn pointer(&self) -> Pointer {
+        let mut segs = Vec::new();
+        let mut at = Some(self);
+        while let Some(c) = at {
+            segs.push(c.seg);
+            at = c.up;
+        }
+        segs.iter().rev().fold(Pointer::root(), |p, s| match s {
+            Seg::Root => p,
+            Seg::Key(k) => p.key(k),
+            Seg::Index(i) => p.index(*i),
+        })
+    }
+
+    /// The first key below the root (`status` of `/status/conditions`).
+    fn first_key(&self) -> Option<&'p str> {
+        let mut at = self;
+        let mut first = None;
+        loop {
+            if let Seg::Key(k) = at.seg {
+                first = Some(k);
+            } else if let Seg::Index(_) = at.seg {
+                first = None;
+            }
+            match at.up {
+                Some(up) => at = up,
+                None => return first,
+            }
+        }
+    }
+}
+
 struct Walk<'a> {
     arena: &'a Arena,
     dialect: Dialect,
@@ -166,32 +233,32 @@ impl<'a> Walk<'a> {
         s
     }
 
-    fn push(&mut self, problem: Problem, path: &Pointer, span: Span, message: String) {
+    fn push(&mut self, problem: Problem, path: &Chain, span: Span, message: String) {
         self.out.push(Violation {
             problem,
-            path: path.clone(),
+            path: path.pointer(),
             span,
             message,
         });
     }
 
-    fn wrong_type(&mut self, n: &Node, path: &Pointer, expected: &str) {
+    fn wrong_type(&mut self, n: &Node, path: &Chain, expected: &str) {
         let (got, text) = describe(n);
         let message = match self.dialect {
             Dialect::Builtin => format!(
                 "cannot unmarshal {got}{text} into field \"{}\" of type {expected}",
-                dotted(path)
+                dotted(&path.pointer())
             ),
             Dialect::Custom => format!(
                 "{}: Invalid value: \"{got}\": {} in body must be of type {expected}: \"{got}\"",
-                dotted(path),
-                dotted(path)
+                dotted(&path.pointer()),
+                dotted(&path.pointer())
             ),
         };
         self.push(Problem::WrongType, path, n.span, message);
     }
 
-    fn node(&mut self, s: &'a SchemaNode, n: &Node, path: &Pointer) {
+    fn node(&mut self, s: &'a SchemaNode, n: &Node, path: &Chain) {
         let s = self.resolve(s);
         if n.is_null() {
             // Go decodes null into the zero value; structural schemas prune
@@ -221,7 +288,7 @@ impl<'a> Walk<'a> {
                             n.span,
                             format!(
                                 "{}: Invalid value: {text:?}: quantities must match the regular expression '{QUANTITY_RE}'",
-                                dotted(path)
+                                dotted(&path.pointer())
                             ),
                         );
                     }
@@ -280,7 +347,7 @@ impl<'a> Walk<'a> {
                             n.span,
                             format!(
                                 "cannot unmarshal number {i} into field \"{}\" of type int32 (out of range)",
-                                dotted(path)
+                                dotted(&path.pointer())
                             ),
                         );
                     }
@@ -306,7 +373,7 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn string_format(&mut self, s: &SchemaNode, text: &str, n: &Node, path: &Pointer) {
+    fn string_format(&mut self, s: &SchemaNode, text: &str, n: &Node, path: &Chain) {
         match s.format.as_deref() {
             Some("byte") => {
                 let compact: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
@@ -321,7 +388,7 @@ impl<'a> Walk<'a> {
                         Problem::InvalidValue,
                         path,
                         n.span,
-                        format!("{}: illegal base64 data", dotted(path)),
+                        format!("{}: illegal base64 data", dotted(&path.pointer())),
                     );
                 }
             }
@@ -332,7 +399,7 @@ impl<'a> Walk<'a> {
                     n.span,
                     format!(
                         "{}: Invalid value: {text:?}: not an RFC 3339 date-time (2006-01-02T15:04:05Z07:00)",
-                        dotted(path)
+                        dotted(&path.pointer())
                     ),
                 );
             }
@@ -340,7 +407,7 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn enumeration(&mut self, s: &SchemaNode, n: &Node, path: &Pointer) {
+    fn enumeration(&mut self, s: &SchemaNode, n: &Node, path: &Chain) {
         if s.enumeration.is_empty() {
             return;
         }
@@ -360,14 +427,14 @@ impl<'a> Walk<'a> {
             n.span,
             format!(
                 "{}: Unsupported value: {}: supported values: {}",
-                dotted(path),
+                dotted(&path.pointer()),
                 v,
                 supported.join(", ")
             ),
         );
     }
 
-    fn object(&mut self, s: &'a SchemaNode, n: &Node, path: &Pointer) {
+    fn object(&mut self, s: &'a SchemaNode, n: &Node, path: &Chain) {
         let free_form = self.dialect == Dialect::Builtin
             && s.properties.is_empty()
             && matches!(s.additional, Additional::Unsaid);
@@ -395,7 +462,7 @@ impl<'a> Walk<'a> {
             if s.preserve_unknown || free_form {
                 continue;
             }
-            let mut message = format!("unknown field \"{}\"", dotted(&p));
+            let mut message = format!("unknown field \"{}\"", dotted(&p.pointer()));
             if let Some(k) = nearest(&e.key, s.properties.iter().map(|(k, _)| k.as_str())) {
                 message.push_str(&format!(" (did you mean \"{k}\"?)"));
             }
@@ -407,7 +474,7 @@ impl<'a> Walk<'a> {
         }
         // the status of a new object is not written by its creator: the API server
         // resets it, so what it requires is not asked of a manifest
-        let in_status = matches!(path.segments().first(), Some(Segment::Key(k)) if k == "status");
+        let in_status = path.first_key() == Some("status");
         if in_status && self.dialect == Dialect::Builtin {
             required.clear();
         }
@@ -428,14 +495,14 @@ impl<'a> Walk<'a> {
                     Problem::MissingRequired,
                     &p,
                     span,
-                    format!("{}: Required value", dotted(&p)),
+                    format!("{}: Required value", dotted(&p.pointer())),
                 );
             }
         }
     }
 
     /// `x-kubernetes-list-type: set | map`: no two entries alike.
-    fn list_uniqueness(&mut self, s: &SchemaNode, items: &[Node], path: &Pointer) {
+    fn list_uniqueness(&mut self, s: &SchemaNode, items: &[Node], path: &Chain) {
         let key = |it: &Node| -> Option<String> {
             match s.list_type? {
                 ListType::Atomic => None,
@@ -462,7 +529,7 @@ impl<'a> Walk<'a> {
                     Problem::InvalidValue,
                     &p,
                     it.span,
-                    format!("{}: Duplicate value: {k}", dotted(&p)),
+                    format!("{}: Duplicate value: {k}", dotted(&p.pointer())),
                 );
             }
         }
@@ -481,7 +548,7 @@ pub fn validate(
         dialect,
         out: Vec::new(),
     };
-    w.node(schema, doc, &Pointer::root());
+    w.node(schema, doc, &Chain::ROOT);
     w.out
 }
 

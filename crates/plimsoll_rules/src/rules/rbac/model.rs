@@ -4,6 +4,7 @@
 //! `plimsoll rbac who-can` and the RBAC rules share it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use plimsoll_model::{Index, LabelSelector, Node, Object};
 
@@ -181,7 +182,9 @@ pub struct Rbac<'a> {
     pub index: &'a Index,
     pub bindings: Vec<Binding<'a>>,
     /// role id -> effective rules (aggregation resolved)
-    effective: HashMap<usize, Vec<EffectiveRule>>,
+    /// (shared: aggregating roles that select the same roles grant the same rules, and
+    /// copies of a chart's aggregating role select every copy's roles)
+    effective: HashMap<usize, Arc<[EffectiveRule]>>,
     /// role id -> ClusterRoles that aggregate it (transitively)
     aggregated_into: HashMap<usize, Vec<usize>>,
     /// role id -> bindings (positions in `bindings`) that grant it, directly
@@ -326,26 +329,37 @@ impl<'a> Rbac<'a> {
             if sources.contains_key(&id) {
                 aggregating.push(id);
             } else {
-                rbac.effective.insert(id, literal_rules(o, id));
+                rbac.effective.insert(id, literal_rules(o, id).into());
             }
         }
-        let aggregated: Vec<(usize, Vec<EffectiveRule>)> = aggregating
-            .into_iter()
-            .map(|id| {
-                let mut seen = HashSet::new();
-                let mut out = Vec::new();
-                let mut visiting = HashSet::from([id]);
-                Self::collect(
-                    &rbac.effective,
-                    &sources,
-                    id,
-                    &mut visiting,
-                    &mut seen,
-                    &mut out,
-                );
-                (id, out)
-            })
-            .collect();
+        // aggregating roles with the same sources, none of which aggregates in turn,
+        // grant the same rules: resolved once
+        let mut memo: HashMap<&[usize], Arc<[EffectiveRule]>> = HashMap::new();
+        let mut aggregated: Vec<(usize, Arc<[EffectiveRule]>)> = Vec::new();
+        for id in aggregating {
+            let direct = sources.get(&id).map(Vec::as_slice).unwrap_or_default();
+            let plain = direct.iter().all(|s| !sources.contains_key(s));
+            if plain && let Some(rules) = memo.get(direct) {
+                aggregated.push((id, rules.clone()));
+                continue;
+            }
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            let mut visiting = HashSet::from([id]);
+            Self::collect(
+                &rbac.effective,
+                &sources,
+                id,
+                &mut visiting,
+                &mut seen,
+                &mut out,
+            );
+            let rules: Arc<[EffectiveRule]> = out.into();
+            if plain {
+                memo.insert(direct, rules.clone());
+            }
+            aggregated.push((id, rules));
+        }
         rbac.effective.extend(aggregated);
         for &agg in sources.keys() {
             let mut stack = vec![agg];
@@ -379,7 +393,7 @@ impl<'a> Rbac<'a> {
     /// order (their own aggregated rules when they aggregate too), exact duplicates
     /// dropped.
     fn collect<'l>(
-        literal: &'l HashMap<usize, Vec<EffectiveRule>>,
+        literal: &'l HashMap<usize, Arc<[EffectiveRule]>>,
         sources: &HashMap<usize, Vec<usize>>,
         role: usize,
         visiting: &mut HashSet<usize>,
@@ -397,7 +411,7 @@ impl<'a> Rbac<'a> {
             let Some(rules) = literal.get(&src) else {
                 continue;
             };
-            for r in rules {
+            for r in rules.iter() {
                 if seen.insert(&r.rule) {
                     out.push(r.clone());
                 }
@@ -494,7 +508,7 @@ impl<'a> Rbac<'a> {
     pub fn rules_of(&self, role: usize) -> &[EffectiveRule] {
         self.effective
             .get(&role)
-            .map(Vec::as_slice)
+            .map(|r| &r[..])
             .unwrap_or_default()
     }
 
