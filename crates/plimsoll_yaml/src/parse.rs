@@ -399,15 +399,16 @@ pub fn lines_inclusive(src: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < bytes.len() {
-            let end = break_ends_at(bytes, i);
-            i += 1;
-            if end {
+        // the next CR or LF, found a word at a time
+        while let Some(at) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
+            i += at + 1;
+            if break_ends_at(bytes, i - 1) {
                 let line = &src[start..i];
                 start = i;
                 return Some(line);
             }
         }
+        i = bytes.len();
         (start < bytes.len()).then(|| {
             let line = &src[start..];
             start = bytes.len();
