@@ -37,6 +37,8 @@ const VALUE_PATTERNS: [&str; 17] = [
     "service_account",
 ];
 
+/// Standard match semantics (the default), which overlapping search requires: a
+/// leftmost match kind would make [`value_looks_secret`] panic.
 static VALUE_TRIGGERS: LazyLock<AhoCorasick> =
     LazyLock::new(|| AhoCorasick::new(VALUE_PATTERNS).expect("static patterns"));
 
@@ -244,9 +246,6 @@ pub fn value_looks_secret(value: &str) -> Option<&'static str> {
     let mut seen = 0u32;
     for m in VALUE_TRIGGERS.find_overlapping_iter(value) {
         seen |= 1 << m.pattern().as_u32();
-    }
-    if seen == 0 {
-        return None;
     }
     let any = |patterns: &[&str]| {
         patterns.iter().any(|p| {
