@@ -200,18 +200,18 @@ impl<'p> Chain<'p> {
     /// The first key below the root (`status` of `/status/conditions`).
     fn first_key(&self) -> Option<&'p str> {
         let mut at = self;
-        let mut first = None;
-        loop {
-            if let Seg::Key(k) = at.seg {
-                first = Some(k);
-            } else if let Seg::Index(_) = at.seg {
-                first = None;
-            }
-            match at.up {
-                Some(up) => at = up,
-                None => return first,
-            }
+        while let Some(up) = at.up.filter(|up| up.up.is_some()) {
+            at = up;
         }
+        match at.seg {
+            Seg::Key(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The path as the API server's messages write it (`spec.containers[0].name`).
+    fn dotted(&self) -> String {
+        dotted(&self.pointer())
     }
 }
 
@@ -247,12 +247,12 @@ impl<'a> Walk<'a> {
         let message = match self.dialect {
             Dialect::Builtin => format!(
                 "cannot unmarshal {got}{text} into field \"{}\" of type {expected}",
-                dotted(&path.pointer())
+                path.dotted()
             ),
             Dialect::Custom => format!(
                 "{}: Invalid value: \"{got}\": {} in body must be of type {expected}: \"{got}\"",
-                dotted(&path.pointer()),
-                dotted(&path.pointer())
+                path.dotted(),
+                path.dotted()
             ),
         };
         self.push(Problem::WrongType, path, n.span, message);
@@ -288,7 +288,7 @@ impl<'a> Walk<'a> {
                             n.span,
                             format!(
                                 "{}: Invalid value: {text:?}: quantities must match the regular expression '{QUANTITY_RE}'",
-                                dotted(&path.pointer())
+                                path.dotted()
                             ),
                         );
                     }
@@ -347,7 +347,7 @@ impl<'a> Walk<'a> {
                             n.span,
                             format!(
                                 "cannot unmarshal number {i} into field \"{}\" of type int32 (out of range)",
-                                dotted(&path.pointer())
+                                path.dotted()
                             ),
                         );
                     }
@@ -388,7 +388,7 @@ impl<'a> Walk<'a> {
                         Problem::InvalidValue,
                         path,
                         n.span,
-                        format!("{}: illegal base64 data", dotted(&path.pointer())),
+                        format!("{}: illegal base64 data", path.dotted()),
                     );
                 }
             }
@@ -399,7 +399,7 @@ impl<'a> Walk<'a> {
                     n.span,
                     format!(
                         "{}: Invalid value: {text:?}: not an RFC 3339 date-time (2006-01-02T15:04:05Z07:00)",
-                        dotted(&path.pointer())
+                        path.dotted()
                     ),
                 );
             }
@@ -427,7 +427,7 @@ impl<'a> Walk<'a> {
             n.span,
             format!(
                 "{}: Unsupported value: {}: supported values: {}",
-                dotted(&path.pointer()),
+                path.dotted(),
                 v,
                 supported.join(", ")
             ),
@@ -462,7 +462,7 @@ impl<'a> Walk<'a> {
             if s.preserve_unknown || free_form {
                 continue;
             }
-            let mut message = format!("unknown field \"{}\"", dotted(&p.pointer()));
+            let mut message = format!("unknown field \"{}\"", p.dotted());
             if let Some(k) = nearest(&e.key, s.properties.iter().map(|(k, _)| k.as_str())) {
                 message.push_str(&format!(" (did you mean \"{k}\"?)"));
             }
@@ -495,7 +495,7 @@ impl<'a> Walk<'a> {
                     Problem::MissingRequired,
                     &p,
                     span,
-                    format!("{}: Required value", dotted(&p.pointer())),
+                    format!("{}: Required value", p.dotted()),
                 );
             }
         }
@@ -529,7 +529,7 @@ impl<'a> Walk<'a> {
                     Problem::InvalidValue,
                     &p,
                     it.span,
-                    format!("{}: Duplicate value: {k}", dotted(&p.pointer())),
+                    format!("{}: Duplicate value: {k}", p.dotted()),
                 );
             }
         }

@@ -14,33 +14,60 @@ static NAME_TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("static patterns")
 });
 
-/// Every value pattern starts with one of these: one pass over a value rules most
-/// values out before the precise checks run.
-/// What a value that looks like a secret contains, one of (see [`value_looks_secret`]).
-const VALUE_PATTERNS: [&str; 17] = [
-    "-----BEGIN",
-    "AKIA",
-    "ASIA",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "xox",
-    "eyJ",
-    "://",
-    "glpat-",
-    "AIza",
-    "AccountKey=",
-    "SharedAccessKey=",
-    "service_account",
+/// One check of [`value_looks_secret`]: what the value looks like, the texts it must
+/// contain for the check to find anything (its triggers), and the check.
+type ValueCheck = (&'static str, &'static [&'static str], fn(&str) -> bool);
+
+/// The checks of [`value_looks_secret`], in the order they are tried.
+static VALUE_CHECKS: [ValueCheck; 10] = [
+    ("a PEM private key", &["-----BEGIN"], |v| {
+        v.contains("-----BEGIN") && v.contains("PRIVATE KEY-----")
+    }),
+    ("an AWS access key id", &["AKIA", "ASIA"], has_aws_key_id),
+    (
+        "a GitHub token",
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+        |v| {
+            has_prefixed_token(v, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], 36)
+                || has_prefixed_token(v, &["github_pat_"], 22)
+        },
+    ),
+    ("a Slack token", &["xox"], |v| {
+        has_prefixed_token(v, &["xoxb-", "xoxp-", "xoxa-", "xoxr-"], 10)
+    }),
+    ("a GitLab token", &["glpat-"], |v| {
+        has_prefixed_token(v, &["glpat-"], 20)
+    }),
+    ("a Google API key", &["AIza"], |v| {
+        has_prefixed_token(v, &["AIza"], 35)
+    }),
+    ("a JSON Web Token", &["eyJ"], has_jwt),
+    (
+        "an Azure connection string with an account or access key",
+        &["AccountKey=", "SharedAccessKey="],
+        has_connection_key,
+    ),
+    ("a Google service account key", &["service_account"], |v| {
+        v.contains("\"service_account\"") && v.contains("\"private_key\"")
+    }),
+    (
+        "a connection string with a password",
+        &["://"],
+        has_url_password,
+    ),
 ];
 
-/// Standard match semantics (the default), which overlapping search requires: a
-/// leftmost match kind would make [`value_looks_secret`] panic.
-static VALUE_TRIGGERS: LazyLock<AhoCorasick> =
-    LazyLock::new(|| AhoCorasick::new(VALUE_PATTERNS).expect("static patterns"));
+/// Every trigger of [`VALUE_CHECKS`], with the check it belongs to: one pass over a
+/// value rules most values out, and finds which checks may find something. Standard
+/// match semantics (the default), which overlapping search requires.
+static VALUE_TRIGGERS: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
+    let (patterns, checks): (Vec<&str>, Vec<usize>) = VALUE_CHECKS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, triggers, _))| triggers.iter().map(move |t| (*t, i)))
+        .unzip();
+    (AhoCorasick::new(patterns).expect("static patterns"), checks)
+});
 
 /// Splits a name into lower-case word parts: `DB_PASSWORD`, `dbPassword`,
 /// `db.password` and `db-password` all give `["db", "password"]`.
@@ -238,61 +265,21 @@ pub fn is_placeholder(value: &str) -> bool {
 /// What a value looks like when it looks like a secret, whatever its name: a private
 /// key block, a cloud or chat token, a JWT, a URL with a password.
 pub fn value_looks_secret(value: &str) -> Option<&'static str> {
-    // one pass finds which triggers occur; each check below runs only when its
-    // trigger does (a large configuration file is scanned once, not once per check)
-    if !VALUE_TRIGGERS.is_match(value) {
+    let (triggers, check_of) = &*VALUE_TRIGGERS;
+    if !triggers.is_match(value) {
         return None;
     }
-    let mut seen = 0u32;
-    for m in VALUE_TRIGGERS.find_overlapping_iter(value) {
-        seen |= 1 << m.pattern().as_u32();
+    // one pass finds which checks may find something (a large configuration file is
+    // scanned once, not once per check)
+    let mut may = 0u32;
+    for m in triggers.find_overlapping_iter(value) {
+        may |= 1 << check_of[m.pattern().as_usize()];
     }
-    let any = |patterns: &[&str]| {
-        patterns.iter().any(|p| {
-            let i = VALUE_PATTERNS
-                .iter()
-                .position(|q| q == p)
-                .expect("a value trigger");
-            seen & (1 << i) != 0
-        })
-    };
-    if any(&["-----BEGIN"]) && value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
-        return Some("a PEM private key");
-    }
-    if any(&["AKIA", "ASIA"]) && has_aws_key_id(value) {
-        return Some("an AWS access key id");
-    }
-    if any(&["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"])
-        && (has_prefixed_token(value, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], 36)
-            || has_prefixed_token(value, &["github_pat_"], 22))
-    {
-        return Some("a GitHub token");
-    }
-    if any(&["xox"]) && has_prefixed_token(value, &["xoxb-", "xoxp-", "xoxa-", "xoxr-"], 10) {
-        return Some("a Slack token");
-    }
-    if any(&["glpat-"]) && has_prefixed_token(value, &["glpat-"], 20) {
-        return Some("a GitLab token");
-    }
-    if any(&["AIza"]) && has_prefixed_token(value, &["AIza"], 35) {
-        return Some("a Google API key");
-    }
-    if any(&["eyJ"]) && has_jwt(value) {
-        return Some("a JSON Web Token");
-    }
-    if any(&["AccountKey=", "SharedAccessKey="]) && has_connection_key(value) {
-        return Some("an Azure connection string with an account or access key");
-    }
-    if any(&["service_account"])
-        && value.contains("\"service_account\"")
-        && value.contains("\"private_key\"")
-    {
-        return Some("a Google service account key");
-    }
-    if any(&["://"]) && has_url_password(value) {
-        return Some("a connection string with a password");
-    }
-    None
+    VALUE_CHECKS
+        .iter()
+        .enumerate()
+        .find(|(i, (_, _, found))| may & (1 << i) != 0 && found(value))
+        .map(|(_, (what, _, _))| *what)
 }
 
 fn token_char(c: u8) -> bool {

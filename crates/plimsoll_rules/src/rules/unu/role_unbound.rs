@@ -101,9 +101,8 @@ impl Rule for RoleUnbound {
         if roles.is_empty() {
             return;
         }
-        // (namespace of the binding, or None for a ClusterRoleBinding, kind, name)
-        let mut bound: HashSet<(Option<&str>, &str, &str)> = HashSet::new();
-        // the ClusterRoles any binding grants, whatever its namespace
+        // the Roles granted, by namespace, and the ClusterRoles any binding grants
+        let mut bound_roles: HashSet<(&str, &str)> = HashSet::new();
         let mut bound_cluster_roles: HashSet<&str> = HashSet::new();
         for (_, b) in cx
             .index
@@ -114,9 +113,14 @@ impl Rule for RoleUnbound {
             let r = b.root.get("roleRef");
             let text = |k: &str| r.and_then(|r| r.get(k)).and_then(Node::as_text);
             if let (Some(kind), Some(name)) = (text("kind"), text("name")) {
-                bound.insert((b.namespace.as_deref(), kind, name));
-                if kind == "ClusterRole" {
-                    bound_cluster_roles.insert(name);
+                match (kind, b.namespace.as_deref()) {
+                    ("ClusterRole", _) => {
+                        bound_cluster_roles.insert(name);
+                    }
+                    ("Role", Some(ns)) => {
+                        bound_roles.insert((ns, name));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -132,12 +136,11 @@ impl Rule for RoleUnbound {
                         m.entries()
                             .iter()
                             .map(|e| (e.key.as_str(), e.value.as_text().unwrap_or("")))
-                            .collect()
+                            .collect::<Vec<_>>()
                     })
                     .unwrap_or_default()
             })
         {
-            let sel: Vec<(&str, &str)> = sel;
             if let Some(first) = sel.first().copied() {
                 aggregators.entry(first).or_default().push(sel);
             }
@@ -156,7 +159,7 @@ impl Rule for RoleUnbound {
                         continue;
                     }
                     (
-                        bound.contains(&(Some(ns), "Role", o.name.as_str())),
+                        bound_roles.contains(&(ns, o.name.as_str())),
                         cx.index.holds_namespace(ns),
                         format!("namespace `{ns}`"),
                     )

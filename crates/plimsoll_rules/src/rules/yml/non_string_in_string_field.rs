@@ -1,5 +1,5 @@
 use plimsoll_model::Object;
-use plimsoll_yaml::{Resolved, Style};
+use plimsoll_yaml::{Resolved, Scalar, Style};
 
 use super::util::{describe, string_fields};
 use crate::declare_rule;
@@ -67,23 +67,8 @@ impl Rule for NonStringInStringField {
     }
 
     fn check(&self, _cx: &Context, id: usize, obj: &Object, out: &mut Sink) {
-        // only plain or tagged scalars that do not read as a string, nor as the null
-        // of an empty value, are reported
-        let keep = |n: &plimsoll_yaml::Node| {
-            n.scalar().is_some_and(|s| {
-                (s.style == Style::Plain || s.tag.is_some())
-                    && match s.resolve() {
-                        Resolved::Str => false,
-                        Resolved::Null => !s.text.is_empty(),
-                        _ => true,
-                    }
-            })
-        };
-        for f in string_fields(obj, &keep) {
+        for f in string_fields(obj, &|n| n.scalar().is_some_and(misread)) {
             let Some(s) = f.node.scalar() else { continue };
-            if s.style != Style::Plain && s.tag.is_none() {
-                continue;
-            }
             let r = s.resolve();
             let fix = match r {
                 _ if s.tag.is_some() => None,
@@ -100,9 +85,6 @@ impl Rule for NonStringInStringField {
                 ),
             };
             let msg = match r {
-                Resolved::Str => continue,
-                // an empty value: the author meant the empty string
-                Resolved::Null if s.text.is_empty() => continue,
                 Resolved::Null => format!(
                     "{} is `{}`, which Kubernetes reads as null and Kubernetes stores as an empty string; quote it if the text is meant",
                     f.what, s.text
@@ -120,4 +102,16 @@ impl Rule for NonStringInStringField {
             }
         }
     }
+}
+
+/// A plain or tagged scalar in a string field that Kubernetes does not read as a
+/// string: the values this rule reports. An empty value is not one: its author meant
+/// the empty string.
+fn misread(s: &Scalar) -> bool {
+    (s.style == Style::Plain || s.tag.is_some())
+        && match s.resolve() {
+            Resolved::Str => false,
+            Resolved::Null => !s.text.is_empty(),
+            _ => true,
+        }
 }

@@ -18,23 +18,22 @@ pub struct StringField<'a> {
 /// for those).
 type Keep<'k> = &'k dyn Fn(&Node) -> bool;
 
+/// The entries of a mapping `keep` accepts, described as `{whose}{noun} `key``.
 fn map_fields<'a>(
     out: &mut Vec<StringField<'a>>,
     keep: Keep,
     node: Option<&'a Node>,
-    base: impl Fn() -> Pointer,
-    noun: &dyn Fn() -> String,
+    base: Pointer,
+    (whose, noun): (&str, &str),
 ) {
     for e in node.map(Node::entries).unwrap_or_default() {
-        if !keep(&e.value) {
-            continue;
+        if keep(&e.value) {
+            out.push(StringField {
+                path: base.key(&e.key),
+                node: &e.value,
+                what: format!("{whose}{noun} `{}`", e.key),
+            });
         }
-        let (base, noun) = (base(), noun());
-        out.push(StringField {
-            path: base.key(&e.key),
-            node: &e.value,
-            what: format!("{noun} `{}`", e.key),
-        });
     }
 }
 
@@ -42,75 +41,40 @@ fn meta_fields<'a>(
     out: &mut Vec<StringField<'a>>,
     keep: Keep,
     meta: Option<&'a Node>,
-    base: impl Fn() -> Pointer,
+    base: Pointer,
     whose: &str,
 ) {
     let Some(meta) = meta else { return };
-    map_fields(
-        out,
-        keep,
-        meta.get("labels"),
-        || base().key("labels"),
-        &|| format!("{whose}label"),
-    );
-    map_fields(
-        out,
-        keep,
-        meta.get("annotations"),
-        || base().key("annotations"),
-        &|| format!("{whose}annotation"),
-    );
+    for (key, noun) in [("labels", "label"), ("annotations", "annotation")] {
+        map_fields(out, keep, meta.get(key), base.key(key), (whose, noun));
+    }
 }
 
 /// Every string-typed value of an object that YML003 judges, of those `keep` accepts.
 pub fn string_fields<'a>(obj: &'a Object, keep: Keep) -> Vec<StringField<'a>> {
     let mut out = Vec::new();
-    let root = Pointer::root;
-    meta_fields(
-        &mut out,
-        keep,
-        obj.metadata(),
-        || root().key("metadata"),
-        "",
-    );
-    if obj.group().is_empty() && obj.kind == "ConfigMap" {
-        map_fields(
-            &mut out,
-            keep,
-            obj.root.get("data"),
-            || root().key("data"),
-            &|| "ConfigMap key".to_string(),
-        );
-        map_fields(
-            &mut out,
-            keep,
-            obj.root.get("binaryData"),
-            || root().key("binaryData"),
-            &|| "ConfigMap binaryData key".to_string(),
-        );
-    }
-    if obj.group().is_empty() && obj.kind == "Secret" {
-        map_fields(
-            &mut out,
-            keep,
-            obj.root.get("data"),
-            || root().key("data"),
-            &|| "Secret key".to_string(),
-        );
-        map_fields(
-            &mut out,
-            keep,
-            obj.root.get("stringData"),
-            || root().key("stringData"),
-            &|| "Secret stringData key".to_string(),
-        );
+    let root = Pointer::root();
+    meta_fields(&mut out, keep, obj.metadata(), root.key("metadata"), "");
+    let data_keys: &[(&str, &str)] = match (obj.group(), obj.kind.as_str()) {
+        ("", "ConfigMap") => &[
+            ("data", "ConfigMap key"),
+            ("binaryData", "ConfigMap binaryData key"),
+        ],
+        ("", "Secret") => &[
+            ("data", "Secret key"),
+            ("stringData", "Secret stringData key"),
+        ],
+        _ => &[],
+    };
+    for (key, noun) in data_keys {
+        map_fields(&mut out, keep, obj.root.get(key), root.key(key), ("", noun));
     }
     if obj.group() == "batch" && obj.kind == "CronJob" {
         meta_fields(
             &mut out,
             keep,
             obj.root.at(&["spec", "jobTemplate", "metadata"]),
-            || root().keys(&["spec", "jobTemplate", "metadata"]),
+            root.keys(&["spec", "jobTemplate", "metadata"]),
             "job template ",
         );
     }
@@ -122,7 +86,7 @@ pub fn string_fields<'a>(obj: &'a Object, keep: Keep) -> Vec<StringField<'a>> {
             &mut out,
             keep,
             t.metadata(),
-            || t.meta_pointer(&[]),
+            t.meta_pointer(&[]),
             "pod template ",
         );
     }
@@ -144,10 +108,8 @@ pub fn string_fields<'a>(obj: &'a Object, keep: Keep) -> Vec<StringField<'a>> {
                 .unwrap_or_default()
                 .iter()
                 .enumerate()
+                .filter(|(_, item)| keep(item))
             {
-                if !keep(item) {
-                    continue;
-                }
                 out.push(StringField {
                     path: c.field_pointer(&[key]).index(i),
                     node: item,
