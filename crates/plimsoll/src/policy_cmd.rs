@@ -84,25 +84,13 @@ pub fn test(args: &PolicyTestArgs) -> Result<i32, Fatal> {
         served.namespaced(v, k)
     });
     // what the API server would refuse to create
-    for p in &set.policies {
-        let (inputs, o) = object(p.id);
+    for r in set.refused() {
+        let (inputs, o) = object(r.id);
         let (file, line) = location(inputs, o);
-        for problem in &p.invalid {
-            errors.push(format!(
-                "{file}:{line}: the API server refuses to create ValidatingAdmissionPolicy {}: {}: {}",
-                p.name, problem.pointer, problem.message
-            ));
-        }
-    }
-    for b in &set.bindings {
-        let (inputs, o) = object(b.id);
-        let (file, line) = location(inputs, o);
-        for problem in &b.invalid {
-            errors.push(format!(
-                "{file}:{line}: the API server refuses to create ValidatingAdmissionPolicyBinding {}: {}: {}",
-                b.name, problem.pointer, problem.message
-            ));
-        }
+        errors.push(format!(
+            "{file}:{line}: the API server refuses to create {} {}: {}: {}",
+            r.kind, r.name, r.problem.pointer, r.problem.message
+        ));
     }
     for b in set.unbound() {
         let (inputs, o) = object(b.id);

@@ -149,6 +149,18 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A problem of a policy or binding that the API server refuses to create (see
+/// [`PolicySet::refused`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Refused<'s> {
+    /// The document of the policy or binding.
+    pub id: usize,
+    /// `ValidatingAdmissionPolicy` or `ValidatingAdmissionPolicyBinding`.
+    pub kind: &'static str,
+    pub name: &'s str,
+    pub problem: &'s Problem,
+}
+
 /// `paramRef`.
 #[derive(Debug, Clone)]
 pub struct ParamRef {
@@ -351,6 +363,28 @@ impl PolicySet {
     /// Whether any policy is in force (has a valid binding).
     pub fn is_empty(&self) -> bool {
         self.by_policy.iter().all(Vec::is_empty)
+    }
+
+    /// Every problem for which the API server would refuse to create a policy or a
+    /// binding of the run: the policies' first, in input order.
+    pub fn refused(&self) -> impl Iterator<Item = Refused<'_>> {
+        let policies = self.policies.iter().flat_map(|p| {
+            p.invalid.iter().map(|problem| Refused {
+                id: p.id,
+                kind: "ValidatingAdmissionPolicy",
+                name: &p.name,
+                problem,
+            })
+        });
+        let bindings = self.bindings.iter().flat_map(|b| {
+            b.invalid.iter().map(|problem| Refused {
+                id: b.id,
+                kind: "ValidatingAdmissionPolicyBinding",
+                name: &b.name,
+                problem,
+            })
+        });
+        policies.chain(bindings)
     }
 
     /// The bindings of the run that name no policy among the inputs.

@@ -206,6 +206,15 @@ fn generation(o: &mut Obj) {
     obj_at(o, "metadata").insert("generation".into(), json!(1));
 }
 
+/// The object's `metadata.name` (empty when it has none).
+fn own_name(o: &Obj) -> String {
+    o.get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
 fn labels_of(m: &Obj) -> Option<&Obj> {
     m.get("metadata")?.get("labels")?.as_object()
 }
@@ -388,12 +397,7 @@ fn job(o: &mut Obj, minor: u32) {
     // PrepareForCreate: the generated selector's job-name labels on the template (the
     // controller-uid ones, and the selector, hold the uid the server assigns)
     if !manual {
-        let name = o
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let name = own_name(o);
         let t = obj_at(obj_at(o, "spec"), "template");
         let labels = obj_at(obj_at(t, "metadata"), "labels");
         for key in ["job-name", "batch.kubernetes.io/job-name"] {
@@ -521,12 +525,7 @@ fn service(o: &mut Obj) {
 }
 
 fn namespace(o: &mut Obj) {
-    let name = o
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let name = own_name(o);
     if !name.is_empty() {
         let labels = obj_at(obj_at(o, "metadata"), "labels");
         labels.insert("kubernetes.io/metadata.name".into(), json!(name));

@@ -74,52 +74,37 @@ impl Rule for AdmissionPolicyError {
     fn check_all(&self, cx: &Context, out: &mut Sink) {
         let model = cx.pol();
         let set = &model.set;
-        for p in &set.policies {
-            for problem in &p.invalid {
-                let at = Pointer::parse(&problem.pointer);
-                let f = out.report(
-                    p.id,
-                    at.clone(),
-                    format!(
-                        "the API server refuses to create ValidatingAdmissionPolicy {}: {}: {}",
-                        p.name,
-                        dotted(&problem.pointer),
-                        problem.message
-                    ),
-                );
-                // a validation of type dyn (`object.spec.paused`): compared with true it
-                // is a bool, and what was most likely meant
-                if problem
-                    .message
-                    .ends_with("must evaluate to bool but got dyn")
-                    && let Some(source) = cx
-                        .index
-                        .object(p.id)
-                        .root
-                        .pointer(&at)
-                        .and_then(|n| n.as_text())
-                {
-                    f.fix(
-                        Fix::new(
-                            Applicability::DisplayOnly,
-                            "compare the value with true, so that the result is a bool",
-                        )
-                        .replace(&at, format!("({}) == true", source.trim()).into()),
-                    );
-                }
-            }
-        }
-        for b in &set.bindings {
-            for problem in &b.invalid {
-                out.report(
-                    b.id,
-                    Pointer::parse(&problem.pointer),
-                    format!(
-                        "the API server refuses to create ValidatingAdmissionPolicyBinding {}: {}: {}",
-                        b.name,
-                        dotted(&problem.pointer),
-                        problem.message
-                    ),
+        for r in set.refused() {
+            let at = Pointer::parse(&r.problem.pointer);
+            let f = out.report(
+                r.id,
+                at.clone(),
+                format!(
+                    "the API server refuses to create {} {}: {}: {}",
+                    r.kind,
+                    r.name,
+                    dotted(&r.problem.pointer),
+                    r.problem.message
+                ),
+            );
+            // a validation of type dyn (`object.spec.paused`): compared with true it is
+            // a bool, and what was most likely meant
+            if r.problem
+                .message
+                .ends_with("must evaluate to bool but got dyn")
+                && let Some(source) = cx
+                    .index
+                    .object(r.id)
+                    .root
+                    .pointer(&at)
+                    .and_then(|n| n.as_text())
+            {
+                f.fix(
+                    Fix::new(
+                        Applicability::DisplayOnly,
+                        "compare the value with true, so that the result is a bool",
+                    )
+                    .replace(&at, format!("({}) == true", source.trim()).into()),
                 );
             }
         }
